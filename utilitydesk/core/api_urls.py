@@ -1,0 +1,15 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from utilitydesk.customers import api as customers_api
+
+app_name = "v1"
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("customers/", customers_api.CustomerListView.as_view(), name="customer-list"),
+    path("customers/lookup/", customers_api.CustomerLookupView.as_view(), name="customer-lookup"),
+    path("customers/<int:pk>/", customers_api.CustomerDetailView.as_view(), name="customer-detail"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
+]

@@ -1,0 +1,34 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def shell(request):
+    """The navigation of the agent shell, limited to what the user may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = [(_("Home"), reverse("core:home"), "core:home", None)]
+    candidates = [
+        (_("Customers"), reverse("customers:list"), "customers:list", "customers.view_customer"),
+        (
+            _("Import"),
+            reverse("customers:import"),
+            "customers:import",
+            "customers.import_customers",
+        ),
+        (
+            _("Grade approvals"),
+            reverse("customers:grade_approvals"),
+            "customers:grade_approvals",
+            "customers.approve_grade_change",
+        ),
+    ]
+    items += [c for c in candidates if user.has_perm(c[3])]
+    if user.is_staff:
+        items.append((_("Administration"), reverse("admin:index"), "admin:index", None))
+    match = getattr(request, "resolver_match", None)
+    current = f"{match.namespace}:{match.url_name}" if match else ""
+    nav = [
+        {"label": label, "url": url, "active": current == name} for label, url, name, _p in items
+    ]
+    return {"nav_items": nav}

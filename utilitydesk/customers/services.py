@@ -1,0 +1,402 @@
+"""Writes to customer master data. Every write records who, when and old → new (R-104)."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from utilitydesk.area.models import Building
+from utilitydesk.audit.models import AccessLog, ChangeRecord
+from utilitydesk.audit.services import diff_values, log_access, record_changes
+
+from . import phones as phone_numbers
+from .models import (
+    Customer,
+    CustomerPhone,
+    CustomerType,
+    EntryError,
+    Grade,
+    GradeChangeRequest,
+    Premises,
+    SpecialCare,
+    SupplyStatus,
+)
+
+CUSTOMER_FIELDS = ("name", "customer_type", "special_care", "notes")
+PREMISES_FIELDS = (
+    "building",
+    "unit_no",
+    "room_no",
+    "heated_area",
+    "status",
+    "metered",
+    "meter_no",
+    "equipment",
+)
+
+
+def customer_snapshot(customer: Customer, phone_list: list[str] | None = None) -> dict[str, Any]:
+    snapshot = {field: getattr(customer, field) for field in CUSTOMER_FIELDS}
+    snapshot["grade"] = customer.grade
+    if phone_list is None:
+        phone_list = [p.number for p in customer.phones.all()]
+    snapshot["phones"] = ";".join(phone_list)
+    return snapshot
+
+
+def premises_snapshot(premises: Premises) -> dict[str, Any]:
+    snapshot = {field: getattr(premises, field) for field in PREMISES_FIELDS if field != "building"}
+    snapshot["building"] = premises.building_id
+    snapshot["heated_area"] = f"{Decimal(premises.heated_area):.2f}"
+    return snapshot
+
+
+def address_of(building: Building, unit_no: str, room_no: str) -> str:
+    district = building.community.district.name
+    unit = f"{unit_no}单元" if unit_no and not unit_no.endswith("单元") else unit_no
+    room = f"{room_no}室" if room_no and not room_no.endswith("室") else room_no
+    return f"{district}{building.community.name}{building.name}{unit}{room}"
+
+
+def clean_phone_list(raw: list[str] | str) -> list[str]:
+    items = phone_numbers.split(raw) if isinstance(raw, str) else list(raw)
+    cleaned: list[str] = []
+    for item in items:
+        number = phone_numbers.normalize(item)
+        if not phone_numbers.is_valid(number):
+            raise ValidationError(
+                {"phones": _("“%(value)s” is not a valid phone number.") % {"value": item}}
+            )
+        if number not in cleaned:
+            cleaned.append(number)
+    if not cleaned:
+        raise ValidationError({"phones": _("At least one phone number is required.")})
+    return cleaned
+
+
+def clean_area(raw: Any) -> Decimal:
+    try:
+        area = Decimal(str(raw).strip()).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"heated_area": _("The heated area must be a number.")}) from None
+    if area <= 0 or area > Decimal("1000000"):
+        raise ValidationError(
+            {"heated_area": _("The heated area must be a positive number of square metres.")}
+        )
+    return area
+
+
+def _set_phones(customer: Customer, numbers: list[str]) -> None:
+    customer.phones.exclude(number__in=numbers).delete()
+    existing = {p.number: p for p in customer.phones.all()}
+    for position, number in enumerate(numbers):
+        phone = existing.get(number)
+        if phone is None:
+            CustomerPhone.objects.create(customer=customer, number=number, position=position)
+        elif phone.position != position:
+            phone.position = position
+            phone.save(update_fields=["position"])
+
+
+def _require(actor, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+@dataclass
+class CustomerInput:
+    name: str
+    phones: list[str]
+    customer_type: str = CustomerType.RESIDENT
+    special_care: str = SpecialCare.NONE
+    notes: str = ""
+
+
+@transaction.atomic
+def create_customer(
+    actor,
+    account_no: str,
+    data: CustomerInput,
+    premises: dict[str, Any],
+    source: str = "web",
+) -> Customer:
+    _require(actor, "customers.add_customer")
+    if Customer.objects.filter(account_no=account_no).exists():
+        raise ValidationError({"account_no": _("This account number already exists.")})
+    numbers = clean_phone_list(data.phones)
+    building: Building = premises["building"]
+    unit_no, room_no = premises.get("unit_no", ""), premises["room_no"]
+    if Premises.objects.filter(building=building, unit_no=unit_no, room_no=room_no).exists():
+        raise ValidationError({"room_no": _("These premises already belong to another customer.")})
+    now = timezone.now()
+    customer = Customer.objects.create(
+        account_no=account_no,
+        name=data.name.strip(),
+        customer_type=data.customer_type,
+        special_care=data.special_care,
+        notes=data.notes,
+        created_by=actor,
+        created_at=now,
+        updated_by=actor,
+        updated_at=now,
+    )
+    _set_phones(customer, numbers)
+    Premises.objects.create(
+        customer=customer,
+        building=building,
+        unit_no=unit_no,
+        room_no=room_no,
+        station=building.station,
+        address_text=address_of(building, unit_no, room_no),
+        heated_area=clean_area(premises["heated_area"]),
+        status=premises.get("status", SupplyStatus.SUPPLIED),
+        metered=bool(premises.get("meter_no")),
+        meter_no=premises.get("meter_no", ""),
+    )
+    return customer
+
+
+def _attribute_entry_errors(actor, customer: Customer, fields: list[str], source_object) -> None:
+    """Correcting a mistake counts an entry error against whoever last wrote the field."""
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(source_object)
+    for field in fields:
+        last = (
+            ChangeRecord.objects.filter(
+                content_type=content_type, object_id=source_object.pk, field=field
+            )
+            .exclude(actor__isnull=True)
+            .order_by("-at", "-id")
+            .first()
+        )
+        clerk = last.actor if last else customer.created_by
+        if clerk is None:
+            continue
+        EntryError.objects.create(
+            clerk=clerk,
+            customer=customer,
+            field=field,
+            kind=EntryError.Kind.WRONG_VALUE,
+            noted_by=actor,
+            note=_("Corrected while editing the customer record."),
+        )
+
+
+@transaction.atomic
+def update_customer(
+    actor,
+    customer_id: int,
+    changes: dict[str, Any],
+    source: str = "web",
+    correcting_entry_error: bool = False,
+) -> dict[str, tuple[str, str]]:
+    """Apply changes to a customer; returns the recorded {field: (old, new)}."""
+    _require(actor, "customers.change_customer")
+    if correcting_entry_error:
+        _require(actor, "customers.record_entry_error")
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    before = customer_snapshot(customer)
+    numbers = None
+    if "phones" in changes:
+        numbers = clean_phone_list(changes["phones"])
+    for field in CUSTOMER_FIELDS:
+        if field in changes:
+            setattr(customer, field, changes[field])
+    if not customer.name.strip():
+        raise ValidationError({"name": _("The name is required.")})
+    customer.full_clean(exclude=["created_by", "updated_by", "account_no"], validate_unique=False)
+    after = customer_snapshot(customer, numbers if numbers is not None else None)
+    diff = diff_values(before, after)
+    if not diff:
+        return {}
+    customer.updated_by = actor
+    customer.updated_at = timezone.now()
+    customer.save()
+    if numbers is not None:
+        _set_phones(customer, numbers)
+    if correcting_entry_error:
+        _attribute_entry_errors(actor, customer, list(diff), customer)
+    record_changes(customer, diff, actor, source)
+    return diff
+
+
+@transaction.atomic
+def update_premises(
+    actor,
+    premises_id: int,
+    changes: dict[str, Any],
+    source: str = "web",
+) -> dict[str, tuple[str, str]]:
+    _require(actor, "customers.change_customer")
+    premises = Premises.objects.select_for_update().select_related("building").get(pk=premises_id)
+    before = premises_snapshot(premises)
+    if "heated_area" in changes:
+        changes = {**changes, "heated_area": clean_area(changes["heated_area"])}
+    for field in PREMISES_FIELDS:
+        if field in changes:
+            setattr(premises, field, changes[field])
+    premises.metered = bool(premises.meter_no) or premises.metered
+    premises.station = premises.building.station
+    premises.address_text = address_of(premises.building, premises.unit_no, premises.room_no)
+    after = premises_snapshot(premises)
+    diff = diff_values(before, after)
+    if not diff:
+        return {}
+    premises.full_clean(exclude=["customer", "station"])
+    premises.save()
+    record_changes(premises, diff, actor, source)
+    return diff
+
+
+@transaction.atomic
+def request_grade_change(actor, customer_id: int, to_grade: str, reason: str) -> GradeChangeRequest:
+    _require(actor, "customers.request_grade_change")
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    if to_grade not in Grade.values:
+        raise ValidationError({"to_grade": _("Unknown grade.")})
+    if to_grade == customer.grade:
+        raise ValidationError({"to_grade": _("The customer already has this grade.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the grade change.")})
+    if customer.grade_requests.filter(status=GradeChangeRequest.Status.PENDING).exists():
+        raise ValidationError(
+            {"to_grade": _("A grade change for this customer is already waiting for approval.")}
+        )
+    return GradeChangeRequest.objects.create(
+        customer=customer,
+        from_grade=customer.grade,
+        to_grade=to_grade,
+        reason=reason.strip(),
+        requested_by=actor,
+    )
+
+
+@transaction.atomic
+def decide_grade_change(
+    actor, request_id: int, approve: bool, note: str = ""
+) -> GradeChangeRequest:
+    _require(actor, "customers.approve_grade_change")
+    request = GradeChangeRequest.objects.select_for_update().get(pk=request_id)
+    if request.status != GradeChangeRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    if request.requested_by_id == actor.pk:
+        raise PermissionDenied(
+            _("A grade change must be approved by someone other than the requester.")
+        )
+    request.status = (
+        GradeChangeRequest.Status.APPROVED if approve else GradeChangeRequest.Status.REJECTED
+    )
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save()
+    if approve:
+        customer = Customer.objects.select_for_update().get(pk=request.customer_id)
+        old = customer.grade
+        customer.grade = request.to_grade
+        customer.updated_by = actor
+        customer.updated_at = request.decided_at
+        customer.save(update_fields=["grade", "updated_by", "updated_at"])
+        record_changes(customer, {"grade": (old, request.to_grade)}, actor, "web")
+    return request
+
+
+@transaction.atomic
+def record_entry_error(
+    actor, clerk, kind: str, customer_id: int | None = None, field: str = "", note: str = ""
+) -> EntryError:
+    _require(actor, "customers.record_entry_error")
+    if kind not in EntryError.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of entry error.")})
+    return EntryError.objects.create(
+        clerk=clerk, customer_id=customer_id, field=field, kind=kind, noted_by=actor, note=note
+    )
+
+
+def log_customer_view(actor, customer_id: int, ip_address: str | None = None) -> None:
+    log_access(actor, AccessLog.Action.VIEW, [customer_id], ip_address=ip_address)
+
+
+def export_customers(actor, filters, stream, ip_address: str | None = None) -> int:
+    """Write the filtered customers the actor may see to ``stream`` as .xlsx; logged (R-105)."""
+    from .importing import write_export
+    from .selectors import search_customers
+
+    _require(actor, "customers.export_customers")
+    count = write_export(search_customers(actor, filters), stream)
+    log_access(
+        actor,
+        AccessLog.Action.EXPORT,
+        ip_address=ip_address,
+        detail={"filters": filters.as_dict(), "rows": count},
+    )
+    return count
+
+
+def start_import(actor, uploaded_file, dry_run: bool, create_buildings: bool):
+    """Store an uploaded file as an import job and hand it to the background runner."""
+    from utilitydesk.core.background import enqueue
+
+    from .models import ImportJob
+    from .tasks import run_import_job
+
+    _require(actor, "customers.import_customers")
+    name = uploaded_file.name or ""
+    if not name.lower().endswith((".xlsx", ".csv")):
+        raise ValidationError({"file": _("Only .xlsx and .csv files can be imported.")})
+    job = ImportJob.objects.create(
+        file=uploaded_file,
+        original_name=name,
+        dry_run=dry_run,
+        create_buildings=create_buildings,
+        created_by=actor,
+    )
+    transaction.on_commit(lambda: enqueue(run_import_job, job.pk))
+    return job
+
+
+def run_import(job_id: int) -> None:
+    """Process one import job, saving progress as it goes. Safe to run twice: a job that
+    is no longer queued is left alone, and the import itself is idempotent."""
+    from pathlib import Path
+
+    from .importing import import_customers
+    from .models import ImportJob
+
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
+
+    try:
+        report = import_customers(
+            Path(job.file.path),
+            job.created_by,
+            dry_run=job.dry_run,
+            create_buildings=job.create_buildings,
+            progress=progress,
+        )
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            report={"file_errors": [str(exc)]},
+            finished_at=timezone.now(),
+        )
+        raise
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.DONE,
+        report=report.as_dict(),
+        total_rows=report.total_rows,
+        processed_rows=report.total_rows,
+        finished_at=timezone.now(),
+    )

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+
+@shared_task(name="customers.run_import_job")
+def run_import_job(job_id: int) -> None:
+    from .services import run_import
+
+    run_import(job_id)

@@ -1,0 +1,239 @@
+"""Creates the fictional heating company used by `make run`. Safe to run again: existing
+records are kept and nothing is duplicated."""
+
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from utilitydesk.area.models import Building, Community, District, Grid, Substation
+from utilitydesk.customers.models import (
+    Customer,
+    CustomerPhone,
+    CustomerType,
+    Grade,
+    Premises,
+    SpecialCare,
+)
+from utilitydesk.customers.services import address_of
+from utilitydesk.demo import names
+from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position, UnitKind
+from utilitydesk.org.services import assign_position
+
+DEMO_PASSWORD = "demo-2026"
+
+STATIONS = [
+    ("ST-E", "城东供热所", "东城区"),
+    ("ST-W", "城西供热所", "西城区"),
+    ("ST-S", "城南供热所", "南湖区"),
+]
+DEPARTMENTS = [
+    ("D-SC", "客户服务中心", DepartmentFunction.SERVICE_CENTRE),
+    ("D-RP", "维修部", DepartmentFunction.REPAIR),
+    ("D-BL", "收费部", DepartmentFunction.BILLING),
+    ("D-OP", "运行部", DepartmentFunction.OPERATIONS),
+    ("D-SO", "服务管理办公室", DepartmentFunction.SERVICE_OFFICE),
+    ("D-GM", "总经理办公室", DepartmentFunction.MANAGEMENT),
+]
+COMMUNITIES = {
+    "东城区": ["阳光花园", "幸福里", "东湖小区"],
+    "西城区": ["锦绣家园", "西苑新村", "和平小区"],
+    "南湖区": ["南湖名邸", "翠竹园"],
+}
+# (username, first name, last name, position, unit code)
+STAFF = [
+    ("admin", "系统", "管理员", Position.ADMINISTRATOR, "RL"),
+    ("agent", "晓燕", "王", Position.AGENT, "D-SC"),
+    ("agent2", "丽", "孙", Position.AGENT, "D-SC"),
+    ("dispatcher", "建国", "李", Position.DISPATCHER, "D-SC"),
+    ("sc_head", "红梅", "赵", Position.DEPARTMENT_HEAD, "D-SC"),
+    ("repair_head", "志强", "钱", Position.DEPARTMENT_HEAD, "D-RP"),
+    ("billing", "秀英", "周", Position.BILLING_CLERK, "D-BL"),
+    ("office", "敏", "吴", Position.SERVICE_OFFICE, "D-SO"),
+    ("deputy_gm", "德明", "郑", Position.DEPUTY_GM, "RL"),
+    ("gm", "国庆", "冯", Position.GENERAL_MANAGER, "RL"),
+    ("parent_gm", "振华", "陈", Position.PARENT_GM, "GROUP"),
+    ("head_east", "海涛", "刘", Position.STATION_HEAD, "ST-E"),
+    ("head_west", "永红", "杨", Position.STATION_HEAD, "ST-W"),
+    ("head_south", "立新", "黄", Position.STATION_HEAD, "ST-S"),
+    ("leader_east", "鹏飞", "朱", Position.TEAM_LEADER, "ST-E-T1"),
+    ("tech_east", "强", "马", Position.TECHNICIAN, "ST-E-T1"),
+    ("tech_east2", "磊", "胡", Position.TECHNICIAN, "ST-E-T2"),
+    ("tech_west", "勇", "郭", Position.TECHNICIAN, "ST-W-T1"),
+    ("tech_south", "军", "何", Position.TECHNICIAN, "ST-S-T1"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo heating company (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=2000)
+        parser.add_argument("--seed", type=int, default=20261115)
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        rng = random.Random(options["seed"])
+        units = self._organisation()
+        users = self._staff(units)
+        buildings = self._area(units, users)
+        created = self._customers(buildings, options["customers"], rng)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo company ready: {len(users)} staff, {len(buildings)} buildings, "
+                f"{Customer.objects.count()} customers ({created} new). Password: {DEMO_PASSWORD}"
+            )
+        )
+
+    def _unit(self, code, name, kind, parent=None, function=""):
+        unit, _ = OrgUnit.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "parent": parent, "function": function}
+        )
+        return unit
+
+    def _organisation(self) -> dict[str, OrgUnit]:
+        units = {}
+        units["GROUP"] = self._unit("GROUP", "市热力集团", UnitKind.PARENT_COMPANY)
+        units["RL"] = self._unit("RL", "临河热力有限公司", UnitKind.COMPANY, units["GROUP"])
+        for code, name, function in DEPARTMENTS:
+            units[code] = self._unit(code, name, UnitKind.DEPARTMENT, units["RL"], function)
+        for code, name, _district in STATIONS:
+            units[code] = self._unit(code, name, UnitKind.STATION, units["RL"])
+            for n in (1, 2):
+                team_code = f"{code}-T{n}"
+                units[team_code] = self._unit(
+                    team_code, f"{name}维修{n}班", UnitKind.TEAM, units[code]
+                )
+        return units
+
+    def _staff(self, units) -> dict[str, object]:
+        User = get_user_model()
+        users = {}
+        for username, first, last, position, unit_code in STAFF:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.is_superuser = username == "admin"
+                user.save()
+            assign_position(user, units[unit_code], position)
+            users[username] = user
+        # One person, two positions: the east station head also leads its first team.
+        assign_position(users["head_east"], units["ST-E-T1"], Position.TEAM_LEADER)
+        return users
+
+    def _area(self, units, users) -> list[Building]:
+        buildings = []
+        leaders = {
+            "ST-E": users["leader_east"],
+            "ST-W": users["head_west"],
+            "ST-S": users["head_south"],
+        }
+        for code, station_name, district_name in STATIONS:
+            station = units[code]
+            district, _ = District.objects.get_or_create(name=district_name)
+            substations = [
+                Substation.objects.get_or_create(
+                    code=f"{code}-H{n}",
+                    defaults={"name": f"{station_name[:2]}{n}号换热站", "station": station},
+                )[0]
+                for n in (1, 2)
+            ]
+            grids = [
+                Grid.objects.get_or_create(
+                    code=f"{code}-G{n}",
+                    defaults={
+                        "name": f"{station_name[:2]}第{n}网格",
+                        "station": station,
+                        "responsible": leaders[code],
+                    },
+                )[0]
+                for n in (1, 2)
+            ]
+            for c_index, community_name in enumerate(COMMUNITIES[district_name]):
+                community, _ = Community.objects.get_or_create(
+                    district=district, name=community_name
+                )
+                count = 4 if len(COMMUNITIES[district_name]) == 3 else 5
+                for b in range(1, count + 1):
+                    building, _ = Building.objects.get_or_create(
+                        community=community,
+                        name=f"{b}号楼",
+                        defaults={
+                            "substation": substations[(c_index + b) % 2],
+                            "grid": grids[c_index % 2],
+                        },
+                    )
+                    buildings.append(building)
+        return buildings
+
+    def _customers(self, buildings, wanted: int, rng: random.Random) -> int:
+        existing_accounts = set(Customer.objects.values_list("account_no", flat=True))
+        occupied = set(Premises.objects.values_list("building_id", "unit_no", "room_no"))
+        slots = []
+        for building in buildings:
+            for unit in (1, 2, 3):
+                for floor in range(1, 7):
+                    for room in (1, 2, 3, 4):
+                        slots.append((building, str(unit), f"{floor}0{room}"))
+        rng.shuffle(slots)
+        slots = sorted(slots[:wanted], key=lambda s: (s[0].pk, s[1], s[2]))
+        new_customers, new_premises, new_phones = [], [], []
+        building_cache = {
+            b.pk: b
+            for b in Building.objects.select_related(
+                "community__district", "substation__station", "grid__station"
+            )
+        }
+        for index, (building, unit_no, room_no) in enumerate(slots, start=1):
+            account_no = f"1001{index:06d}"
+            kind_roll = rng.random()
+            name = names.person_name(rng)
+            phones = [names.mobile(rng)] + ([names.landline(rng)] if rng.random() < 0.15 else [])
+            if account_no in existing_accounts or (building.pk, unit_no, room_no) in occupied:
+                continue
+            customer = Customer(
+                account_no=account_no,
+                name=name,
+                customer_type=CustomerType.RESIDENT
+                if kind_roll < 0.92
+                else (CustomerType.NON_RESIDENT if kind_roll < 0.97 else CustomerType.COMMERCIAL),
+                grade=Grade.VIP if rng.random() < 0.01 else Grade.GENERAL,
+                special_care=rng.choice(
+                    [SpecialCare.ELDERLY, SpecialCare.SICK, SpecialCare.DISABLED]
+                )
+                if rng.random() < 0.03
+                else SpecialCare.NONE,
+            )
+            b = building_cache[building.pk]
+            new_customers.append(customer)
+            new_premises.append(
+                (
+                    customer,
+                    Premises(
+                        building=b,
+                        unit_no=unit_no,
+                        room_no=room_no,
+                        station=b.station,
+                        address_text=address_of(b, unit_no, room_no),
+                        heated_area=Decimal(rng.randrange(5500, 14000)) / 100,
+                    ),
+                )
+            )
+            new_phones.append((customer, phones))
+        Customer.objects.bulk_create(new_customers, batch_size=1000)
+        for customer, premises in new_premises:
+            premises.customer = customer
+        Premises.objects.bulk_create([p for _c, p in new_premises], batch_size=1000)
+        CustomerPhone.objects.bulk_create(
+            [
+                CustomerPhone(customer=c, number=n, position=i)
+                for c, ns in new_phones
+                for i, n in enumerate(ns)
+            ],
+            batch_size=2000,
+        )
+        return len(new_customers)

@@ -1,0 +1,71 @@
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from .models import Assignment, OrgUnit, UnitKind
+from .roles import SCOPED_POSITIONS
+
+User = get_user_model()
+
+
+def active_assignments(user) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(user=user, is_active=True).select_related("unit__parent")
+
+
+def station_of(unit: OrgUnit) -> OrgUnit | None:
+    for node in unit.ancestors():
+        if node.kind == UnitKind.STATION:
+            return node
+    return None
+
+
+def station_scope(user) -> set[int] | None:
+    """Station ids the user is limited to, or None when the user sees the whole company.
+
+    A person with any company-wide position sees everything; a person holding only field
+    positions (technician, team leader, station head) sees their stations' customers.
+    """
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return None
+    cached = getattr(user, "_station_scope_cache", False)
+    if cached is not False:
+        return cached
+    stations: set[int] = set()
+    scope: set[int] | None = stations
+    for assignment in active_assignments(user):
+        if assignment.position not in SCOPED_POSITIONS:
+            scope = None
+            break
+        station = station_of(assignment.unit)
+        if station is not None:
+            stations.add(station.pk)
+    user._station_scope_cache = scope
+    return scope
+
+
+def holders_of(position: str, unit: OrgUnit) -> list:
+    """People holding ``position`` at ``unit`` or, failing that, at its nearest ancestor.
+
+    This is how a rule such as "notify the station head" is resolved against a case's unit.
+    """
+    for node in unit.ancestors():
+        users = list(
+            User.objects.filter(
+                assignments__unit=node,
+                assignments__position=position,
+                assignments__is_active=True,
+                is_active=True,
+            ).distinct()
+        )
+        if users:
+            return users
+    return []
+
+
+def stations() -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(kind=UnitKind.STATION, is_active=True)
+
+
+def positions_of(user) -> list[Assignment]:
+    return list(active_assignments(user).order_by("unit__code", "position"))

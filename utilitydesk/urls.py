@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from utilitydesk.core.api import json_not_found
+
+urlpatterns = [
+    path("", include("utilitydesk.core.urls")),
+    path("accounts/", include("utilitydesk.accounts.urls")),
+    path("customers/", include("utilitydesk.customers.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("utilitydesk.core.api_urls", namespace="v1")),
+    path("api/<path:rest>", json_not_found),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+if settings.DEBUG:
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
