@@ -56,7 +56,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def json_not_found(request, exception=None) -> JsonResponse:  # noqa: ARG001
+def json_not_found(request, exception=None, **kwargs) -> JsonResponse:  # noqa: ARG001
     return JsonResponse(
         {"error": {"code": "not_found", "message": _("Not found."), "fields": {}}},
         status=status.HTTP_404_NOT_FOUND,

@@ -1,0 +1,34 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from utilitydesk.customers.models import Customer, CustomerPhone
+from utilitydesk.org.models import Assignment, Position
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_company_is_complete_and_loading_twice_duplicates_nothing():
+    call_command("load_demo", "--customers", "300")
+    counts = (
+        Customer.objects.count(),
+        CustomerPhone.objects.count(),
+        get_user_model().objects.count(),
+    )
+    call_command("load_demo", "--customers", "300")
+    assert (
+        Customer.objects.count(),
+        CustomerPhone.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
+    assert counts[0] == 300
+    held = set(Assignment.objects.values_list("position", flat=True))
+    assert held == {p.value for p in Position}
+
+
+def test_demo_logins_work(client):
+    call_command("load_demo", "--customers", "20")
+    from utilitydesk.demo.management.commands.load_demo import DEMO_PASSWORD
+
+    assert client.login(username="agent", password=DEMO_PASSWORD)
+    assert client.get("/customers/").status_code == 200

@@ -1,0 +1,67 @@
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from utilitydesk.customers.importing import import_customers
+
+
+class Command(BaseCommand):
+    help = "Import customers from an .xlsx or .csv file (columns: docs/import.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--user", default="admin", help="who the import is recorded as")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check everything, write nothing"
+        )
+        parser.add_argument("--create-buildings", action="store_true")
+        parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--report", help="write the full report as JSON to this file")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.exists():
+            raise CommandError(f"{path} does not exist")
+        try:
+            actor = get_user_model().objects.get(username=options["user"])
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"unknown user {options['user']}") from None
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if options["no_progress"]:
+                return
+            if bar is None:
+                bar = tqdm(total=total, unit="rows", desc=path.name)
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = import_customers(
+            path,
+            actor,
+            dry_run=options["dry_run"],
+            create_buildings=options["create_buildings"],
+            progress=progress,
+        )
+        if bar is not None:
+            bar.close()
+        for error in report.file_errors:
+            self.stderr.write(error)
+        for e in report.rejected:
+            self.stdout.write(f"row {e.row}\t{e.column}\t{e.value}\t{e.reason}")
+        mode = "dry run: " if report.dry_run else ""
+        self.stdout.write(
+            f"{mode}{report.total_rows} rows: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.rejected_rows} rejected, "
+            f"{report.buildings_created} buildings created"
+        )
+        if options["report"]:
+            Path(options["report"]).write_text(
+                json.dumps(report.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+        if report.file_errors:
+            raise CommandError("the file was not imported")
