@@ -1,0 +1,245 @@
+"""`make bench`: measures the operations that matter on PostgreSQL at realistic volumes and
+writes docs/benchmarks.md (for people) and docs/benchmarks.json (for tools).
+
+HTTP operations go through the real stack: gunicorn with several workers on 127.0.0.1.
+Each run updates the rows it measured and keeps the others."""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def latency_summary(samples_ms: list[float]) -> dict:
+    return {
+        "requests": len(samples_ms),
+        "p50_ms": round(percentile(samples_ms, 50), 2),
+        "p95_ms": round(percentile(samples_ms, 95), 2),
+        "p99_ms": round(percentile(samples_ms, 99), 2),
+        "mean_ms": round(statistics.fmean(samples_ms), 2),
+    }
+
+
+class Server:
+    """gunicorn on 127.0.0.1:PORT with the bench database."""
+
+    def __init__(self, env: dict, workers: int = 4):
+        self.env, self.workers, self.proc = env, workers, None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "utilitydesk.wsgi", "-w", str(self.workers),
+             "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def timed_get(conn: http.client.HTTPConnection, path: str, token: str) -> float:
+    start = time.perf_counter()
+    conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+    response = conn.getresponse()
+    body = response.read()
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status != 200:
+        raise RuntimeError(f"{path}: {response.status} {body[:200]!r}")
+    return elapsed
+
+
+def bench_screen_pop(args, env) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+    from tqdm import tqdm
+
+    from utilitydesk.customers.models import Customer, CustomerPhone, Premises
+    from utilitydesk.customers.selectors import lookup_customers
+    from utilitydesk.demo.city import generate_customers
+    from django.contrib.auth import get_user_model
+
+    bar = tqdm(total=args.customers, unit="customers", desc="generating")
+    generate_customers(args.customers, progress=lambda done, total: bar.update(done - bar.n))
+    bar.close()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    total_customers = Customer.objects.count()
+    agent = get_user_model().objects.get(username="agent")
+    token = Token.objects.get_or_create(user=agent)[0].key
+    rng = random.Random(1)
+    phones = list(CustomerPhone.objects.order_by("?").values_list("number", flat=True)[: args.requests])
+    accounts = list(Customer.objects.order_by("?").values_list("account_no", flat=True)[: args.requests])
+    addresses = [
+        a[3:] for a in Premises.objects.order_by("?").values_list("address_text", flat=True)[: args.requests]
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        lookup_customers(agent, phone=phones[0])
+    results = {}
+    with Server(env, workers=args.workers):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        for label, key, values in (("phone", "phone", phones), ("account", "account_no", accounts),
+                                   ("address", "address", addresses)):
+            for value in values[:20]:  # warm-up
+                timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: value}), token)
+            rng.shuffle(values)
+            samples = [
+                timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: v}), token) for v in values
+            ]
+            results[label] = latency_summary(samples)
+    return {
+        "operation": "screen-pop: phone → customer summary (API)",
+        "volume": f"{total_customers:,} customers",
+        "target": "p95 ≤ 30 ms",
+        "target_ms": 30,
+        "figure_ms": results["phone"]["p95_ms"],
+        "met": results["phone"]["p95_ms"] <= 30,
+        "queries_per_request": len(queries),
+        "detail": results,
+        "how": f"sequential keep-alive client, gunicorn -w {args.workers}, lookups logged to the access log",
+    }
+
+
+def machine_facts(database_url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        pg_version = conn.execute("SHOW server_version").fetchone()[0]
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        mem_kb = 0
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": pg_version,
+    }
+
+
+def write_docs(results: dict, facts: dict) -> None:
+    json_path = DOCS / "benchmarks.json"
+    data = json.loads(json_path.read_text()) if json_path.exists() else {"results": {}}
+    data["results"].update(results)
+    data["machine"] = facts
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (scripts/bench.py); do not edit by hand. Figures are from the",
+        "machine below, PostgreSQL, HTTP through gunicorn on 127.0.0.1 where the operation is HTTP.",
+        "",
+        f"Machine: {facts['cores']} cores ({facts['cpu']}), {facts['memory_gib']} GiB, "
+        f"Python {facts['python']}, PostgreSQL {facts['postgresql']}; run {facts['date']}.",
+        "",
+        "| operation | volume | figure | target | met |",
+        "|---|---|---|---|---|",
+    ]
+    for row in data["results"].values():
+        lines.append(
+            f"| {row['operation']} | {row['volume']} | {row['figure_ms']} ms (p95) | {row['target']} "
+            f"| {'yes' if row['met'] else 'NO'} |"
+        )
+    lines += ["", "## Details", ""]
+    for key, row in data["results"].items():
+        lines.append(f"### {row['operation']} (`{key}`)")
+        lines.append("")
+        lines.append(f"How: {row['how']}. SQL queries per request: {row['queries_per_request']}.")
+        lines.append("")
+        lines.append("| variant | requests | p50 ms | p95 ms | p99 ms | mean ms |")
+        lines.append("|---|---|---|---|---|---|")
+        for variant, d in row["detail"].items():
+            lines.append(
+                f"| {variant} | {d['requests']} | {d['p50_ms']} | {d['p95_ms']} | {d['p99_ms']} | {d['mean_ms']} |"
+            )
+        lines.append("")
+    lines += [
+        "## Reproduce",
+        "",
+        "```",
+        "make bench                                   # all operations, default volumes",
+        "make bench BENCH_ARGS='--customers 100000'   # smaller or larger customer base",
+        "```",
+        "",
+        "The bench database (`utilitydesk_bench` unless BENCH_DATABASE_URL says otherwise) is",
+        "created and filled on first use and reused afterwards.",
+        "",
+    ]
+    (DOCS / "benchmarks.md").write_text("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    database_url = os.environ["DATABASE_URL"]
+    ensure_database(database_url)
+    env = {**os.environ, "DEBUG": "0", "BACKGROUND_MODE": "sync", "LOG_LEVEL": "ERROR"}
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "utilitydesk.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", customers=0, verbosity=0)
+    results = {"screen_pop": bench_screen_pop(args, env)}
+    write_docs(results, machine_facts(database_url))
+    for key, row in results.items():
+        print(f"{key}: {row['figure_ms']} ms p95 (target {row['target']}) -> {'met' if row['met'] else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
