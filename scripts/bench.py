@@ -59,9 +59,19 @@ class Server:
 
     def __enter__(self):
         self.proc = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "utilitydesk.wsgi", "-w", str(self.workers),
-             "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-            cwd=ROOT, env=self.env, start_new_session=True,
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "utilitydesk.wsgi",
+                "-w",
+                str(self.workers),
+                "-b",
+                f"127.0.0.1:{PORT}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -91,6 +101,7 @@ def timed_get(conn: http.client.HTTPConnection, path: str, token: str) -> float:
 
 
 def bench_screen_pop(args, env) -> dict:
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.authtoken.models import Token
@@ -99,7 +110,6 @@ def bench_screen_pop(args, env) -> dict:
     from utilitydesk.customers.models import Customer, CustomerPhone, Premises
     from utilitydesk.customers.selectors import lookup_customers
     from utilitydesk.demo.city import generate_customers
-    from django.contrib.auth import get_user_model
 
     bar = tqdm(total=args.customers, unit="customers", desc="generating")
     generate_customers(args.customers, progress=lambda done, total: bar.update(done - bar.n))
@@ -110,23 +120,34 @@ def bench_screen_pop(args, env) -> dict:
     agent = get_user_model().objects.get(username="agent")
     token = Token.objects.get_or_create(user=agent)[0].key
     rng = random.Random(1)
-    phones = list(CustomerPhone.objects.order_by("?").values_list("number", flat=True)[: args.requests])
-    accounts = list(Customer.objects.order_by("?").values_list("account_no", flat=True)[: args.requests])
+    phones = list(
+        CustomerPhone.objects.order_by("?").values_list("number", flat=True)[: args.requests]
+    )
+    accounts = list(
+        Customer.objects.order_by("?").values_list("account_no", flat=True)[: args.requests]
+    )
     addresses = [
-        a[3:] for a in Premises.objects.order_by("?").values_list("address_text", flat=True)[: args.requests]
+        a[3:]
+        for a in Premises.objects.order_by("?").values_list("address_text", flat=True)[
+            : args.requests
+        ]
     ]
     with CaptureQueriesContext(connection) as queries:
         lookup_customers(agent, phone=phones[0])
     results = {}
     with Server(env, workers=args.workers):
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        for label, key, values in (("phone", "phone", phones), ("account", "account_no", accounts),
-                                   ("address", "address", addresses)):
+        for label, key, values in (
+            ("phone", "phone", phones),
+            ("account", "account_no", accounts),
+            ("address", "address", addresses),
+        ):
             for value in values[:20]:  # warm-up
                 timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: value}), token)
             rng.shuffle(values)
             samples = [
-                timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: v}), token) for v in values
+                timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: v}), token)
+                for v in values
             ]
             results[label] = latency_summary(samples)
     return {
@@ -238,7 +259,9 @@ def main() -> None:
     results = {"screen_pop": bench_screen_pop(args, env)}
     write_docs(results, machine_facts(database_url))
     for key, row in results.items():
-        print(f"{key}: {row['figure_ms']} ms p95 (target {row['target']}) -> {'met' if row['met'] else 'MISSED'}")
+        print(
+            f"{key}: {row['figure_ms']} ms p95 (target {row['target']}) -> {'met' if row['met'] else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

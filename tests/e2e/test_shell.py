@@ -5,7 +5,9 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_finds_the_caller_by_phone_and_opens_the_customer(people, customers, login, live_server):
+def test_agent_finds_the_caller_by_phone_and_opens_the_customer(
+    people, customers, login, live_server
+):
     page = login("agent")
     assert "王小明，您好" in page.content()
     page.keyboard.press("Alt+k")
@@ -17,7 +19,9 @@ def test_agent_finds_the_caller_by_phone_and_opens_the_customer(people, customer
     result.click()
     page.wait_for_url(f"{live_server.url}/customers/{customers['east'].pk}/")
     body = page.inner_text("main")
-    assert "城东供热所" in body and "东城区阳光花园1号楼1单元101室" in body and "13812345678" in body
+    assert (
+        "城东供热所" in body and "东城区阳光花园1号楼1单元101室" in body and "13812345678" in body
+    )
 
 
 def test_technician_sees_masked_numbers_and_no_export(people, customers, login, live_server):
