@@ -15,7 +15,7 @@ from utilitydesk.customers.services import address_of
 from . import names
 
 ROOMS_PER_BUILDING = 3 * 6 * 4  # units × floors × rooms
-COMMUNITY_WORDS = ["阳光", "幸福", "锦绣", "和平", "翠竹", "南湖", "东方", "金色", "紫荆", "丽景", "春晖", "盛世", "滨河", "秀水", "书香", "玉泉", "长青", "富康"]
+COMMUNITY_WORDS = "阳光 幸福 锦绣 和平 翠竹 南湖 东方 金色 紫荆 丽景 春晖 盛世 滨河 秀水 书香 玉泉 长青 富康".split()  # noqa: SIM905
 COMMUNITY_KINDS = ["花园", "家园", "小区", "新村", "名邸", "公寓", "雅苑", "嘉园"]
 
 
