@@ -102,6 +102,11 @@ def test_grade_change_needs_a_leaders_approval(people, customers):
     assert customer.grade == Grade.VIP
     record = history_of(customer).get(field="grade")
     assert (record.old_value, record.new_value, record.actor) == ("general", "vip", people["gm"])
+    assert (record.field_label, record.old_display, record.new_display) == (
+        "服务等级",
+        "普通",
+        "VIP",
+    )
 
 
 def test_a_leader_cannot_approve_their_own_request(people, customers, org):

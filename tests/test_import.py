@@ -205,7 +205,7 @@ def test_command_line_import_with_dry_run(tmp_path, people, building, capsys):
     path = write_csv(tmp_path / "c.csv", GOOD + BAD)
     call_command("import_customers", str(path), "--user", "office", "--dry-run", "--no-progress")
     out = capsys.readouterr().out
-    assert "2 created" in out and "row 4\tphones" in out
+    assert "2 created" in out and "row 4\t电话" in out
     assert not Customer.objects.exists()
     call_command("import_customers", str(path), "--user", "office", "--no-progress")
     assert Customer.objects.count() == 2
@@ -223,7 +223,7 @@ def test_web_import_runs_in_background_and_shows_report(
     job = ImportJob.objects.get()
     assert job.status == "done" and job.report["created"] == 2 and job.report["rejected_rows"] == 4
     page = client.get(with_callbacks["Location"]).content.decode()
-    assert "12345" in page and "不是有效的电话号码" in page
+    assert "12345" in page and "不是有效的电话号码" in page and "<td>电话</td>" in page
 
 
 def test_technician_cannot_import(people, client):

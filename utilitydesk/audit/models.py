@@ -41,6 +41,35 @@ class ChangeRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
 
+    def _model_field(self):
+        model = self.content_type.model_class()
+        try:
+            return model._meta.get_field(self.field) if model else None
+        except Exception:  # a field since removed from the model
+            return None
+
+    @property
+    def field_label(self) -> str:
+        field = self._model_field()
+        if field is None:
+            return self.field
+        if field.is_relation and field.auto_created:
+            return str(field.related_model._meta.verbose_name_plural)
+        return str(field.verbose_name)
+
+    def _display(self, value: str) -> str:
+        field = self._model_field()
+        choices = dict(getattr(field, "flatchoices", None) or [])
+        return str(choices.get(value, value)) if choices else value
+
+    @property
+    def old_display(self) -> str:
+        return self._display(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._display(self.new_value)
+
 
 class AccessLog(models.Model):
     """Every look at or export of customers' personal data (R-105)."""

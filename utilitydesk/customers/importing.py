@@ -93,6 +93,7 @@ class RowError:
     column: str
     value: str
     reason: str
+    column_title: str = ""  # the header as written in the file
 
 
 @dataclass
@@ -105,6 +106,7 @@ class ImportReport:
     rejected: list[RowError] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    column_titles: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
 
     @property
@@ -139,6 +141,7 @@ def _map_header(header: list[str], report: ImportReport) -> dict[int, str]:
         key = lookup.get(_cell_text(title).lower())
         if key and key not in mapping.values():
             mapping[index] = key
+            report.column_titles[key] = _cell_text(title)
         elif _cell_text(title):
             report.ignored_columns.append(_cell_text(title))
     missing = [key for key in REQUIRED if key not in mapping.values()]
@@ -617,6 +620,8 @@ def import_customers(
     except _DryRunRollback:
         pass
     report.total_rows = max(report.total_rows, processed)
+    for error in report.rejected:
+        error.column_title = report.column_titles.get(error.column, error.column)
     if not dry_run and actor is not None:
         log_access(
             actor,

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         for error in report.file_errors:
             self.stderr.write(error)
         for e in report.rejected:
-            self.stdout.write(f"row {e.row}\t{e.column}\t{e.value}\t{e.reason}")
+            self.stdout.write(f"row {e.row}\t{e.column_title or e.column}\t{e.value}\t{e.reason}")
         mode = "dry run: " if report.dry_run else ""
         self.stdout.write(
             f"{mode}{report.total_rows} rows: {report.created} created, {report.updated} updated, "
