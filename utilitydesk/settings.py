@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "utilitydesk.org",
     "utilitydesk.area",
     "utilitydesk.customers",
+    "utilitydesk.notifications",
+    "utilitydesk.knowledge",
+    "utilitydesk.cases",
     "utilitydesk.demo",
 ]
 
@@ -191,3 +194,15 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_HTTPONLY = False
+
+# Delivery backend per channel (utilitydesk/notifications/backends.py). Real SMS and WeChat
+# gateways are adapters configured here; the file backend writes var/outbox.jsonl.
+NOTIFICATION_BACKENDS = {
+    "inbox": "utilitydesk.notifications.backends.InboxBackend",
+    "sms": os.environ.get("SMS_BACKEND", "utilitydesk.notifications.backends.FileBackend"),
+    "wechat": os.environ.get("WECHAT_BACKEND", "utilitydesk.notifications.backends.FileBackend"),
+}
+
+# A new case of the same kind for the same premises within this many hours is flagged as
+# a likely duplicate before it is created (moves into the service policy with issue 4).
+DUPLICATE_WINDOW_HOURS = int(os.environ.get("DUPLICATE_WINDOW_HOURS", "72"))

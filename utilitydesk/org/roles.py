@@ -36,19 +36,79 @@ ADMIN_EXTRA = [
     "area.view_grid",
 ]
 
+CASE_VIEW = ["cases.view_case", "knowledge.view_entry"]
+INTAKE = ["cases.add_contact"]
+DISPATCH = ["cases.dispatch_case"]
+HANDLE = ["cases.handle_case"]
+SUPERVISE = ["cases.supervise_case"]
+FRONT_DESK = ["cases.close_case", "cases.reopen_case", "cases.cancel_case"]
+FAULTS = ["cases.manage_major_fault", "cases.view_majorfault"]
+KNOWLEDGE_ADMIN = [
+    "knowledge.add_entry",
+    "knowledge.change_entry",
+    "knowledge.add_forbiddenphrase",
+    "knowledge.change_forbiddenphrase",
+    "knowledge.view_forbiddenphrase",
+    "knowledge.add_standardphrase",
+    "knowledge.change_standardphrase",
+    "knowledge.view_standardphrase",
+    "cases.view_routingrule",
+    "cases.add_routingrule",
+    "cases.change_routingrule",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Position.AGENT: VIEW + FULL_PHONE + EDIT,
-    Position.DISPATCHER: VIEW + FULL_PHONE,
-    Position.TECHNICIAN: VIEW,
-    Position.TEAM_LEADER: VIEW,
-    Position.STATION_HEAD: VIEW + FULL_PHONE,
-    Position.DEPARTMENT_HEAD: VIEW + FULL_PHONE + APPROVE + EXPORT,
-    Position.DEPUTY_GM: VIEW + FULL_PHONE + APPROVE + EXPORT,
-    Position.GENERAL_MANAGER: VIEW + FULL_PHONE + APPROVE + EXPORT,
-    Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE,
-    Position.BILLING_CLERK: VIEW + FULL_PHONE + EDIT,
-    Position.SERVICE_OFFICE: VIEW + FULL_PHONE + EDIT + EXPORT + IMPORT + OFFICE,
-    Position.ADMINISTRATOR: VIEW + FULL_PHONE + EDIT + EXPORT + IMPORT + OFFICE + ADMIN_EXTRA,
+    Position.AGENT: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + HANDLE + FRONT_DESK,
+    Position.DISPATCHER: VIEW
+    + FULL_PHONE
+    + CASE_VIEW
+    + INTAKE
+    + DISPATCH
+    + SUPERVISE
+    + ["cases.cancel_case"]
+    + FAULTS,
+    Position.TECHNICIAN: VIEW + CASE_VIEW + HANDLE,
+    Position.TEAM_LEADER: VIEW + CASE_VIEW + HANDLE + SUPERVISE,
+    Position.STATION_HEAD: VIEW + FULL_PHONE + CASE_VIEW + HANDLE + SUPERVISE + FAULTS,
+    Position.DEPARTMENT_HEAD: VIEW
+    + FULL_PHONE
+    + APPROVE
+    + EXPORT
+    + CASE_VIEW
+    + HANDLE
+    + SUPERVISE
+    + DISPATCH
+    + FAULTS,
+    Position.DEPUTY_GM: VIEW + FULL_PHONE + APPROVE + EXPORT + CASE_VIEW + FAULTS,
+    Position.GENERAL_MANAGER: VIEW + FULL_PHONE + APPROVE + EXPORT + CASE_VIEW + FAULTS,
+    Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
+    Position.BILLING_CLERK: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + HANDLE,
+    Position.SERVICE_OFFICE: VIEW
+    + FULL_PHONE
+    + EDIT
+    + EXPORT
+    + IMPORT
+    + OFFICE
+    + CASE_VIEW
+    + INTAKE
+    + HANDLE
+    + DISPATCH
+    + FRONT_DESK
+    + FAULTS
+    + KNOWLEDGE_ADMIN,
+    Position.ADMINISTRATOR: VIEW
+    + FULL_PHONE
+    + EDIT
+    + EXPORT
+    + IMPORT
+    + OFFICE
+    + ADMIN_EXTRA
+    + CASE_VIEW
+    + INTAKE
+    + DISPATCH
+    + FRONT_DESK
+    + FAULTS
+    + KNOWLEDGE_ADMIN,
 }
 
 SCOPED_POSITIONS = {Position.TECHNICIAN, Position.TEAM_LEADER, Position.STATION_HEAD}

@@ -1,0 +1,26 @@
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    "registered": _("Registered"),
+    "dispatched": _("Dispatched automatically"),
+    "dispatch": _("Dispatch"),
+    "redispatch": _("Re-dispatch"),
+    "return": _("Return"),
+    "accept": _("Accept"),
+    "assign": _("Assign"),
+    "call_customer": _("Call the customer"),
+    "book": _("Book appointment"),
+    "not_home": _("Nobody at home"),
+    "wait_for_customer": _("Wait for customer"),
+    "resume": _("Resume"),
+    "arrive": _("Arrived on site"),
+    "exempt_signoff": _("Exempt from sign-off"),
+    "resolve": _("Resolve"),
+    "record_callback": _("Record callback"),
+    "close": _("Close"),
+    "reopen": _("Reopen"),
+    "cancel": _("Cancel"),
+    "note": _("Note"),
+    "reply": _("Message to customer"),
+    "contact_added": _("Customer contacted again"),
+}

@@ -1,0 +1,151 @@
+"""Reads of cases, limited to what the user may see."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from utilitydesk.org.models import OrgUnit
+from utilitydesk.org.selectors import active_assignments, station_scope
+
+from .models import OPEN_STATUSES, Case, CaseEvent, MajorFault, Status
+
+
+def _unit_ids_of(user) -> set[int]:
+    cached = getattr(user, "_case_unit_ids", None)
+    if cached is None:
+        cached = {a.unit_id for a in active_assignments(user)}
+        user._case_unit_ids = cached
+    return cached
+
+
+def in_unit_scope(user, unit: OrgUnit | None) -> bool:
+    """Does the user work in ``unit`` or in a unit under it (a team under its station)?"""
+    if user.is_superuser:
+        return True
+    if unit is None:
+        return False
+    mine = _unit_ids_of(user)
+    if unit.pk in mine:
+        return True
+    return any(
+        unit.pk in {a.pk for a in OrgUnit.objects.get(pk=uid).ancestors()} for uid in mine
+    )
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    if not user.has_perm("cases.view_case"):
+        return Case.objects.none()
+    scope = station_scope(user)
+    if scope is None:
+        return Case.objects.all()
+    units = set(scope) | _unit_ids_of(user)
+    teams = OrgUnit.objects.filter(parent_id__in=scope).values_list("pk", flat=True)
+    return Case.objects.filter(
+        Q(responsible_unit_id__in=units | set(teams)) | Q(assignee=user)
+    )
+
+
+@dataclass
+class CaseFilters:
+    q: str = ""
+    status: str = ""
+    kind: str = ""
+    unit: int | None = None
+    open_only: bool = False
+    emergency_only: bool = False
+
+
+def search_cases(user, filters: CaseFilters) -> QuerySet[Case]:
+    queryset = visible_cases(user)
+    if filters.q:
+        q = filters.q.strip()
+        queryset = queryset.filter(
+            Q(number=q) | Q(caller_phone=q) | Q(customer__account_no=q) | Q(address_text__contains=q)
+        )
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.open_only:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.unit:
+        queryset = queryset.filter(responsible_unit_id=filters.unit)
+    if filters.emergency_only:
+        queryset = queryset.filter(emergency=True)
+    return queryset.select_related("customer", "responsible_unit", "assignee").order_by(
+        "-emergency", "-received_at"
+    )
+
+
+def dispatch_queue(user) -> QuerySet[Case]:
+    """Cases waiting for a dispatcher: unrouted, returned, or reopened."""
+    return (
+        visible_cases(user)
+        .filter(status__in=[Status.REGISTERED, Status.RETURNED])
+        .select_related("customer", "responsible_unit")
+        .order_by("-emergency", "received_at")
+    )
+
+
+def unit_queue(user) -> QuerySet[Case]:
+    """Open cases of the units the user works in (their station and its teams)."""
+    units = _unit_ids_of(user)
+    teams = set(OrgUnit.objects.filter(parent_id__in=units).values_list("pk", flat=True))
+    return (
+        Case.objects.filter(responsible_unit_id__in=units | teams, status__in=OPEN_STATUSES)
+        .select_related("customer", "responsible_unit", "assignee")
+        .order_by("-emergency", "received_at")
+    )
+
+
+def my_work_orders(user) -> QuerySet[Case]:
+    """The technician's list: own open orders, emergencies first, then by appointment."""
+    from django.db.models import F
+
+    return (
+        Case.objects.filter(assignee=user, status__in=OPEN_STATUSES)
+        .select_related("customer", "premises")
+        .order_by("-emergency", F("appointment_at").asc(nulls_last=True), "received_at")
+    )
+
+
+def get_case(user, number: str) -> Case | None:
+    return (
+        visible_cases(user)
+        .select_related(
+            "customer", "premises__building__grid", "premises__station", "responsible_unit",
+            "assignee", "first_responder", "major_fault", "routing_rule", "signoff_by",
+        )
+        .filter(number=number)
+        .first()
+    )
+
+
+def timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("seq")
+
+
+def cases_of_customer(user, customer_id: int) -> QuerySet[Case]:
+    return (
+        visible_cases(user)
+        .filter(customer_id=customer_id)
+        .select_related("responsible_unit", "assignee")
+        .order_by("-received_at")
+    )
+
+
+def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
+    """Open cases of the same kind for the same premises (or customer) received recently."""
+    window = timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
+    queryset = Case.objects.filter(kind=kind, status__in=OPEN_STATUSES, received_at__gte=now - window)
+    if premises is not None:
+        queryset = queryset.filter(premises=premises)
+    else:
+        queryset = queryset.filter(customer=customer)
+    return list(queryset.order_by("-received_at")[:5])
+
+
+def open_faults() -> QuerySet[MajorFault]:
+    return MajorFault.objects.filter(state=MajorFault.State.OPEN).order_by("-occurred_at")

@@ -1,0 +1,50 @@
+"""The case lifecycle as data: which action may move a case from which states to which,
+with which permission, for whom. services.py enforces it; docs/cases.md draws it."""
+
+from dataclasses import dataclass
+
+from .models import OPEN_STATUSES, Status
+
+S = Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str | None  # None: the status stays as it is
+    permission: str
+    # "any": whoever has the permission and can see the case; "unit": people of the
+    # responsible unit (or a team under it); "assignee": the assigned technician, or a
+    # supervisor of the responsible unit.
+    scope: str
+
+
+def _t(sources, target, permission, scope) -> Transition:
+    return Transition(frozenset(sources), target, permission, scope)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "dispatch": _t({S.REGISTERED, S.RETURNED, S.REOPENED}, S.DISPATCHED, "cases.dispatch_case", "any"),
+    "redispatch": _t({S.DISPATCHED, S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER, S.REOPENED}, S.DISPATCHED, "cases.dispatch_case", "any"),
+    "return": _t({S.DISPATCHED, S.ACCEPTED, S.BOOKED, S.REOPENED}, S.RETURNED, "cases.handle_case", "unit"),
+    "accept": _t({S.DISPATCHED, S.REOPENED}, S.ACCEPTED, "cases.handle_case", "unit"),
+    "assign": _t({S.DISPATCHED, S.REOPENED, S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER}, None, "cases.supervise_case", "unit"),
+    "call_customer": _t({S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER}, None, "cases.handle_case", "assignee"),
+    "book": _t({S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER}, S.BOOKED, "cases.handle_case", "assignee"),
+    "not_home": _t({S.BOOKED}, S.BOOKED, "cases.handle_case", "assignee"),
+    "wait_for_customer": _t({S.ACCEPTED, S.BOOKED}, S.WAITING_CUSTOMER, "cases.handle_case", "assignee"),
+    "resume": _t({S.WAITING_CUSTOMER}, None, "cases.handle_case", "assignee"),
+    "arrive": _t({S.ACCEPTED, S.BOOKED}, S.ON_SITE, "cases.handle_case", "assignee"),
+    "exempt_signoff": _t({S.ACCEPTED, S.BOOKED, S.ON_SITE}, None, "cases.supervise_case", "unit"),
+    "resolve": _t({S.ACCEPTED, S.ON_SITE}, S.RESOLVED, "cases.handle_case", "assignee"),
+    "record_callback": _t({S.RESOLVED}, S.CALLBACK_DONE, "cases.close_case", "any"),
+    "close": _t({S.RESOLVED, S.CALLBACK_DONE}, S.CLOSED, "cases.close_case", "any"),
+    "reopen": _t({S.RESOLVED, S.CALLBACK_DONE, S.CLOSED}, S.REOPENED, "cases.reopen_case", "any"),
+    "cancel": _t(OPEN_STATUSES - {S.ON_SITE}, S.CANCELLED, "cases.cancel_case", "any"),
+    "note": _t(set(Status.values), None, "cases.view_case", "any"),
+    "reply": _t(OPEN_STATUSES | {S.RESOLVED}, None, "cases.view_case", "any"),
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    return [name for name, t in TRANSITIONS.items() if status in t.sources]

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from .models import Message
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "channel", "recipient", "address", "subject", "status")
+    list_filter = ("channel", "status")
+    search_fields = ("address", "subject", "reference")

@@ -1,0 +1,62 @@
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .backends import backend_for
+from .models import Channel, Message
+
+
+def send(
+    channel: str,
+    body: str,
+    *,
+    recipient=None,
+    address: str = "",
+    subject: str = "",
+    link: str = "",
+    reference: str = "",
+    dedupe_key: str | None = None,
+) -> Message | None:
+    """Record and deliver one message. With ``dedupe_key``, a second send with the same key
+    does nothing and returns None: callers that may run twice never notify twice."""
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                channel=channel,
+                recipient=recipient,
+                address=address,
+                subject=subject,
+                body=body,
+                link=link,
+                reference=reference,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        if dedupe_key and Message.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    try:
+        backend_for(channel).deliver(message)
+    except Exception as exc:  # a gateway failure is recorded, not raised into the caller
+        message.status = Message.Status.FAILED
+        message.error = str(exc)[:2000]
+    else:
+        message.status = Message.Status.SENT
+        message.sent_at = timezone.now()
+    message.save(update_fields=["status", "error", "sent_at"])
+    return message
+
+
+def notify_staff(users, subject: str, body: str, link: str = "", reference: str = "",
+                 dedupe_prefix: str | None = None) -> int:
+    """An inbox message to each user; returns how many were new."""
+    sent = 0
+    for user in users:
+        key = f"{dedupe_prefix}:{user.pk}" if dedupe_prefix else None
+        if send(Channel.INBOX, body, recipient=user, subject=subject, link=link,
+                reference=reference, dedupe_key=key):
+            sent += 1
+    return sent
+
+
+def send_sms(phone: str, body: str, reference: str = "", dedupe_key: str | None = None) -> Message | None:
+    return send(Channel.SMS, body, address=phone, reference=reference, dedupe_key=dedupe_key)
