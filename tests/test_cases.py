@@ -21,7 +21,9 @@ SIGNATURE = "data:image/png;base64," + base64.b64encode(PNG).decode()
 
 
 def repair(people, customers, **kw) -> Case:
-    data = ContactInput(channel="phone", kind="repair", content="暖气不热", customer_id=customers["east"].pk, **kw)
+    data = ContactInput(
+        channel="phone", kind="repair", content="暖气不热", customer_id=customers["east"].pk, **kw
+    )
     return services.create_contact(people["agent"], data).case
 
 
@@ -42,13 +44,20 @@ def test_numbers_are_sequential_per_day(people, customers):
 
 
 def test_complaints_go_to_the_service_centre(people, customers, org):
-    data = ContactInput(channel="phone", kind="complaint", content="服务态度差", customer_id=customers["east"].pk)
+    data = ContactInput(
+        channel="phone", kind="complaint", content="服务态度差", customer_id=customers["east"].pk
+    )
     assert services.create_contact(people["agent"], data).case.responsible_unit == org["centre"]
 
 
 def test_future_received_time_is_refused(people, customers):
-    data = ContactInput(channel="letter", kind="repair", content="x", customer_id=customers["east"].pk,
-                        received_at=timezone.now() + timedelta(hours=1))
+    data = ContactInput(
+        channel="letter",
+        kind="repair",
+        content="x",
+        customer_id=customers["east"].pk,
+        received_at=timezone.now() + timedelta(hours=1),
+    )
     with pytest.raises(ValidationError) as error:
         services.create_contact(people["agent"], data)
     assert "未来" in error.value.message_dict["received_at"][0]
@@ -56,11 +65,22 @@ def test_future_received_time_is_refused(people, customers):
 
 def test_letters_may_be_backdated_calls_may_not(people, customers):
     earlier = timezone.now() - timedelta(days=3)
-    letter = ContactInput(channel="letter", kind="suggestion", content="建议", customer_id=customers["east"].pk,
-                          received_at=earlier)
+    letter = ContactInput(
+        channel="letter",
+        kind="suggestion",
+        content="建议",
+        customer_id=customers["east"].pk,
+        received_at=earlier,
+    )
     assert services.create_contact(people["agent"], letter).case.received_at == earlier
-    call = ContactInput(channel="phone", kind="suggestion", content="建议", customer_id=customers["east"].pk,
-                        received_at=earlier, allow_duplicate=True)
+    call = ContactInput(
+        channel="phone",
+        kind="suggestion",
+        content="建议",
+        customer_id=customers["east"].pk,
+        received_at=earlier,
+        allow_duplicate=True,
+    )
     with pytest.raises(ValidationError) as error:
         services.create_contact(people["agent"], call)
     assert "received_at" in error.value.message_dict
@@ -68,21 +88,32 @@ def test_letters_may_be_backdated_calls_may_not(people, customers):
 
 def test_unknown_customer_and_unknown_caller_without_details(people):
     with pytest.raises(ValidationError) as error:
-        services.create_contact(people["agent"], ContactInput(channel="phone", kind="repair", content="x", customer_id=999999))
+        services.create_contact(
+            people["agent"],
+            ContactInput(channel="phone", kind="repair", content="x", customer_id=999999),
+        )
     assert "客户不存在" in str(error.value.message_dict["customer_id"])
     with pytest.raises(ValidationError) as error:
-        services.create_contact(people["agent"], ContactInput(channel="phone", kind="repair", content="x"))
+        services.create_contact(
+            people["agent"], ContactInput(channel="phone", kind="repair", content="x")
+        )
     assert set(error.value.message_dict) == {"caller_name", "caller_phone"}
 
 
 def test_unknown_caller_is_recorded_with_name_and_phone(people, org):
-    data = ContactInput(channel="wechat", kind="repair", content="楼道漏水", caller_name="路人", caller_phone="139 0000 2222")
+    data = ContactInput(
+        channel="wechat",
+        kind="repair",
+        content="楼道漏水",
+        caller_name="路人",
+        caller_phone="139 0000 2222",
+    )
     case = services.create_contact(people["agent"], data).case
     assert case.customer is None and case.caller_phone == "13900002222"
     # No premises and no repair department in this company: the dispatcher decides.
     assert case.status == Status.REGISTERED and case.responsible_unit is None
-    from utilitydesk.cases.selectors import dispatch_queue
     from tests.factories import staff
+    from utilitydesk.cases.selectors import dispatch_queue
     from utilitydesk.org.models import Position
 
     assert list(dispatch_queue(staff("dispatcher", Position.DISPATCHER, org["centre"]))) == [case]
@@ -90,8 +121,14 @@ def test_unknown_caller_is_recorded_with_name_and_phone(people, org):
 
 def test_consultation_answered_on_the_spot_records_the_knowledge_entry(people, customers):
     entry = Entry.objects.create(question="供暖期从哪天开始？", answer="每年11月15日开始供暖。")
-    data = ContactInput(channel="phone", kind="consultation", content="哪天开始供暖", customer_id=customers["east"].pk,
-                        answer=entry.answer, knowledge_entry_id=entry.pk)
+    data = ContactInput(
+        channel="phone",
+        kind="consultation",
+        content="哪天开始供暖",
+        customer_id=customers["east"].pk,
+        answer=entry.answer,
+        knowledge_entry_id=entry.pk,
+    )
     contact = services.create_contact(people["agent"], data)
     assert contact.closed_on_spot and contact.case is None and contact.knowledge_entry == entry
     entry.refresh_from_db()
@@ -100,8 +137,13 @@ def test_consultation_answered_on_the_spot_records_the_knowledge_entry(people, c
 
 
 def test_forbidden_phrase_in_an_answer_is_refused(people, customers):
-    data = ContactInput(channel="phone", kind="consultation", content="为什么", customer_id=customers["east"].pk,
-                        answer="这是规定, 就不行!")
+    data = ContactInput(
+        channel="phone",
+        kind="consultation",
+        content="为什么",
+        customer_id=customers["east"].pk,
+        answer="这是规定, 就不行!",
+    )
     with pytest.raises(ValidationError) as error:
         services.create_contact(people["agent"], data)
     assert "服务忌语" in error.value.message_dict["answer"][0]
@@ -113,8 +155,13 @@ def test_likely_duplicate_is_warned_and_can_be_linked_instead(people, customers)
     with pytest.raises(services.DuplicateWarning) as warning:
         repair(people, customers)
     assert warning.value.cases == [first]
-    data = ContactInput(channel="phone", kind="repair", content="还是不热", customer_id=customers["east"].pk,
-                        link_to_case=first.number)
+    data = ContactInput(
+        channel="phone",
+        kind="repair",
+        content="还是不热",
+        customer_id=customers["east"].pk,
+        link_to_case=first.number,
+    )
     contact = services.create_contact(people["agent"], data)
     assert contact.case == first and Case.objects.count() == 1
     assert first.events.order_by("-seq").first().action == "contact_added"
@@ -131,13 +178,31 @@ def test_the_field_visit_from_accept_to_signed_resolution(people, customers):
     with pytest.raises(ValidationError) as error:
         services.resolve(tech, case.number, Resolution(work_done="更换阀门"))
     assert "签字" in error.value.message_dict["signoff"][0]
-    services.resolve(tech, case.number, Resolution(work_done="更换阀门", materials=[{"name": "阀门", "quantity": 1, "unit": "个"}],
-                                                   signature_png=services.decode_signature(SIGNATURE)))
+    services.resolve(
+        tech,
+        case.number,
+        Resolution(
+            work_done="更换阀门",
+            materials=[{"name": "阀门", "quantity": 1, "unit": "个"}],
+            signature_png=services.decode_signature(SIGNATURE),
+        ),
+    )
     case.refresh_from_db()
-    assert case.status == Status.RESOLVED and case.signoff == "signature" and case.signature.name.endswith(".png")
+    assert (
+        case.status == Status.RESOLVED
+        and case.signoff == "signature"
+        and case.signature.name.endswith(".png")
+    )
     actions = list(case.events.order_by("seq").values_list("seq", "action"))
-    assert actions == [(1, "registered"), (2, "dispatched"), (3, "accept"), (4, "book"), (5, "not_home"),
-                       (6, "arrive"), (7, "resolve")]
+    assert actions == [
+        (1, "registered"),
+        (2, "dispatched"),
+        (3, "accept"),
+        (4, "book"),
+        (5, "not_home"),
+        (6, "arrive"),
+        (7, "resolve"),
+    ]
     not_home = case.events.get(action="not_home")
     assert not_home.note == "门上留了联系条" and not_home.data["missed"]
 
@@ -206,7 +271,9 @@ def test_stale_screen_gets_a_conflict_not_a_silent_overwrite(people, customers):
     seen_version = Case.objects.get(pk=case.pk).version
     services.accept(people["tech"], case.number, expected_version=seen_version)
     with pytest.raises(services.ConflictError) as error:
-        services.return_case(people["head_east"], case.number, "不归我们", expected_version=seen_version)
+        services.return_case(
+            people["head_east"], case.number, "不归我们", expected_version=seen_version
+        )
     assert "tech" in str(error.value)
 
 
@@ -216,15 +283,36 @@ def test_customer_side_fault_needs_explanation_and_consent_for_paid_service(peop
     services.arrive(people["tech"], case.number)
     sig = services.decode_signature(SIGNATURE)
     with pytest.raises(ValidationError) as error:
-        services.resolve(people["tech"], case.number, Resolution(work_done="户内阀门坏", customer_side_fault=True, signature_png=sig))
+        services.resolve(
+            people["tech"],
+            case.number,
+            Resolution(work_done="户内阀门坏", customer_side_fault=True, signature_png=sig),
+        )
     assert "explanation" in error.value.message_dict
     with pytest.raises(ValidationError):
-        services.resolve(people["tech"], case.number, Resolution(
-            work_done="户内阀门坏", customer_side_fault=True, explanation="户内阀门老化，需更换",
-            paid_service_handover=True, signature_png=sig))
-    case = services.resolve(people["tech"], case.number, Resolution(
-        work_done="户内阀门坏", customer_side_fault=True, explanation="户内阀门老化，需更换",
-        paid_service_handover=True, customer_consents_to_paid_service=True, signature_png=sig))
+        services.resolve(
+            people["tech"],
+            case.number,
+            Resolution(
+                work_done="户内阀门坏",
+                customer_side_fault=True,
+                explanation="户内阀门老化，需更换",
+                paid_service_handover=True,
+                signature_png=sig,
+            ),
+        )
+    case = services.resolve(
+        people["tech"],
+        case.number,
+        Resolution(
+            work_done="户内阀门坏",
+            customer_side_fault=True,
+            explanation="户内阀门老化，需更换",
+            paid_service_handover=True,
+            customer_consents_to_paid_service=True,
+            signature_png=sig,
+        ),
+    )
     assert case.paid_service_handover
     assert Message.objects.filter(recipient=people["head_east"], channel="inbox").exists()
 
@@ -252,7 +340,9 @@ def test_reply_refuses_forbidden_phrases_and_sends_polite_ones(people, customers
         services.reply_to_customer(people["agent"], case.number, "你问我，我问谁？")
     assert "服务忌语" in error.value.message_dict["text"][0]
     assert not Message.objects.exists()
-    services.reply_to_customer(people["agent"], case.number, "维修人员今天下午上门，请保持电话畅通。")
+    services.reply_to_customer(
+        people["agent"], case.number, "维修人员今天下午上门，请保持电话畅通。"
+    )
     assert Message.objects.get(channel="sms").address == "13812345678"
 
 
@@ -262,16 +352,31 @@ def test_major_fault_notifies_leaders_once_and_shares_the_report(people, custome
 
     dispatcher = staff("dispatcher", Position.DISPATCHER, org["centre"])
     fault = services.report_major_fault(
-        dispatcher, title="城东主管网爆管", occurred_at=timezone.now(), place="东城区阳光花园",
-        symptoms="大面积停热", response_plan="关阀抢修", unit_ids=[org["east"].pk])
-    inbox = set(Message.objects.filter(channel="inbox").values_list("recipient__username", flat=True))
+        dispatcher,
+        title="城东主管网爆管",
+        occurred_at=timezone.now(),
+        place="东城区阳光花园",
+        symptoms="大面积停热",
+        response_plan="关阀抢修",
+        unit_ids=[org["east"].pk],
+    )
+    inbox = set(
+        Message.objects.filter(channel="inbox").values_list("recipient__username", flat=True)
+    )
     assert inbox == {"head_east", "gm"}
     case = repair(people, customers)
     services.link_case_to_fault(dispatcher, case.number, fault.pk)
     with pytest.raises(ValidationError):
         services.share_fault_report(dispatcher, fault.pk)
-    services.close_major_fault(dispatcher, fault.pk, impact="200户", handling="抢修6小时", root_cause="管道腐蚀",
-                               corrective_actions="更换管段", preventive_actions="加强巡检")
+    services.close_major_fault(
+        dispatcher,
+        fault.pk,
+        impact="200户",
+        handling="抢修6小时",
+        root_cause="管道腐蚀",
+        corrective_actions="更换管段",
+        preventive_actions="加强巡检",
+    )
     assert services.share_fault_report(dispatcher, fault.pk) == 1
     assert services.share_fault_report(dispatcher, fault.pk) == 0  # once per case
     assert MajorFault.objects.get().state == "closed"

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "utilitydesk.core.context_processors.shell",
             ],
+            "builtins": ["utilitydesk.core.templatetags.ui"],
         },
     },
 ]

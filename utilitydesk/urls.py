@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("utilitydesk.core.urls")),
     path("accounts/", include("utilitydesk.accounts.urls")),
     path("customers/", include("utilitydesk.customers.urls")),
+    path("cases/", include("utilitydesk.cases.urls")),
+    path("field/", include("utilitydesk.cases.field_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("utilitydesk.core.api_urls", namespace="v1")),
     path("api/<path:rest>", json_not_found),

@@ -76,7 +76,10 @@ class MajorFault(models.Model):
     symptoms = models.TextField(_("symptoms"))
     response_plan = models.TextField(_("response plan"))
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reported by"),
     )
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     units = models.ManyToManyField(
@@ -89,7 +92,9 @@ class MajorFault(models.Model):
     corrective_actions = models.TextField(_("corrective actions"), blank=True)
     preventive_actions = models.TextField(_("preventive actions"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    report_shared_at = models.DateTimeField(_("report shared with customers"), null=True, blank=True)
+    report_shared_at = models.DateTimeField(
+        _("report shared with customers"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("major fault")
@@ -313,7 +318,9 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case timeline")
         ordering = ["case", "seq"]
-        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="cases_event_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="cases_event_seq_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
@@ -332,17 +339,29 @@ class RoutingRule(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("case kind"), max_length=16, choices=Kind.choices, blank=True)
     station = models.ForeignKey(
-        "org.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "org.OrgUnit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("only for premises of station"),
     )
     grid = models.ForeignKey(
-        "area.Grid", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "area.Grid",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("only for premises in grid"),
     )
     target = models.CharField(_("send to"), max_length=20, choices=Target.choices)
     target_function = models.CharField(_("department function"), max_length=20, blank=True)
     target_unit = models.ForeignKey(
-        "org.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "org.OrgUnit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("unit"),
     )
     is_active = models.BooleanField(_("active"), default=True)

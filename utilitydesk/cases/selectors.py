@@ -29,9 +29,7 @@ def in_unit_scope(user, unit: OrgUnit | None) -> bool:
     mine = _unit_ids_of(user)
     if unit.pk in mine:
         return True
-    return any(
-        unit.pk in {a.pk for a in OrgUnit.objects.get(pk=uid).ancestors()} for uid in mine
-    )
+    return any(unit.pk in {a.pk for a in OrgUnit.objects.get(pk=uid).ancestors()} for uid in mine)
 
 
 def visible_cases(user) -> QuerySet[Case]:
@@ -42,9 +40,7 @@ def visible_cases(user) -> QuerySet[Case]:
         return Case.objects.all()
     units = set(scope) | _unit_ids_of(user)
     teams = OrgUnit.objects.filter(parent_id__in=scope).values_list("pk", flat=True)
-    return Case.objects.filter(
-        Q(responsible_unit_id__in=units | set(teams)) | Q(assignee=user)
-    )
+    return Case.objects.filter(Q(responsible_unit_id__in=units | set(teams)) | Q(assignee=user))
 
 
 @dataclass
@@ -62,7 +58,10 @@ def search_cases(user, filters: CaseFilters) -> QuerySet[Case]:
     if filters.q:
         q = filters.q.strip()
         queryset = queryset.filter(
-            Q(number=q) | Q(caller_phone=q) | Q(customer__account_no=q) | Q(address_text__contains=q)
+            Q(number=q)
+            | Q(caller_phone=q)
+            | Q(customer__account_no=q)
+            | Q(address_text__contains=q)
         )
     if filters.status:
         queryset = queryset.filter(status=filters.status)
@@ -115,8 +114,15 @@ def get_case(user, number: str) -> Case | None:
     return (
         visible_cases(user)
         .select_related(
-            "customer", "premises__building__grid", "premises__station", "responsible_unit",
-            "assignee", "first_responder", "major_fault", "routing_rule", "signoff_by",
+            "customer",
+            "premises__building__grid",
+            "premises__station",
+            "responsible_unit",
+            "assignee",
+            "first_responder",
+            "major_fault",
+            "routing_rule",
+            "signoff_by",
         )
         .filter(number=number)
         .first()
@@ -139,7 +145,9 @@ def cases_of_customer(user, customer_id: int) -> QuerySet[Case]:
 def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
     """Open cases of the same kind for the same premises (or customer) received recently."""
     window = timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
-    queryset = Case.objects.filter(kind=kind, status__in=OPEN_STATUSES, received_at__gte=now - window)
+    queryset = Case.objects.filter(
+        kind=kind, status__in=OPEN_STATUSES, received_at__gte=now - window
+    )
     if premises is not None:
         queryset = queryset.filter(premises=premises)
     else:

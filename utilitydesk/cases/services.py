@@ -148,7 +148,9 @@ class ContactInput:
     extra: dict = field(default_factory=dict)
 
 
-def _clean_contact(data: ContactInput, now: datetime) -> tuple[Customer | None, Premises | None, str]:
+def _clean_contact(
+    data: ContactInput, now: datetime
+) -> tuple[Customer | None, Premises | None, str]:
     errors: dict[str, list[str]] = {}
     if data.channel not in Channel.values:
         errors["channel"] = [_("Unknown channel.")]
@@ -178,7 +180,9 @@ def _clean_contact(data: ContactInput, now: datetime) -> tuple[Customer | None, 
         if not phone_numbers.is_valid(phone):
             errors["caller_phone"] = [_("Give a valid phone number for the caller.")]
     if customer is not None:
-        premises_qs = Premises.objects.filter(customer=customer).select_related("building", "station")
+        premises_qs = Premises.objects.filter(customer=customer).select_related(
+            "building", "station"
+        )
         if data.premises_id:
             premises = premises_qs.filter(pk=data.premises_id).first()
             if premises is None:
@@ -193,7 +197,10 @@ def _clean_contact(data: ContactInput, now: datetime) -> tuple[Customer | None, 
             check_customer_text(data.answer, "answer")
         except ValidationError as exc:
             errors.setdefault("answer", []).extend(exc.message_dict["answer"])
-        if data.knowledge_entry_id and not Entry.objects.filter(pk=data.knowledge_entry_id).exists():
+        if (
+            data.knowledge_entry_id
+            and not Entry.objects.filter(pk=data.knowledge_entry_id).exists()
+        ):
             errors["knowledge_entry_id"] = [_("Unknown knowledge entry.")]
     if errors:
         raise ValidationError(errors)
@@ -239,8 +246,15 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
                 raise ValidationError({"link_to_case": _("Unknown case number.")})
             contact.case = case
             contact.save(update_fields=["case"])
-            _event(case, actor, "contact_added", case.status, data.content.strip(),
-                   channel=data.channel, contact_id=contact.pk)
+            _event(
+                case,
+                actor,
+                "contact_added",
+                case.status,
+                data.content.strip(),
+                channel=data.channel,
+                contact_id=contact.pk,
+            )
             case.version += 1
             case.save(update_fields=["last_event_seq", "version", "updated_at"])
             return contact
@@ -269,13 +283,22 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             case.responsible_unit = unit
             case.routing_rule = rule
             case.dispatched_at = now
-            _event(case, actor, "dispatched", Status.REGISTERED, "",
-                   unit=unit.name, rule=rule.name if rule else "")
+            _event(
+                case,
+                actor,
+                "dispatched",
+                Status.REGISTERED,
+                "",
+                unit=unit.name,
+                rule=rule.name if rule else "",
+            )
         case.save()
     return contact
 
 
-def create_contact_idempotent(actor, key: str, fingerprint: str, data: ContactInput) -> tuple[Contact, bool]:
+def create_contact_idempotent(
+    actor, key: str, fingerprint: str, data: ContactInput
+) -> tuple[Contact, bool]:
     """Create once per (user, Idempotency-Key); a retry returns the first contact and False."""
     try:
         with transaction.atomic():
@@ -285,7 +308,9 @@ def create_contact_idempotent(actor, key: str, fingerprint: str, data: ContactIn
             record.save(update_fields=["contact"])
             return contact, True
     except IntegrityError:
-        record = IdempotencyRecord.objects.filter(user=actor, key=key).select_related("contact").first()
+        record = (
+            IdempotencyRecord.objects.filter(user=actor, key=key).select_related("contact").first()
+        )
         if record is None:
             raise
     if record.fingerprint != fingerprint:
@@ -304,7 +329,9 @@ def _check_scope(actor, case: Case, scope: str) -> None:
     if scope == "unit" and not in_unit_scope(actor, case.responsible_unit):
         raise PermissionDenied(_("Only the responsible unit can do this."))
     if scope == "assignee":
-        supervising = actor.has_perm("cases.supervise_case") and in_unit_scope(actor, case.responsible_unit)
+        supervising = actor.has_perm("cases.supervise_case") and in_unit_scope(
+            actor, case.responsible_unit
+        )
         if case.assignee_id != actor.pk and not supervising:
             raise PermissionDenied(_("Only the assigned technician or a supervisor can do this."))
 
@@ -331,15 +358,19 @@ def _act(
             last = case.events.order_by("-seq").select_related("actor").first()
             who = last.actor.get_username() if last and last.actor else "-"
             raise ConflictError(
-                _("Case %(number)s was changed meanwhile by %(who)s (now: %(status)s). Reload it and try again.")
+                _(
+                    "Case %(number)s was changed meanwhile by %(who)s (now: %(status)s). Reload it and try again."
+                )
                 % {"number": number, "who": who, "status": case.get_status_display()}
             )
         if case.status not in transition.sources:
             raise ValidationError(
-                {"status": [
-                    _("“%(action)s” is not possible while the case is “%(status)s”.")
-                    % {"action": action_label(action), "status": case.get_status_display()}
-                ]}
+                {
+                    "status": [
+                        _("“%(action)s” is not possible while the case is “%(status)s”.")
+                        % {"action": action_label(action), "status": case.get_status_display()}
+                    ]
+                }
             )
         _check_scope(actor, case, transition.scope)
         before = case.status
@@ -375,8 +406,14 @@ def _future_appointment(at: datetime | None) -> datetime:
     return at
 
 
-def dispatch(actor, number: str, unit_id: int | None = None, note: str = "", expected_version=None,
-             redispatch: bool = False) -> Case:
+def dispatch(
+    actor,
+    number: str,
+    unit_id: int | None = None,
+    note: str = "",
+    expected_version=None,
+    redispatch: bool = False,
+) -> Case:
     def apply(case: Case):
         unit = OrgUnit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
         if unit is None:
@@ -394,13 +431,21 @@ def dispatch(actor, number: str, unit_id: int | None = None, note: str = "", exp
 
     if redispatch:
         note = _require_text(note, "note", _("Say why the case is re-dispatched."))
-    return _act(actor, number, "redispatch" if redispatch else "dispatch", apply, note=note,
-                expected_version=expected_version)
+    return _act(
+        actor,
+        number,
+        "redispatch" if redispatch else "dispatch",
+        apply,
+        note=note,
+        expected_version=expected_version,
+    )
 
 
 def return_case(actor, number: str, reason: str, expected_version=None) -> Case:
     reason = _require_text(reason, "note", _("Say why the case is returned."))
-    return _act(actor, number, "return", lambda case: None, note=reason, expected_version=expected_version)
+    return _act(
+        actor, number, "return", lambda case: None, note=reason, expected_version=expected_version
+    )
 
 
 def accept(actor, number: str, assignee_id: int | None = None, expected_version=None) -> Case:
@@ -422,7 +467,9 @@ def _assignee(actor, case: Case, assignee_id: int | None):
         raise PermissionDenied(_("Only a supervisor can give the case to someone else."))
     person = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
     if person is None or not in_unit_scope(person, case.responsible_unit):
-        raise ValidationError({"assignee_id": [_("This person does not work in the responsible unit.")]})
+        raise ValidationError(
+            {"assignee_id": [_("This person does not work in the responsible unit.")]}
+        )
     return person
 
 
@@ -438,10 +485,19 @@ def assign(actor, number: str, assignee_id: int, expected_version=None) -> Case:
 
 
 def call_customer(actor, number: str, note: str = "", expected_version=None) -> Case:
-    return _act(actor, number, "call_customer", lambda case: None, note=note, expected_version=expected_version)
+    return _act(
+        actor,
+        number,
+        "call_customer",
+        lambda case: None,
+        note=note,
+        expected_version=expected_version,
+    )
 
 
-def book(actor, number: str, appointment_at: datetime, note: str = "", expected_version=None) -> Case:
+def book(
+    actor, number: str, appointment_at: datetime, note: str = "", expected_version=None
+) -> Case:
     at = _future_appointment(appointment_at)
 
     def apply(case: Case):
@@ -455,7 +511,9 @@ def book(actor, number: str, appointment_at: datetime, note: str = "", expected_
     return _act(actor, number, "book", apply, note=note, expected_version=expected_version)
 
 
-def not_home(actor, number: str, note: str, new_appointment_at: datetime, expected_version=None) -> Case:
+def not_home(
+    actor, number: str, note: str, new_appointment_at: datetime, expected_version=None
+) -> Case:
     """Nobody home (R-303): a note is left and a new appointment made."""
     note = _require_text(note, "note", _("Write what the note left for the customer says."))
     at = _future_appointment(new_appointment_at)
@@ -470,8 +528,14 @@ def not_home(actor, number: str, note: str, new_appointment_at: datetime, expect
 
 def wait_for_customer(actor, number: str, reason: str, expected_version=None) -> Case:
     reason = _require_text(reason, "note", _("Say what the case is waiting for."))
-    return _act(actor, number, "wait_for_customer", lambda case: None, note=reason,
-                expected_version=expected_version)
+    return _act(
+        actor,
+        number,
+        "wait_for_customer",
+        lambda case: None,
+        note=reason,
+        expected_version=expected_version,
+    )
 
 
 def resume(actor, number: str, note: str = "", expected_version=None) -> Case:
@@ -500,7 +564,9 @@ def exempt_signoff(actor, number: str, reason: str, expected_version=None) -> Ca
         case.signoff_by = actor
         return None
 
-    return _act(actor, number, "exempt_signoff", apply, note=reason, expected_version=expected_version)
+    return _act(
+        actor, number, "exempt_signoff", apply, note=reason, expected_version=expected_version
+    )
 
 
 MAX_SIGNATURE_BYTES = 512 * 1024
@@ -512,7 +578,7 @@ def decode_signature(data_url: str) -> bytes:
     if not data_url.startswith(prefix):
         raise ValidationError({"signature": [_("The signature must be a PNG image.")]})
     try:
-        raw = base64.b64decode(data_url[len(prefix):], validate=True)
+        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError({"signature": [_("The signature image is damaged.")]}) from None
     if not raw.startswith(b"\x89PNG\r\n\x1a\n") or len(raw) > MAX_SIGNATURE_BYTES:
@@ -540,8 +606,16 @@ def _clean_materials(items: list[dict]) -> list[dict]:
         except (TypeError, ValueError):
             quantity = -1
         if not name or quantity <= 0:
-            raise ValidationError({"materials": [_("Material %(n)d needs a name and a positive quantity.") % {"n": index + 1}]})
-        cleaned.append({"name": name[:100], "quantity": quantity, "unit": str(item.get("unit", ""))[:10]})
+            raise ValidationError(
+                {
+                    "materials": [
+                        _("Material %(n)d needs a name and a positive quantity.") % {"n": index + 1}
+                    ]
+                }
+            )
+        cleaned.append(
+            {"name": name[:100], "quantity": quantity, "unit": str(item.get("unit", ""))[:10]}
+        )
     return cleaned
 
 
@@ -549,23 +623,36 @@ def resolve(actor, number: str, resolution: Resolution, expected_version=None) -
     work_done = _require_text(resolution.work_done, "work_done", _("Describe the work done."))
     materials = _clean_materials(resolution.materials)
     if resolution.customer_side_fault:
-        _require_text(resolution.explanation, "explanation",
-                      _("A fault inside the home is explained to the customer in writing."))
+        _require_text(
+            resolution.explanation,
+            "explanation",
+            _("A fault inside the home is explained to the customer in writing."),
+        )
         check_customer_text(resolution.explanation, "explanation")
     if resolution.paid_service_handover and not resolution.customer_consents_to_paid_service:
-        raise ValidationError({"paid_service_handover": [_("Paid service needs the customer's consent.")]})
+        raise ValidationError(
+            {"paid_service_handover": [_("Paid service needs the customer's consent.")]}
+        )
 
     def apply(case: Case):
         if case.kind in FIELD_KINDS and case.on_site_at is None:
             raise ValidationError({"status": [_("Record the arrival on site before resolving.")]})
         if case.kind in FIELD_KINDS:
             if resolution.signature_png:
-                case.signature.save(f"{case.number}.png", ContentFile(resolution.signature_png), save=False)
+                case.signature.save(
+                    f"{case.number}.png", ContentFile(resolution.signature_png), save=False
+                )
                 case.signoff = "signature"
             elif case.signoff not in ("code", "supervisor"):
-                raise ValidationError({"signoff": [
-                    _("The customer has not signed: take a signature or a confirmation code, or ask a supervisor to record why not.")
-                ]})
+                raise ValidationError(
+                    {
+                        "signoff": [
+                            _(
+                                "The customer has not signed: take a signature or a confirmation code, or ask a supervisor to record why not."
+                            )
+                        ]
+                    }
+                )
         now = timezone.now()
         case.resolution = work_done
         case.materials = materials
@@ -599,7 +686,14 @@ def _handover_to_paid_service(case: Case) -> None:
 
 
 def record_callback(actor, number: str, note: str, expected_version=None) -> Case:
-    return _act(actor, number, "record_callback", lambda case: None, note=note, expected_version=expected_version)
+    return _act(
+        actor,
+        number,
+        "record_callback",
+        lambda case: None,
+        note=note,
+        expected_version=expected_version,
+    )
 
 
 def close(actor, number: str, note: str = "", expected_version=None) -> Case:
@@ -626,7 +720,9 @@ def reopen(actor, number: str, reason: str, expected_version=None) -> Case:
 
 def cancel(actor, number: str, reason: str, expected_version=None) -> Case:
     reason = _require_text(reason, "note", _("Say why the case is cancelled."))
-    return _act(actor, number, "cancel", lambda case: None, note=reason, expected_version=expected_version)
+    return _act(
+        actor, number, "cancel", lambda case: None, note=reason, expected_version=expected_version
+    )
 
 
 def add_note(actor, number: str, note: str) -> Case:
@@ -662,17 +758,23 @@ def send_signoff_code(actor, number: str) -> SignoffCode:
         if case.kind not in FIELD_KINDS:
             raise ValidationError({"signoff": [_("This kind of case needs no sign-off.")]})
         if not case.caller_phone:
-            raise ValidationError({"signoff": [_("The case has no phone number to send the code to.")]})
+            raise ValidationError(
+                {"signoff": [_("The case has no phone number to send the code to.")]}
+            )
         return {"to": phone_numbers.mask(case.caller_phone)}
 
     case = _act(actor, number, "note", apply, note=_("Confirmation code sent to the customer."))
     record = SignoffCode.objects.create(
-        case=case, code_hash=make_password(code), phone=case.caller_phone,
+        case=case,
+        code_hash=make_password(code),
+        phone=case.caller_phone,
         expires_at=timezone.now() + CODE_TTL,
     )
     send_sms(
         case.caller_phone,
-        _("Your confirmation code for work order %(number)s is %(code)s. Give it to the technician only when the work is done.")
+        _(
+            "Your confirmation code for work order %(number)s is %(code)s. Give it to the technician only when the work is done."
+        )
         % {"number": case.number, "code": code},
         reference=f"case:{case.number}",
     )
@@ -711,23 +813,42 @@ def confirm_signoff_code(actor, number: str, code: str) -> Case:
         case.signoff = "code"
         return {"signoff": "code"}
 
-    return _act(actor, number, "note", apply, note=_("The customer confirmed the work with the code."))
+    return _act(
+        actor, number, "note", apply, note=_("The customer confirmed the work with the code.")
+    )
 
 
 # --- major faults (R-306) ----------------------------------------------------------------
 
-FAULT_LEADERS = (Position.STATION_HEAD, Position.DEPARTMENT_HEAD, Position.DEPUTY_GM, Position.GENERAL_MANAGER)
+FAULT_LEADERS = (
+    Position.STATION_HEAD,
+    Position.DEPARTMENT_HEAD,
+    Position.DEPUTY_GM,
+    Position.GENERAL_MANAGER,
+)
 
 
-def report_major_fault(actor, *, title: str, occurred_at: datetime, place: str, symptoms: str,
-                       response_plan: str, unit_ids: list[int]) -> MajorFault:
+def report_major_fault(
+    actor,
+    *,
+    title: str,
+    occurred_at: datetime,
+    place: str,
+    symptoms: str,
+    response_plan: str,
+    unit_ids: list[int],
+) -> MajorFault:
     from utilitydesk.org.selectors import holders_of
 
     if not actor.has_perm("cases.manage_major_fault"):
         raise PermissionDenied(_("You are not allowed to report major faults."))
     errors = {}
-    for name, value in (("title", title), ("place", place), ("symptoms", symptoms),
-                        ("response_plan", response_plan)):
+    for name, value in (
+        ("title", title),
+        ("place", place),
+        ("symptoms", symptoms),
+        ("response_plan", response_plan),
+    ):
         if not (value or "").strip():
             errors[name] = [_("This field is required.")]
     units = list(OrgUnit.objects.filter(pk__in=unit_ids or []))
@@ -739,8 +860,12 @@ def report_major_fault(actor, *, title: str, occurred_at: datetime, place: str, 
         raise ValidationError(errors)
     with transaction.atomic():
         fault = MajorFault.objects.create(
-            title=title.strip(), occurred_at=occurred_at, place=place.strip(),
-            symptoms=symptoms.strip(), response_plan=response_plan.strip(), reported_by=actor,
+            title=title.strip(),
+            occurred_at=occurred_at,
+            place=place.strip(),
+            symptoms=symptoms.strip(),
+            response_plan=response_plan.strip(),
+            reported_by=actor,
         )
         fault.units.set(units)
     leaders = {}
@@ -752,8 +877,12 @@ def report_major_fault(actor, *, title: str, occurred_at: datetime, place: str, 
         leaders.values(),
         _("Major fault: %(title)s") % {"title": fault.title},
         _("%(time)s, %(place)s. Symptoms: %(symptoms)s. Response: %(plan)s")
-        % {"time": timezone.localtime(fault.occurred_at).strftime("%Y-%m-%d %H:%M"), "place": fault.place,
-           "symptoms": fault.symptoms, "plan": fault.response_plan},
+        % {
+            "time": timezone.localtime(fault.occurred_at).strftime("%Y-%m-%d %H:%M"),
+            "place": fault.place,
+            "symptoms": fault.symptoms,
+            "plan": fault.response_plan,
+        },
         link=f"/cases/faults/{fault.pk}/",
         reference=f"fault:{fault.pk}",
         dedupe_prefix=f"fault:{fault.pk}",
@@ -770,15 +899,30 @@ def link_case_to_fault(actor, number: str, fault_id: int) -> Case:
         case.major_fault = fault
         return {"fault_id": fault.pk}
 
-    return _act(actor, number, "note", apply, note=_("Linked to major fault: %(t)s") % {"t": fault.title})
+    return _act(
+        actor, number, "note", apply, note=_("Linked to major fault: %(t)s") % {"t": fault.title}
+    )
 
 
-def close_major_fault(actor, fault_id: int, *, impact: str, handling: str, root_cause: str,
-                      corrective_actions: str, preventive_actions: str) -> MajorFault:
+def close_major_fault(
+    actor,
+    fault_id: int,
+    *,
+    impact: str,
+    handling: str,
+    root_cause: str,
+    corrective_actions: str,
+    preventive_actions: str,
+) -> MajorFault:
     if not actor.has_perm("cases.manage_major_fault"):
         raise PermissionDenied(_("You are not allowed to analyse major faults."))
-    values = {"impact": impact, "handling": handling, "root_cause": root_cause,
-              "corrective_actions": corrective_actions, "preventive_actions": preventive_actions}
+    values = {
+        "impact": impact,
+        "handling": handling,
+        "root_cause": root_cause,
+        "corrective_actions": corrective_actions,
+        "preventive_actions": preventive_actions,
+    }
     errors = {k: [_("This field is required.")] for k, v in values.items() if not (v or "").strip()}
     if errors:
         raise ValidationError(errors)
@@ -801,13 +945,18 @@ def share_fault_report(actor, fault_id: int) -> int:
     fault = MajorFault.objects.get(pk=fault_id)
     if fault.state != MajorFault.State.CLOSED:
         raise ValidationError({"state": [_("Record the fault analysis before sharing it.")]})
-    text = _("About the %(title)s: cause: %(cause)s; what we changed: %(actions)s. We apologise for the inconvenience.") % {
-        "title": fault.title, "cause": fault.root_cause, "actions": fault.corrective_actions}
+    text = _(
+        "About the %(title)s: cause: %(cause)s; what we changed: %(actions)s. We apologise for the inconvenience."
+    ) % {"title": fault.title, "cause": fault.root_cause, "actions": fault.corrective_actions}
     check_customer_text(text)
     sent = 0
     for case in fault.cases.exclude(caller_phone=""):
-        if send_sms(case.caller_phone, text, reference=f"fault:{fault.pk}",
-                    dedupe_key=f"fault-report:{fault.pk}:{case.pk}"):
+        if send_sms(
+            case.caller_phone,
+            text,
+            reference=f"fault:{fault.pk}",
+            dedupe_key=f"fault-report:{fault.pk}:{case.pk}",
+        ):
             sent += 1
     MajorFault.objects.filter(pk=fault.pk).update(report_shared_at=timezone.now())
     return sent
@@ -817,4 +966,3 @@ def fingerprint_of(payload: dict) -> str:
     import json
 
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-

@@ -24,15 +24,35 @@ def _t(sources, target, permission, scope) -> Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "dispatch": _t({S.REGISTERED, S.RETURNED, S.REOPENED}, S.DISPATCHED, "cases.dispatch_case", "any"),
-    "redispatch": _t({S.DISPATCHED, S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER, S.REOPENED}, S.DISPATCHED, "cases.dispatch_case", "any"),
-    "return": _t({S.DISPATCHED, S.ACCEPTED, S.BOOKED, S.REOPENED}, S.RETURNED, "cases.handle_case", "unit"),
+    "dispatch": _t(
+        {S.REGISTERED, S.RETURNED, S.REOPENED}, S.DISPATCHED, "cases.dispatch_case", "any"
+    ),
+    "redispatch": _t(
+        {S.DISPATCHED, S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER, S.REOPENED},
+        S.DISPATCHED,
+        "cases.dispatch_case",
+        "any",
+    ),
+    "return": _t(
+        {S.DISPATCHED, S.ACCEPTED, S.BOOKED, S.REOPENED}, S.RETURNED, "cases.handle_case", "unit"
+    ),
     "accept": _t({S.DISPATCHED, S.REOPENED}, S.ACCEPTED, "cases.handle_case", "unit"),
-    "assign": _t({S.DISPATCHED, S.REOPENED, S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER}, None, "cases.supervise_case", "unit"),
-    "call_customer": _t({S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER}, None, "cases.handle_case", "assignee"),
-    "book": _t({S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER}, S.BOOKED, "cases.handle_case", "assignee"),
+    "assign": _t(
+        {S.DISPATCHED, S.REOPENED, S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER},
+        None,
+        "cases.supervise_case",
+        "unit",
+    ),
+    "call_customer": _t(
+        {S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER}, None, "cases.handle_case", "assignee"
+    ),
+    "book": _t(
+        {S.ACCEPTED, S.BOOKED, S.WAITING_CUSTOMER}, S.BOOKED, "cases.handle_case", "assignee"
+    ),
     "not_home": _t({S.BOOKED}, S.BOOKED, "cases.handle_case", "assignee"),
-    "wait_for_customer": _t({S.ACCEPTED, S.BOOKED}, S.WAITING_CUSTOMER, "cases.handle_case", "assignee"),
+    "wait_for_customer": _t(
+        {S.ACCEPTED, S.BOOKED}, S.WAITING_CUSTOMER, "cases.handle_case", "assignee"
+    ),
     "resume": _t({S.WAITING_CUSTOMER}, None, "cases.handle_case", "assignee"),
     "arrive": _t({S.ACCEPTED, S.BOOKED}, S.ON_SITE, "cases.handle_case", "assignee"),
     "exempt_signoff": _t({S.ACCEPTED, S.BOOKED, S.ON_SITE}, None, "cases.supervise_case", "unit"),

@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
 
 app_name = "v1"
@@ -10,6 +11,12 @@ urlpatterns = [
     path("customers/", customers_api.CustomerListView.as_view(), name="customer-list"),
     path("customers/lookup/", customers_api.CustomerLookupView.as_view(), name="customer-lookup"),
     path("customers/<int:pk>/", customers_api.CustomerDetailView.as_view(), name="customer-detail"),
+    path("contacts/", cases_api.ContactCreateView.as_view(), name="contact-create"),
+    path("cases/", cases_api.CaseListView.as_view(), name="case-list"),
+    path("cases/<str:number>/", cases_api.CaseDetailView.as_view(), name="case-detail"),
+    path(
+        "cases/<str:number>/<str:action>/", cases_api.CaseActionView.as_view(), name="case-action"
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
 ]

@@ -9,6 +9,10 @@ def shell(request):
         return {}
     items = [(_("Home"), reverse("core:home"), "core:home", None)]
     candidates = [
+        (_("New contact"), reverse("cases:new"), "cases:new", "cases.add_contact"),
+        (_("Cases"), reverse("cases:list"), "cases:list", "cases.view_case"),
+        (_("My work orders"), reverse("field:list"), "field:list", "cases.handle_case"),
+        (_("Major faults"), reverse("cases:faults"), "cases:faults", "cases.view_majorfault"),
         (_("Customers"), reverse("customers:list"), "customers:list", "customers.view_customer"),
         (
             _("Import"),

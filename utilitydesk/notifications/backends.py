@@ -29,7 +29,8 @@ class FileBackend:
         record = {
             "id": message.pk,
             "channel": message.channel,
-            "to": message.address or (message.recipient.get_username() if message.recipient else ""),
+            "to": message.address
+            or (message.recipient.get_username() if message.recipient else ""),
             "subject": message.subject,
             "body": message.body,
         }

@@ -49,4 +49,6 @@ class Message(models.Model):
         indexes = [models.Index(fields=["recipient", "channel", "read_at"])]
 
     def __str__(self) -> str:
-        return f"{self.channel} → {self.recipient or self.address}: {self.subject or self.body[:30]}"
+        return (
+            f"{self.channel} → {self.recipient or self.address}: {self.subject or self.body[:30]}"
+        )

@@ -46,17 +46,32 @@ def send(
     return message
 
 
-def notify_staff(users, subject: str, body: str, link: str = "", reference: str = "",
-                 dedupe_prefix: str | None = None) -> int:
+def notify_staff(
+    users,
+    subject: str,
+    body: str,
+    link: str = "",
+    reference: str = "",
+    dedupe_prefix: str | None = None,
+) -> int:
     """An inbox message to each user; returns how many were new."""
     sent = 0
     for user in users:
         key = f"{dedupe_prefix}:{user.pk}" if dedupe_prefix else None
-        if send(Channel.INBOX, body, recipient=user, subject=subject, link=link,
-                reference=reference, dedupe_key=key):
+        if send(
+            Channel.INBOX,
+            body,
+            recipient=user,
+            subject=subject,
+            link=link,
+            reference=reference,
+            dedupe_key=key,
+        ):
             sent += 1
     return sent
 
 
-def send_sms(phone: str, body: str, reference: str = "", dedupe_key: str | None = None) -> Message | None:
+def send_sms(
+    phone: str, body: str, reference: str = "", dedupe_key: str | None = None
+) -> Message | None:
     return send(Channel.SMS, body, address=phone, reference=reference, dedupe_key=dedupe_key)

@@ -12,3 +12,11 @@ document.addEventListener("keydown", function (event) {
     document.getElementById("screenpop-results").innerHTML = "";
   }
 });
+
+// Ctrl+Enter saves the form the cursor is in (the intake form is used from the keyboard).
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    var form = document.activeElement && document.activeElement.form;
+    if (form) { event.preventDefault(); form.requestSubmit(); }
+  }
+});

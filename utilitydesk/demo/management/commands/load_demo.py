@@ -80,6 +80,8 @@ class Command(BaseCommand):
         users = self._staff(units)
         buildings = self._area(units, users)
         created = self._customers(buildings, options["customers"], rng)
+        self._knowledge()
+        self._cases(users, rng)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company ready: {len(users)} staff, {len(buildings)} buildings, "
@@ -237,3 +239,98 @@ class Command(BaseCommand):
             batch_size=2000,
         )
         return len(new_customers)
+
+    FAQ = [
+        (
+            "供暖期从哪天开始到哪天结束？",
+            "本市供暖期为每年11月15日至次年3月20日，遇极端天气可提前或延长供暖。",
+            "供暖期 开始 结束 时间",
+        ),
+        (
+            "室内温度多少算达标？",
+            "供暖期间卧室、起居室温度不低于18℃为达标。如觉得不热，可申请上门测温，我们会在24小时内预约。",
+            "温度 达标 18度 测温",
+        ),
+        (
+            "暖气不热怎么办？",
+            "请先检查户内阀门是否全部打开、暖气片是否需要排气；仍不热请报修，维修人员会在1小时内联系您。",
+            "不热 报修 排气 阀门",
+        ),
+        (
+            "热费怎么交？有哪些缴费方式？",
+            "可通过银行代扣、网上缴费、自助缴费机或到营业厅现金缴纳。",
+            "缴费 热费 交费 方式",
+        ),
+        (
+            "申请停热（报停）需要什么手续？",
+            "本人携带身份证和缴费凭证到营业厅办理，申请须在供暖期开始前30天提交。",
+            "停热 报停 申请",
+        ),
+        (
+            "家里暖气漏水了怎么办？",
+            "请立即关闭户内进、回水阀门并拨打热线报修，我们按紧急抢修处理。",
+            "漏水 抢修 紧急",
+        ),
+    ]
+
+    def _knowledge(self) -> None:
+        from utilitydesk.knowledge.models import Entry
+
+        for question, answer, keywords in self.FAQ:
+            Entry.objects.get_or_create(
+                question=question, defaults={"answer": answer, "keywords": keywords}
+            )
+        Entry.objects.get_or_create(
+            question="服务承诺",
+            defaults={
+                "kind": Entry.Kind.GUIDE,
+                "keywords": "承诺 时限",
+                "answer": "一小时上门维修；非热源原因故障24小时内恢复供热；计划停热提前48小时公告；投诉、咨询24小时内答复。",
+            },
+        )
+
+    def _cases(self, users, rng) -> None:
+        """A few cases in different states, made through the same services as real work."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from utilitydesk.cases import services as case_services
+        from utilitydesk.cases.models import Case
+
+        if Case.objects.exists():
+            return
+        customers = list(
+            Customer.objects.filter(premises__station__code="ST-E").order_by("account_no")[:8]
+        )
+        texts = [
+            "暖气片不热，上半部分凉",
+            "家里只有16度，老人怕冷",
+            "阀门漏水，地板湿了",
+            "暖气有异响",
+            "楼道管道漏水",
+            "屋里温度低，申请测温",
+            "暖气时冷时热",
+            "卫生间暖气片不热",
+        ]
+        agent, tech = users["agent"], users["tech_east"]
+        for index, customer in enumerate(customers):
+            kind = "temperature" if "测温" in texts[index] or "16度" in texts[index] else "repair"
+            contact = case_services.create_contact(
+                agent,
+                case_services.ContactInput(
+                    channel="phone",
+                    kind=kind,
+                    content=texts[index],
+                    customer_id=customer.pk,
+                    emergency="漏水" in texts[index],
+                    allow_duplicate=True,
+                ),
+            )
+            number = contact.case.number
+            if index % 4 >= 1:
+                case_services.accept(tech, number)
+            if index % 4 >= 2:
+                case_services.book(tech, number, timezone.now() + timedelta(hours=2 + index))
+            if index % 4 == 3:
+                case_services.arrive(tech, number)

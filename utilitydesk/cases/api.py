@@ -1,0 +1,337 @@
+from datetime import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from utilitydesk.customers.phones import mask
+
+from . import selectors, services
+from .labels import ACTION_LABELS
+from .models import Case, Channel, Kind, Status
+from .workflow import allowed_actions
+
+
+class ContactCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    content = serializers.CharField(max_length=4000)
+    received_at = serializers.DateTimeField(required=False)
+    customer_id = serializers.IntegerField(required=False, min_value=1)
+    premises_id = serializers.IntegerField(required=False, min_value=1)
+    caller_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    caller_phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    emergency = serializers.BooleanField(required=False, default=False)
+    answer = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    knowledge_entry_id = serializers.IntegerField(required=False, min_value=1)
+    link_to_case = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    allow_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class EventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor.username", default="")
+    action = serializers.CharField()
+    action_label = serializers.SerializerMethodField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    note = serializers.CharField()
+    data = serializers.JSONField()
+
+    def get_action_label(self, event) -> str:
+        return str(ACTION_LABELS.get(event.action, event.action))
+
+
+class CaseSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    content = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    emergency = serializers.BooleanField()
+    customer_id = serializers.IntegerField(allow_null=True)
+    caller_name = serializers.CharField()
+    caller_phone = serializers.SerializerMethodField()
+    address = serializers.CharField(source="address_text")
+    responsible_unit = serializers.CharField(source="responsible_unit.name", default=None)
+    assignee = serializers.CharField(source="assignee.username", default=None)
+    appointment_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    def get_caller_phone(self, case) -> str:
+        user = self.context["request"].user
+        return (
+            case.caller_phone
+            if user.has_perm("customers.view_full_phone")
+            else mask(case.caller_phone)
+        )
+
+    def get_allowed_actions(self, case) -> list[str]:
+        return allowed_actions(case.status)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    timeline = serializers.SerializerMethodField()
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_timeline(self, case) -> list[dict]:
+        return EventSerializer(selectors.timeline(case), many=True).data
+
+
+class ContactResultSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField()
+    closed_on_spot = serializers.BooleanField()
+    case = CaseSerializer(allow_null=True)
+
+
+def _contact_result(request, contact) -> dict:
+    case = (
+        Case.objects.select_related("responsible_unit", "assignee").get(pk=contact.case_id)
+        if contact.case_id
+        else None
+    )
+    return {
+        "contact_id": contact.pk,
+        "closed_on_spot": contact.closed_on_spot,
+        "case": CaseSerializer(case, context={"request": request}).data if case else None,
+    }
+
+
+class ContactCreateView(APIView):
+    """Record a contact from any channel (CTI, WeChat, 12345 platform). Send an
+    `Idempotency-Key` header: a retried request returns the first result (200) instead of
+    creating a second case."""
+
+    @extend_schema(
+        request=ContactCreateSerializer,
+        responses={201: ContactResultSerializer, 200: ContactResultSerializer},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)
+        ],
+    )
+    def post(self, request, version=None):
+        body = ContactCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = services.ContactInput(**body.validated_data)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        try:
+            if key:
+                if len(key) > 100:
+                    raise DjangoValidationError({"Idempotency-Key": ["At most 100 characters."]})
+                fingerprint = services.fingerprint_of(
+                    request.data if isinstance(request.data, dict) else {}
+                )
+                contact, created = services.create_contact_idempotent(
+                    request.user, key, fingerprint, data
+                )
+            else:
+                contact, created = services.create_contact(request.user, data), True
+        except services.DuplicateWarning as warning:
+            return Response(
+                {
+                    "error": {
+                        "code": "duplicate",
+                        "message": str(warning),
+                        "fields": {},
+                        "open_cases": [c.number for c in warning.cases],
+                    }
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            _contact_result(request, contact),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class CaseListView(generics.GenericAPIView):
+    serializer_class = CaseSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str),
+            OpenApiParameter("status", str, enum=Status.values),
+            OpenApiParameter("kind", str, enum=Kind.values),
+            OpenApiParameter("unit", int),
+            OpenApiParameter("open", bool),
+            OpenApiParameter("emergency", bool),
+            OpenApiParameter("page", int),
+        ]
+    )
+    def get(self, request, version=None):
+        params = request.query_params
+        errors = {}
+        if params.get("status") and params["status"] not in Status.values:
+            errors["status"] = [f"Use one of {', '.join(Status.values)}."]
+        if params.get("kind") and params["kind"] not in Kind.values:
+            errors["kind"] = [f"Use one of {', '.join(Kind.values)}."]
+        unit = params.get("unit")
+        if unit and not unit.isdigit():
+            errors["unit"] = ["A unit id is a number."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        filters = selectors.CaseFilters(
+            q=params.get("q", "")[:100],
+            status=params.get("status", ""),
+            kind=params.get("kind", ""),
+            unit=int(unit) if unit else None,
+            open_only=params.get("open") in ("1", "true"),
+            emergency_only=params.get("emergency") in ("1", "true"),
+        )
+        page = self.paginate_queryset(selectors.search_cases(request.user, filters))
+        return self.get_paginated_response(
+            CaseSerializer(page, many=True, context={"request": request}).data
+        )
+
+
+class CaseDetailView(APIView):
+    @extend_schema(responses={200: CaseDetailSerializer})
+    def get(self, request, number: str, version=None):
+        case = selectors.get_case(request.user, number)
+        if case is None:
+            raise NotFound
+        return Response(CaseDetailSerializer(case, context={"request": request}).data)
+
+
+class ActionSerializer(serializers.Serializer):
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    unit_id = serializers.IntegerField(required=False, min_value=1)
+    assignee_id = serializers.IntegerField(required=False, min_value=1)
+    appointment_at = serializers.DateTimeField(required=False)
+    work_done = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    materials = serializers.ListField(child=serializers.DictField(), required=False)
+    customer_side_fault = serializers.BooleanField(required=False, default=False)
+    explanation = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    paid_service_handover = serializers.BooleanField(required=False, default=False)
+    customer_consents_to_paid_service = serializers.BooleanField(required=False, default=False)
+    signature = serializers.CharField(required=False, allow_blank=True, max_length=800_000)
+    code = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+def _run_action(user, number: str, action: str, d: dict):
+    v = d.get("expected_version")
+    note = d.get("note", "")
+    at: datetime | None = d.get("appointment_at")
+    match action:
+        case "dispatch":
+            return services.dispatch(user, number, d.get("unit_id"), note, v)
+        case "redispatch":
+            return services.dispatch(user, number, d.get("unit_id"), note, v, redispatch=True)
+        case "return":
+            return services.return_case(user, number, note, v)
+        case "accept":
+            return services.accept(user, number, d.get("assignee_id"), v)
+        case "assign":
+            return services.assign(user, number, d.get("assignee_id") or 0, v)
+        case "call_customer":
+            return services.call_customer(user, number, note, v)
+        case "book":
+            return services.book(user, number, at, note, v)
+        case "not_home":
+            return services.not_home(user, number, note, at, v)
+        case "wait_for_customer":
+            return services.wait_for_customer(user, number, note, v)
+        case "resume":
+            return services.resume(user, number, note, v)
+        case "arrive":
+            return services.arrive(user, number, v)
+        case "exempt_signoff":
+            return services.exempt_signoff(user, number, note, v)
+        case "send_signoff_code":
+            services.send_signoff_code(user, number)
+            return None
+        case "confirm_signoff_code":
+            return services.confirm_signoff_code(user, number, d.get("code", ""))
+        case "resolve":
+            signature = d.get("signature") or ""
+            return services.resolve(
+                user,
+                number,
+                services.Resolution(
+                    work_done=d.get("work_done", ""),
+                    materials=d.get("materials", []),
+                    customer_side_fault=d["customer_side_fault"],
+                    explanation=d.get("explanation", ""),
+                    paid_service_handover=d["paid_service_handover"],
+                    customer_consents_to_paid_service=d["customer_consents_to_paid_service"],
+                    signature_png=services.decode_signature(signature) if signature else None,
+                ),
+                v,
+            )
+        case "record_callback":
+            return services.record_callback(user, number, note, v)
+        case "close":
+            return services.close(user, number, note, v)
+        case "reopen":
+            return services.reopen(user, number, note, v)
+        case "cancel":
+            return services.cancel(user, number, note, v)
+        case "note":
+            return services.add_note(user, number, note)
+        case "reply":
+            return services.reply_to_customer(user, number, d.get("text", ""))
+    raise NotFound
+
+
+API_ACTIONS = [
+    "dispatch",
+    "redispatch",
+    "return",
+    "accept",
+    "assign",
+    "call_customer",
+    "book",
+    "not_home",
+    "wait_for_customer",
+    "resume",
+    "arrive",
+    "exempt_signoff",
+    "send_signoff_code",
+    "confirm_signoff_code",
+    "resolve",
+    "record_callback",
+    "close",
+    "reopen",
+    "cancel",
+    "note",
+    "reply",
+]
+
+
+class CaseActionView(APIView):
+    """Every lifecycle transition: POST /cases/{number}/{action}/. Send `expected_version`
+    (the case's `version` you saw) to be told, with 409, when someone acted first."""
+
+    @extend_schema(
+        request=ActionSerializer,
+        responses={200: CaseDetailSerializer},
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=API_ACTIONS)],
+    )
+    def post(self, request, number: str, action: str, version=None):
+        if action not in API_ACTIONS:
+            raise NotFound
+        if selectors.get_case(request.user, number) is None:
+            raise NotFound
+        body = ActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            _run_action(request.user, number, action, body.validated_data)
+        except services.ConflictError as conflict:
+            return Response(
+                {"error": {"code": "conflict", "message": str(conflict), "fields": {}}},
+                status=status.HTTP_409_CONFLICT,
+            )
+        except PermissionError as exc:  # pragma: no cover - defensive
+            raise PermissionDenied(str(exc)) from exc
+        case = selectors.get_case(request.user, number)
+        return Response(CaseDetailSerializer(case, context={"request": request}).data)

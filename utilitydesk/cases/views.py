@@ -1,0 +1,452 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from utilitydesk.customers.phones import mask
+from utilitydesk.customers.selectors import customer_summary, visible_customers
+from utilitydesk.knowledge.selectors import search as search_knowledge
+from utilitydesk.knowledge.selectors import standard_phrases
+from utilitydesk.org.models import Position
+
+from . import selectors, services
+from .forms import (
+    AssignForm,
+    BookForm,
+    CaseFilterForm,
+    CodeForm,
+    DispatchForm,
+    FaultAnalysisForm,
+    FaultForm,
+    IntakeForm,
+    NoteForm,
+    ReplyForm,
+    ResolveForm,
+)
+from .labels import ACTION_LABELS
+from .models import MajorFault
+from .slip import render_slip
+from .workflow import TRANSITIONS
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return " ".join(m for messages_ in exc.message_dict.values() for m in messages_)
+    return " ".join(exc.messages)
+
+
+@login_required
+@permission_required("cases.add_contact", raise_exception=True)
+def intake(request):
+    customer = None
+    customer_id = request.GET.get("customer") or request.POST.get("customer")
+    if customer_id:
+        customer = (
+            visible_customers(request.user)
+            .filter(pk=customer_id)
+            .prefetch_related("premises", "phones")
+            .first()
+        )
+        if customer is None:
+            raise Http404
+    form = IntakeForm(request.POST or None, customer=customer)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.ContactInput(
+            channel=d["channel"],
+            kind=d["kind"],
+            content=d["content"],
+            received_at=d["received_at"],
+            customer_id=customer.pk if customer else None,
+            premises_id=d.get("premises"),
+            caller_name=d.get("caller_name", ""),
+            caller_phone=d.get("caller_phone", ""),
+            emergency=d["emergency"],
+            answer=d["answer"].strip(),
+            knowledge_entry_id=d["knowledge_entry_id"],
+            link_to_case=d["link_to_case"],
+            allow_duplicate=d["allow_duplicate"],
+        )
+        try:
+            contact = services.create_contact(request.user, data)
+        except services.DuplicateWarning as warning:
+            duplicates = warning.cases
+            form.add_error(None, str(warning))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                name = (
+                    field.removesuffix("_id") if field.removesuffix("_id") in form.fields else field
+                )
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            if contact.closed_on_spot:
+                messages.success(request, _("Answered and closed on the spot."))
+                return redirect(
+                    reverse("customers:detail", args=[customer.pk])
+                    if customer
+                    else reverse("cases:new")
+                )
+            case = contact.case
+            if d["link_to_case"]:
+                messages.success(request, _("Added to case %(number)s.") % {"number": case.number})
+            else:
+                unit = case.responsible_unit.name if case.responsible_unit else _("the dispatcher")
+                messages.success(
+                    request,
+                    _("Case %(number)s created and sent to %(unit)s.")
+                    % {"number": case.number, "unit": unit},
+                )
+            return redirect("cases:detail", number=case.number)
+    open_cases = (
+        list(
+            selectors.cases_of_customer(request.user, customer.pk).filter(
+                status__in=[s for s in selectors.OPEN_STATUSES]
+            )[:10]
+        )
+        if customer
+        else []
+    )
+    return render(
+        request,
+        "cases/intake.html",
+        {
+            "form": form,
+            "customer": customer,
+            "summary": customer_summary(request.user, customer) if customer else None,
+            "open_cases": open_cases,
+            "duplicates": duplicates,
+            "phrases": standard_phrases(),
+        },
+    )
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+def knowledge_search(request):
+    results = search_knowledge(request.GET.get("kq", ""))
+    return render(request, "cases/_knowledge_results.html", {"results": results})
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+def case_list(request):
+    view = request.GET.get("view", "all")
+    form = CaseFilterForm(request.GET or None)
+    if view == "dispatch":
+        queryset = selectors.dispatch_queue(request.user)
+    elif view == "unit":
+        queryset = selectors.unit_queue(request.user)
+    else:
+        filters = selectors.CaseFilters()
+        if form.is_valid():
+            d = form.cleaned_data
+            filters = selectors.CaseFilters(
+                q=d["q"],
+                status=d["status"],
+                kind=d["kind"],
+                open_only=d["open_only"],
+                emergency_only=d["emergency_only"],
+            )
+        queryset = selectors.search_cases(request.user, filters)
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/list.html",
+        {"form": form, "page": page, "view": view, "query": query.urlencode()},
+    )
+
+
+def _technicians_for(case):
+    if case.responsible_unit is None:
+        return []
+    units = [case.responsible_unit.pk, *case.responsible_unit.children.values_list("pk", flat=True)]
+    people = (
+        get_user_model()
+        .objects.filter(
+            assignments__unit_id__in=units,
+            assignments__is_active=True,
+            assignments__position__in=[Position.TECHNICIAN, Position.TEAM_LEADER],
+        )
+        .distinct()
+        .order_by("username")
+    )
+    return [(p.pk, f"{p.last_name}{p.first_name} ({p.username})") for p in people]
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+def case_detail(request, number: str):
+    case = selectors.get_case(request.user, number)
+    if case is None:
+        raise Http404
+    actions = [
+        a
+        for a, t in TRANSITIONS.items()
+        if case.status in t.sources
+        and request.user.has_perm(t.permission)
+        and a not in ("note", "reply")
+    ]
+    assign_form = AssignForm(initial={"expected_version": case.version})
+    assign_form.fields["assignee"].choices = _technicians_for(case)
+    show_phone = (
+        request.user.has_perm("customers.view_full_phone") or case.assignee_id == request.user.pk
+    )
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "events": selectors.timeline(case),
+            "actions": actions,
+            "labels": ACTION_LABELS,
+            "phone": case.caller_phone if show_phone else mask(case.caller_phone),
+            "note_form": NoteForm(initial={"expected_version": case.version}),
+            "dispatch_form": DispatchForm(initial={"expected_version": case.version}),
+            "book_form": BookForm(initial={"expected_version": case.version}),
+            "assign_form": assign_form,
+            "resolve_form": ResolveForm(initial={"expected_version": case.version}),
+            "code_form": CodeForm(initial={"expected_version": case.version}),
+            "reply_form": ReplyForm(),
+            "faults": selectors.open_faults(),
+            "field_view": request.GET.get("field") == "1",
+        },
+    )
+
+
+def _back(request, number):
+    target = request.POST.get("next") or reverse("cases:detail", args=[number])
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("cases:detail", args=[number])
+    return redirect(target)
+
+
+FORMS = {
+    "dispatch": DispatchForm,
+    "redispatch": DispatchForm,
+    "book": BookForm,
+    "not_home": BookForm,
+    "assign": AssignForm,
+    "resolve": ResolveForm,
+    "confirm_signoff_code": CodeForm,
+    "reply": ReplyForm,
+}
+
+
+@login_required
+@require_POST
+def case_act(request, number: str, action: str):
+    case = selectors.get_case(request.user, number)
+    if case is None:
+        raise Http404
+    form_class = FORMS.get(action, NoteForm)
+    form = form_class(request.POST)
+    if form_class is AssignForm:
+        form.fields["assignee"].choices = _technicians_for(case)
+    if not form.is_valid():
+        messages.error(
+            request,
+            " ".join(
+                f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}"
+                for f, e in form.errors.items()
+            ),
+        )
+        return _back(request, number)
+    d = form.cleaned_data
+    version = d.get("expected_version")
+    note = d.get("note", "")
+    user = request.user
+    try:
+        match action:
+            case "dispatch" | "redispatch":
+                services.dispatch(
+                    user,
+                    number,
+                    d["unit"].pk if d.get("unit") else None,
+                    note,
+                    version,
+                    redispatch=action == "redispatch",
+                )
+            case "return":
+                services.return_case(user, number, note, version)
+            case "accept":
+                services.accept(user, number, expected_version=version)
+            case "assign":
+                services.assign(user, number, d["assignee"], version)
+            case "call_customer":
+                services.call_customer(user, number, note, version)
+            case "book":
+                services.book(user, number, d["appointment_at"], note, version)
+            case "not_home":
+                services.not_home(user, number, note, d["appointment_at"], version)
+            case "wait_for_customer":
+                services.wait_for_customer(user, number, note, version)
+            case "resume":
+                services.resume(user, number, note, version)
+            case "arrive":
+                services.arrive(user, number, version)
+            case "exempt_signoff":
+                services.exempt_signoff(user, number, note, version)
+            case "send_signoff_code":
+                services.send_signoff_code(user, number)
+            case "confirm_signoff_code":
+                services.confirm_signoff_code(user, number, d["code"])
+            case "resolve":
+                signature = d.get("signature") or ""
+                services.resolve(
+                    user,
+                    number,
+                    services.Resolution(
+                        work_done=d["work_done"],
+                        materials=d["materials"],
+                        customer_side_fault=d["customer_side_fault"],
+                        explanation=d["explanation"],
+                        paid_service_handover=d["paid_service_handover"],
+                        customer_consents_to_paid_service=d["customer_consents_to_paid_service"],
+                        signature_png=services.decode_signature(signature) if signature else None,
+                    ),
+                    version,
+                )
+            case "record_callback":
+                services.record_callback(user, number, note, version)
+            case "close":
+                services.close(user, number, note, version)
+            case "reopen":
+                services.reopen(user, number, note, version)
+            case "cancel":
+                services.cancel(user, number, note, version)
+            case "note":
+                services.add_note(user, number, note)
+            case "reply":
+                services.reply_to_customer(user, number, d["text"])
+            case "link_fault":
+                services.link_case_to_fault(user, number, int(request.POST.get("fault_id") or 0))
+            case _:
+                raise Http404
+    except services.ConflictError as conflict:
+        messages.error(request, str(conflict))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You are not allowed to do this."))
+    else:
+        label = ACTION_LABELS.get(action, _("Done"))
+        messages.success(request, _("%(action)s: done.") % {"action": label})
+    return _back(request, number)
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+def slip_pdf(request, number: str):
+    case = selectors.get_case(request.user, number)
+    if case is None:
+        raise Http404
+    response = HttpResponse(render_slip(case, request.user), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
+    return response
+
+
+@login_required
+@permission_required("cases.handle_case", raise_exception=True)
+def field_list(request):
+    orders = selectors.my_work_orders(request.user)
+    waiting = selectors.unit_queue(request.user).filter(
+        assignee__isnull=True, status__in=["dispatched", "reopened"]
+    )
+    return render(request, "cases/field_list.html", {"orders": orders, "waiting": waiting[:20]})
+
+
+@login_required
+@permission_required("cases.handle_case", raise_exception=True)
+def field_case(request, number: str):
+    case = selectors.get_case(request.user, number)
+    if case is None:
+        raise Http404
+    actions = [
+        a
+        for a, t in TRANSITIONS.items()
+        if case.status in t.sources and request.user.has_perm(t.permission)
+    ]
+    return render(
+        request,
+        "cases/field_case.html",
+        {
+            "case": case,
+            "actions": actions,
+            "events": selectors.timeline(case),
+            "phone": case.caller_phone,
+            "book_form": BookForm(initial={"expected_version": case.version}),
+            "resolve_form": ResolveForm(initial={"expected_version": case.version}),
+            "code_form": CodeForm(initial={"expected_version": case.version}),
+            "labels": ACTION_LABELS,
+        },
+    )
+
+
+@login_required
+@permission_required("cases.view_majorfault", raise_exception=True)
+def fault_list(request):
+    form = FaultForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            fault = services.report_major_fault(
+                request.user,
+                title=d["title"],
+                occurred_at=d["occurred_at"],
+                place=d["place"],
+                symptoms=d["symptoms"],
+                response_plan=d["response_plan"],
+                unit_ids=[u.pk for u in d["units"]],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(
+                request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+            )
+        else:
+            messages.success(
+                request, _("Major fault reported; the responsible leaders were notified.")
+            )
+            return redirect("cases:fault", pk=fault.pk)
+    page = Paginator(MajorFault.objects.all(), 20).get_page(request.GET.get("page"))
+    return render(request, "cases/faults.html", {"form": form, "page": page})
+
+
+@login_required
+@permission_required("cases.view_majorfault", raise_exception=True)
+def fault_detail(request, pk: int):
+    fault = MajorFault.objects.filter(pk=pk).prefetch_related("units").first()
+    if fault is None:
+        raise Http404
+    form = FaultAnalysisForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("share"):
+                sent = services.share_fault_report(request.user, pk)
+                messages.success(request, _("Report sent to %(n)d customers.") % {"n": sent})
+                return redirect("cases:fault", pk=pk)
+            if form.is_valid():
+                services.close_major_fault(request.user, pk, **form.cleaned_data)
+                messages.success(request, _("Fault analysis recorded."))
+                return redirect("cases:fault", pk=pk)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(
+                request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+            )
+    cases = (
+        selectors.visible_cases(request.user)
+        .filter(major_fault=fault)
+        .select_related("responsible_unit")
+    )
+    return render(
+        request, "cases/fault_detail.html", {"fault": fault, "form": form, "cases": cases[:200]}
+    )

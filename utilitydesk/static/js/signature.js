@@ -1,0 +1,29 @@
+// Signature pad for the technician's phone: draw with a finger or mouse; the drawing is
+// sent as a PNG data URL in the form's hidden "signature" field.
+document.querySelectorAll("canvas.signature-pad").forEach(function (canvas) {
+  var form = canvas.closest("form");
+  var output = form.querySelector("input.signature-data");
+  var ctx = canvas.getContext("2d");
+  var drawing = false, drawn = false;
+  ctx.lineWidth = 3; ctx.lineCap = "round"; ctx.strokeStyle = "#101828";
+  function point(event) {
+    var box = canvas.getBoundingClientRect();
+    return { x: (event.clientX - box.left) * canvas.width / box.width,
+             y: (event.clientY - box.top) * canvas.height / box.height };
+  }
+  canvas.addEventListener("pointerdown", function (event) {
+    drawing = true; var p = point(event); ctx.beginPath(); ctx.moveTo(p.x, p.y);
+    canvas.setPointerCapture(event.pointerId); event.preventDefault();
+  });
+  canvas.addEventListener("pointermove", function (event) {
+    if (!drawing) return; var p = point(event); ctx.lineTo(p.x, p.y); ctx.stroke(); drawn = true;
+  });
+  ["pointerup", "pointercancel"].forEach(function (name) {
+    canvas.addEventListener(name, function () { drawing = false; });
+  });
+  var clear = form.querySelector("button.signature-clear");
+  if (clear) clear.addEventListener("click", function () {
+    ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; output.value = "";
+  });
+  form.addEventListener("submit", function () { if (drawn) output.value = canvas.toDataURL("image/png"); });
+});
