@@ -42,11 +42,12 @@ class IntakeForm(forms.Form):
     )
     knowledge_entry_id = forms.IntegerField(required=False, widget=forms.HiddenInput())
     allow_duplicate = forms.BooleanField(label=_("Create a new case anyway"), required=False)
-    link_to_case = forms.CharField(required=False, widget=forms.HiddenInput())
 
-    def __init__(self, *args, customer=None, **kwargs):
+    def __init__(self, *args, customer=None, offer_duplicate=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
+        if not offer_duplicate:
+            self.fields["allow_duplicate"].widget = forms.HiddenInput()
         if customer is not None:
             choices = [(p.pk, p.address_text) for p in customer.premises.all()]
             self.fields["premises"].choices = choices

@@ -379,6 +379,9 @@ class CaseNumberCounter(models.Model):
     day = models.CharField(max_length=8, unique=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
 
 class IdempotencyRecord(models.Model):
     """A create request retried with the same Idempotency-Key returns the first result."""
@@ -394,6 +397,9 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["user", "key"], name="cases_idempotency_unique")
         ]
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class SignoffCode(models.Model):
     """A confirmation code sent to the customer's phone as the sign-off (R-303)."""
@@ -405,3 +411,6 @@ class SignoffCode(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.sent_at:%Y-%m-%d %H:%M}"

@@ -56,8 +56,10 @@ def intake(request):
         )
         if customer is None:
             raise Http404
-    form = IntakeForm(request.POST or None, customer=customer)
+    offer_duplicate = request.method == "POST" and "allow_duplicate" in request.POST
+    form = IntakeForm(request.POST or None, customer=customer, offer_duplicate=offer_duplicate)
     duplicates = []
+    link_to_case = request.POST.get("link_case", "").strip()
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         data = services.ContactInput(
@@ -72,14 +74,15 @@ def intake(request):
             emergency=d["emergency"],
             answer=d["answer"].strip(),
             knowledge_entry_id=d["knowledge_entry_id"],
-            link_to_case=d["link_to_case"],
+            link_to_case=link_to_case,
             allow_duplicate=d["allow_duplicate"],
         )
         try:
             contact = services.create_contact(request.user, data)
         except services.DuplicateWarning as warning:
             duplicates = warning.cases
-            form.add_error(None, str(warning))
+            form = IntakeForm(request.POST, customer=customer, offer_duplicate=True)
+            form.is_valid()
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 name = (
@@ -95,7 +98,7 @@ def intake(request):
                     else reverse("cases:new")
                 )
             case = contact.case
-            if d["link_to_case"]:
+            if link_to_case:
                 messages.success(request, _("Added to case %(number)s.") % {"number": case.number})
             else:
                 unit = case.responsible_unit.name if case.responsible_unit else _("the dispatcher")
@@ -108,7 +111,7 @@ def intake(request):
     open_cases = (
         list(
             selectors.cases_of_customer(request.user, customer.pk).filter(
-                status__in=[s for s in selectors.OPEN_STATUSES]
+                status__in=list(selectors.OPEN_STATUSES)
             )[:10]
         )
         if customer
