@@ -28,7 +28,17 @@ def is_postgres() -> bool:
 
 @pytest.fixture
 def org(db):
-    """A small company: two stations with a team each, a service centre and an office."""
+    """A small company: two stations with a team each, a service centre and an office.
+
+    The data migrations' shipped defaults are installed again here: a transactional test
+    flushes the database, migration data included."""
+    from utilitydesk.cases.defaults import install_default_routing_rules
+    from utilitydesk.cases.models import RoutingRule
+    from utilitydesk.knowledge.defaults import install_default_phrases
+    from utilitydesk.knowledge.models import ForbiddenPhrase, StandardPhrase
+
+    install_default_routing_rules(RoutingRule)
+    install_default_phrases(ForbiddenPhrase, StandardPhrase)
     group = UnitFactory(code="GROUP", name="集团", kind=UnitKind.PARENT_COMPANY)
     company = UnitFactory(code="CO", name="热力公司", kind=UnitKind.COMPANY, parent=group)
     centre = UnitFactory(

@@ -88,12 +88,23 @@ def dispatch_queue(user) -> QuerySet[Case]:
     )
 
 
+def queue_units(user) -> set[int]:
+    """The units whose queue a person works: for a member of a team or station, the whole
+    station with its teams; for a department, the department and what is under it."""
+    from utilitydesk.org.selectors import station_of
+
+    roots = set()
+    for assignment in active_assignments(user):
+        station = station_of(assignment.unit)
+        roots.add(station.pk if station else assignment.unit_id)
+    children = set(OrgUnit.objects.filter(parent_id__in=roots).values_list("pk", flat=True))
+    return roots | children
+
+
 def unit_queue(user) -> QuerySet[Case]:
     """Open cases of the units the user works in (their station and its teams)."""
-    units = _unit_ids_of(user)
-    teams = set(OrgUnit.objects.filter(parent_id__in=units).values_list("pk", flat=True))
     return (
-        Case.objects.filter(responsible_unit_id__in=units | teams, status__in=OPEN_STATUSES)
+        Case.objects.filter(responsible_unit_id__in=queue_units(user), status__in=OPEN_STATUSES)
         .select_related("customer", "responsible_unit", "assignee")
         .order_by("-emergency", "received_at")
     )
