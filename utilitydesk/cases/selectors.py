@@ -168,3 +168,15 @@ def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
 
 def open_faults() -> QuerySet[MajorFault]:
     return MajorFault.objects.filter(state=MajorFault.State.OPEN).order_by("-occurred_at")
+
+
+def available_actions(user, case: Case) -> list[str]:
+    """Actions the case's state allows and the user's permissions grant (the finer scope
+    check — own unit, assigned technician — happens when the action runs)."""
+    from .workflow import TRANSITIONS
+
+    return [
+        name
+        for name, transition in TRANSITIONS.items()
+        if case.status in transition.sources and user.has_perm(transition.permission)
+    ]

@@ -221,22 +221,23 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         if duplicates:
             raise DuplicateWarning(duplicates)
     number = allocate_number(now) if opens_case else ""
+    contact = Contact(
+        channel=data.channel,
+        kind=data.kind,
+        content=data.content.strip(),
+        received_at=data.received_at,
+        recorded_at=now,
+        customer=customer,
+        caller_name=data.caller_name.strip() or (customer.name if customer else ""),
+        caller_phone=phone,
+        first_responder=actor,
+        closed_on_spot=bool(data.answer),
+        answer=data.answer,
+        knowledge_entry_id=data.knowledge_entry_id if data.answer else None,
+    )
     with transaction.atomic():
-        contact = Contact.objects.create(
-            channel=data.channel,
-            kind=data.kind,
-            content=data.content.strip(),
-            received_at=data.received_at,
-            recorded_at=now,
-            customer=customer,
-            caller_name=data.caller_name.strip() or (customer.name if customer else ""),
-            caller_phone=phone,
-            first_responder=actor,
-            closed_on_spot=bool(data.answer),
-            answer=data.answer,
-            knowledge_entry_id=data.knowledge_entry_id if data.answer else None,
-        )
         if data.answer:
+            contact.save()
             if data.knowledge_entry_id:
                 record_use(data.knowledge_entry_id)
             return contact
@@ -245,7 +246,7 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             if case is None or not visible_cases(actor).filter(pk=case.pk).exists():
                 raise ValidationError({"link_to_case": _("Unknown case number.")})
             contact.case = case
-            contact.save(update_fields=["case"])
+            contact.save()
             _event(
                 case,
                 actor,
@@ -272,27 +273,41 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             address_text=premises.address_text if premises else data.extra.get("address", ""),
             first_responder=actor,
             emergency=data.emergency,
+            status=Status.DISPATCHED if unit else Status.REGISTERED,
+            responsible_unit=unit,
+            routing_rule=rule,
+            dispatched_at=now if unit else None,
+            last_event_seq=2 if unit else 1,
             created_at=now,
             updated_at=now,
         )
         contact.case = case
-        contact.save(update_fields=["case"])
-        _event(case, actor, "registered", "", "", channel=data.channel)
-        if unit is not None:
-            case.status = Status.DISPATCHED
-            case.responsible_unit = unit
-            case.routing_rule = rule
-            case.dispatched_at = now
-            _event(
-                case,
-                actor,
-                "dispatched",
-                Status.REGISTERED,
-                "",
-                unit=unit.name,
-                rule=rule.name if rule else "",
+        contact.save()
+        events = [
+            CaseEvent(
+                case=case,
+                seq=1,
+                at=now,
+                actor=actor,
+                action="registered",
+                to_status=Status.REGISTERED,
+                data={"channel": data.channel},
             )
-        case.save()
+        ]
+        if unit is not None:
+            events.append(
+                CaseEvent(
+                    case=case,
+                    seq=2,
+                    at=now,
+                    actor=actor,
+                    action="dispatched",
+                    from_status=Status.REGISTERED,
+                    to_status=Status.DISPATCHED,
+                    data={"unit": unit.name, "rule": rule.name if rule else ""},
+                )
+            )
+        CaseEvent.objects.bulk_create(events)
     return contact
 
 

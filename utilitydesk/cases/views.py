@@ -17,6 +17,7 @@ from utilitydesk.knowledge.selectors import standard_phrases
 from utilitydesk.org.models import Position
 
 from . import selectors, services
+from .actions import UnknownAction, perform_action
 from .forms import (
     AssignForm,
     BookForm,
@@ -33,7 +34,6 @@ from .forms import (
 from .labels import ACTION_LABELS
 from .models import MajorFault
 from .slip import render_slip
-from .workflow import TRANSITIONS
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -193,11 +193,7 @@ def case_detail(request, number: str):
     if case is None:
         raise Http404
     actions = [
-        a
-        for a, t in TRANSITIONS.items()
-        if case.status in t.sources
-        and request.user.has_perm(t.permission)
-        and a not in ("note", "reply")
+        a for a in selectors.available_actions(request.user, case) if a not in ("note", "reply")
     ]
     assign_form = AssignForm(initial={"expected_version": case.version})
     assign_form.fields["assignee"].choices = _technicians_for(case)
@@ -264,77 +260,17 @@ def case_act(request, number: str, action: str):
             ),
         )
         return _back(request, number)
-    d = form.cleaned_data
-    version = d.get("expected_version")
-    note = d.get("note", "")
-    user = request.user
+    data = dict(form.cleaned_data)
+    if data.get("unit"):
+        data["unit_id"] = data.pop("unit").pk
+    if "assignee" in data:
+        data["assignee_id"] = data.pop("assignee")
+    if action == "link_fault":
+        data["fault_id"] = int(request.POST.get("fault_id") or 0)
     try:
-        match action:
-            case "dispatch" | "redispatch":
-                services.dispatch(
-                    user,
-                    number,
-                    d["unit"].pk if d.get("unit") else None,
-                    note,
-                    version,
-                    redispatch=action == "redispatch",
-                )
-            case "return":
-                services.return_case(user, number, note, version)
-            case "accept":
-                services.accept(user, number, expected_version=version)
-            case "assign":
-                services.assign(user, number, d["assignee"], version)
-            case "call_customer":
-                services.call_customer(user, number, note, version)
-            case "book":
-                services.book(user, number, d["appointment_at"], note, version)
-            case "not_home":
-                services.not_home(user, number, note, d["appointment_at"], version)
-            case "wait_for_customer":
-                services.wait_for_customer(user, number, note, version)
-            case "resume":
-                services.resume(user, number, note, version)
-            case "arrive":
-                services.arrive(user, number, version)
-            case "exempt_signoff":
-                services.exempt_signoff(user, number, note, version)
-            case "send_signoff_code":
-                services.send_signoff_code(user, number)
-            case "confirm_signoff_code":
-                services.confirm_signoff_code(user, number, d["code"])
-            case "resolve":
-                signature = d.get("signature") or ""
-                services.resolve(
-                    user,
-                    number,
-                    services.Resolution(
-                        work_done=d["work_done"],
-                        materials=d["materials"],
-                        customer_side_fault=d["customer_side_fault"],
-                        explanation=d["explanation"],
-                        paid_service_handover=d["paid_service_handover"],
-                        customer_consents_to_paid_service=d["customer_consents_to_paid_service"],
-                        signature_png=services.decode_signature(signature) if signature else None,
-                    ),
-                    version,
-                )
-            case "record_callback":
-                services.record_callback(user, number, note, version)
-            case "close":
-                services.close(user, number, note, version)
-            case "reopen":
-                services.reopen(user, number, note, version)
-            case "cancel":
-                services.cancel(user, number, note, version)
-            case "note":
-                services.add_note(user, number, note)
-            case "reply":
-                services.reply_to_customer(user, number, d["text"])
-            case "link_fault":
-                services.link_case_to_fault(user, number, int(request.POST.get("fault_id") or 0))
-            case _:
-                raise Http404
+        perform_action(request.user, number, action, data)
+    except UnknownAction:
+        raise Http404 from None
     except services.ConflictError as conflict:
         messages.error(request, str(conflict))
     except ValidationError as exc:
@@ -374,11 +310,7 @@ def field_case(request, number: str):
     case = selectors.get_case(request.user, number)
     if case is None:
         raise Http404
-    actions = [
-        a
-        for a, t in TRANSITIONS.items()
-        if case.status in t.sources and request.user.has_perm(t.permission)
-    ]
+    actions = selectors.available_actions(request.user, case)
     return render(
         request,
         "cases/field_case.html",
