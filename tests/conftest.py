@@ -36,9 +36,21 @@ def org(db):
     from utilitydesk.cases.models import RoutingRule
     from utilitydesk.knowledge.defaults import install_default_phrases
     from utilitydesk.knowledge.models import ForbiddenPhrase, StandardPhrase
+    from utilitydesk.sla import services as sla_services
+    from utilitydesk.sla.defaults import install_builtin_calendar, install_default_policy
+    from utilitydesk.sla.models import (
+        CalendarDay,
+        CalendarYear,
+        EscalationLevel,
+        LimitRule,
+        PolicyVersion,
+    )
 
     install_default_routing_rules(RoutingRule)
     install_default_phrases(ForbiddenPhrase, StandardPhrase)
+    install_default_policy(PolicyVersion, LimitRule, EscalationLevel)
+    install_builtin_calendar(CalendarYear, CalendarDay)
+    sla_services.reset_caches()
     group = UnitFactory(code="GROUP", name="集团", kind=UnitKind.PARENT_COMPANY)
     company = UnitFactory(code="CO", name="热力公司", kind=UnitKind.COMPANY, parent=group)
     centre = UnitFactory(

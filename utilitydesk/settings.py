@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "utilitydesk.notifications",
     "utilitydesk.knowledge",
     "utilitydesk.cases",
+    "utilitydesk.sla",
     "utilitydesk.demo",
 ]
 
@@ -207,3 +208,7 @@ NOTIFICATION_BACKENDS = {
 # A new case of the same kind for the same premises within this many hours is flagged as
 # a likely duplicate before it is created (moves into the service policy with issue 4).
 DUPLICATE_WINDOW_HOURS = int(os.environ.get("DUPLICATE_WINDOW_HOURS", "72"))
+
+# Celery beat (production): the sweeper every minute. The embedded server runs the same
+# function in-process (core/scheduler.py).
+CELERY_BEAT_SCHEDULE = {"sla-sweep": {"task": "sla.sweep", "schedule": 60.0}}

@@ -17,3 +17,19 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """What the system needs to know about a staff member beyond the login."""
+
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
+    mobile = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return self.user.get_username()

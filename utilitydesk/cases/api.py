@@ -28,6 +28,12 @@ class ContactCreateSerializer(serializers.Serializer):
     knowledge_entry_id = serializers.IntegerField(required=False, min_value=1)
     link_to_case = serializers.CharField(required=False, allow_blank=True, max_length=20)
     allow_duplicate = serializers.BooleanField(required=False, default=False)
+    attributes = serializers.DictField(
+        child=serializers.CharField(max_length=32),
+        required=False,
+        default=dict,
+        help_text='Facts that choose the time limits, e.g. {"pipe_diameter_mm": "600"} (R-406).',
+    )
 
 
 class EventSerializer(serializers.Serializer):

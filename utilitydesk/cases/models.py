@@ -205,6 +205,17 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("sign-off exempted by"),
     )
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    policy_version = models.ForeignKey(
+        "sla.PolicyVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("service policy version"),
+    )
+    # When the sweeper must next look at the case (a warning, a deadline, an escalation).
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     version = models.PositiveIntegerField(default=0)
     last_event_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

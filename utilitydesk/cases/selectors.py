@@ -155,7 +155,11 @@ def cases_of_customer(user, customer_id: int) -> QuerySet[Case]:
 
 def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
     """Open cases of the same kind for the same premises (or customer) received recently."""
-    window = timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
+    from utilitydesk.sla.services import current_policy
+
+    policy = current_policy()
+    hours = policy.duplicate_window_hours if policy else settings.DUPLICATE_WINDOW_HOURS
+    window = timedelta(hours=hours)
     queryset = Case.objects.filter(
         kind=kind, status__in=OPEN_STATUSES, received_at__gte=now - window
     )

@@ -25,6 +25,8 @@ from utilitydesk.knowledge.models import Entry
 from utilitydesk.knowledge.services import check_customer_text, record_use
 from utilitydesk.notifications.services import notify_staff, send_sms
 from utilitydesk.org.models import OrgUnit, Position
+from utilitydesk.sla import services as sla
+from utilitydesk.sla.models import CaseDeadline
 
 from .models import (
     BACKDATED_CHANNELS,
@@ -145,6 +147,7 @@ class ContactInput:
     knowledge_entry_id: int | None = None
     link_to_case: str = ""  # an existing case number the customer calls about again
     allow_duplicate: bool = False
+    attributes: dict = field(default_factory=dict)  # e.g. pipe_diameter_mm, special
     extra: dict = field(default_factory=dict)
 
 
@@ -260,7 +263,7 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             case.save(update_fields=["last_event_seq", "version", "updated_at"])
             return contact
         unit, rule = route(data.kind, premises)
-        case = Case.objects.create(
+        case = Case(
             number=number,
             kind=data.kind,
             channel=data.channel,
@@ -278,9 +281,15 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             routing_rule=rule,
             dispatched_at=now if unit else None,
             last_event_seq=2 if unit else 1,
+            attributes=data.attributes,
             created_at=now,
             updated_at=now,
         )
+        deadlines = sla.plan_deadlines(case, now)
+        case.save(force_insert=True)
+        for deadline in deadlines:
+            deadline.case = case
+        CaseDeadline.objects.bulk_create(deadlines)
         contact.case = case
         contact.save()
         events = [
@@ -395,6 +404,7 @@ def _act(
         case.version += 1
         case.updated_at = timezone.now()
         _event(case, actor, action, before, note, **data)
+        sla.on_case_action(case, action, case.updated_at, note)
         case.save()
     return case
 

@@ -75,3 +75,30 @@ def send_sms(
     phone: str, body: str, reference: str = "", dedupe_key: str | None = None
 ) -> Message | None:
     return send(Channel.SMS, body, address=phone, reference=reference, dedupe_key=dedupe_key)
+
+
+def deliver_queued(limit: int = 1000) -> int:
+    """Deliver messages recorded as queued (the sweeper writes them in bulk). Each message
+    is claimed under a row lock, so two runners never send one twice."""
+    from django.db import connection
+
+    delivered = 0
+    with transaction.atomic():
+        queued = Message.objects.filter(status=Message.Status.QUEUED).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            queued = queued.select_for_update(skip_locked=True)
+        for message in list(queued[:limit]):
+            try:
+                backend_for(message.channel).deliver(message)
+            except Exception as exc:
+                message.status, message.error = Message.Status.FAILED, str(exc)[:2000]
+            else:
+                message.status, message.sent_at = Message.Status.SENT, timezone.now()
+                delivered += 1
+            message.save(update_fields=["status", "error", "sent_at"])
+    return delivered
+
+
+def staff_mobile(user) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.mobile if profile is not None else ""

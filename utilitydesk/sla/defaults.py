@@ -1,0 +1,146 @@
+"""The shipped service policy: the seeds' values (R-401 – R-406, R-305, R-705) and ours
+where a seed leaves a blank (marked "ours"). Takes model classes so the data migration
+can pass its historical models."""
+
+# (limit, kind, grade, emergency, attribute, equals, at least, at most, amount, unit, source)
+DEFAULT_LIMITS = [
+    ("first_response", "", "", None, "", "", None, None, 24, "hours", "R-401"),
+    ("resolution", "", "", None, "", "", None, None, 3, "working_days", "ours"),
+    ("on_site", "repair", "", None, "", "", None, None, 1, "hours", "R-401"),
+    ("resolution", "repair", "", None, "", "", None, None, 24, "hours", "R-401"),
+    ("on_site", "", "", True, "", "", None, None, 1, "hours", "R-305"),
+    (
+        "on_site",
+        "repair",
+        "vip",
+        None,
+        "customer_type",
+        "commercial",
+        None,
+        None,
+        0.5,
+        "hours",
+        "R-403",
+    ),
+    (
+        "on_site",
+        "repair",
+        "vip",
+        None,
+        "customer_type",
+        "non_resident",
+        None,
+        None,
+        0.5,
+        "hours",
+        "R-403",
+    ),
+    ("on_site", "temperature", "", None, "", "", None, None, 24, "hours", "R-705"),
+    ("resolution", "temperature", "", None, "", "", None, None, 2, "natural_days", "ours"),
+    ("resolution", "complaint", "", None, "", "", None, None, 3, "working_days", "R-402"),
+    ("resolution", "complaint", "", None, "special", "1", None, None, 7, "working_days", "R-402"),
+    ("first_response", "complaint", "vip", None, "", "", None, None, 1, "hours", "R-403"),
+    ("resolution", "complaint", "vip", None, "", "", None, None, 1, "natural_days", "R-403"),
+    ("resolution", "repair", "", None, "pipe_diameter_mm", "", None, 300, 24, "hours", "R-406"),
+    (
+        "resolution",
+        "repair",
+        "",
+        None,
+        "pipe_diameter_mm",
+        "",
+        300.01,
+        999.99,
+        48,
+        "hours",
+        "R-406",
+    ),
+    ("resolution", "repair", "", None, "pipe_diameter_mm", "", 1000, None, 72, "hours", "R-406"),
+    ("callback", "", "", None, "", "", None, None, 2, "natural_days", "ours"),
+]
+# (level, after hours, position, channel, kinds) — R-405, for unhandled repair orders.
+DEFAULT_ESCALATION = [
+    (1, 24, "station_head", "inbox", "repair"),
+    (2, 48, "general_manager", "inbox", "repair"),
+    (3, 72, "deputy_gm", "sms", "repair"),
+    (4, 96, "parent_gm", "sms", "repair"),
+]
+
+
+def install_default_policy(policy_model, limit_model, escalation_model, published_at=None) -> None:
+    """Publish policy version 1 with the shipped values, unless a policy exists."""
+    if policy_model.objects.exists():
+        return
+    policy = policy_model.objects.create(
+        number=1, status="published", note="出厂默认（制度原值）", published_at=published_at
+    )
+    for (
+        name,
+        kind,
+        grade,
+        emergency,
+        attribute,
+        value,
+        low,
+        high,
+        amount,
+        unit,
+        source,
+    ) in DEFAULT_LIMITS:
+        limit_model.objects.create(
+            policy=policy,
+            name=name,
+            kind=kind,
+            grade=grade,
+            emergency=emergency,
+            attribute=attribute,
+            value=value,
+            min_value=low,
+            max_value=high,
+            amount=amount,
+            unit=unit,
+            source=source,
+        )
+    for level, hours, position, channel, kinds in DEFAULT_ESCALATION:
+        escalation_model.objects.create(
+            policy=policy,
+            level=level,
+            after_hours=hours,
+            position=position,
+            channel=channel,
+            kinds=kinds,
+        )
+
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
+def install_builtin_calendar(year_model, day_model) -> list[int]:
+    """Load every year the chinese-calendar package knows; returns the years loaded."""
+    import chinese_calendar
+    from chinese_calendar import constants
+
+    years = sorted({d.year for d in constants.holidays} | {d.year for d in constants.workdays})
+    known = set(year_model.objects.values_list("year", flat=True))
+    existing = set(day_model.objects.values_list("date", flat=True))
+    rows = []
+    for source, kind in ((constants.holidays, "holiday"), (constants.workdays, "workday")):
+        for day, name in source.items():
+            if day not in existing and day.year not in known:
+                rows.append(day_model(date=day, kind=kind, name=HOLIDAY_NAMES.get(name, name)))
+    day_model.objects.bulk_create(rows, batch_size=500)
+    for year in years:
+        if year not in known:
+            year_model.objects.create(
+                year=year, source=f"chinese-calendar {chinese_calendar.__version__}"
+            )
+    return [y for y in years if y not in known]

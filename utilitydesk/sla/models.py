@@ -1,0 +1,231 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+LIMIT_NAMES = [
+    ("first_response", _("First response")),
+    ("on_site", _("On site")),
+    ("resolution", _("Resolution")),
+    ("callback", _("Callback")),
+]
+LIMIT_UNITS = [
+    ("hours", _("clock hours")),
+    ("natural_days", _("natural days")),
+    ("working_days", _("working days")),
+]
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday schedule is loaded (R-404)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=100)
+    loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to Monday–Friday: a statutory holiday, or a make-up working day (调休)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class PolicyVersion(models.Model):
+    """A version of the service policy. Drafts are edited; a published version never
+    changes, and a case keeps the version it was created under."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    season_start = models.CharField(
+        _("heating season starts (MM-DD)"), max_length=5, default="11-15"
+    )
+    season_end = models.CharField(_("heating season ends (MM-DD)"), max_length=5, default="03-20")
+    warn_before_minutes = models.PositiveIntegerField(
+        _("warn owners this many minutes before a deadline"), default=60
+    )
+    duplicate_window_hours = models.PositiveIntegerField(
+        _("likely-duplicate window (hours)"), default=72
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service policy version")
+        verbose_name_plural = _("service policy versions")
+        ordering = ["-number"]
+        permissions = [("publish_policy", _("Can publish a service policy"))]
+
+    def __str__(self) -> str:
+        return f"v{self.number} ({self.get_status_display()})"
+
+
+class LimitRule(models.Model):
+    """One time limit of a policy. Blank conditions match anything; for each limit name the
+    most specific matching rule wins (R-401 – R-403, R-406)."""
+
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="limits")
+    name = models.CharField(_("limit"), max_length=16, choices=LIMIT_NAMES)
+    kind = models.CharField(_("case kind"), max_length=16, blank=True)
+    grade = models.CharField(_("grade"), max_length=16, blank=True)
+    emergency = models.BooleanField(_("emergency"), null=True, blank=True)
+    attribute = models.CharField(_("attribute"), max_length=32, blank=True)
+    value = models.CharField(_("equals"), max_length=32, blank=True)
+    min_value = models.DecimalField(
+        _("at least"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("below"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=16, choices=LIMIT_UNITS)
+    source = models.CharField(_("rule"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["policy", "name", "kind", "grade"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.amount} {self.unit}"
+
+
+class EscalationLevel(models.Model):
+    """R-405: an open case of these kinds not resolved after N hours goes up to a position,
+    resolved against the case's unit."""
+
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="escalation")
+    level = models.PositiveSmallIntegerField(_("level"))
+    after_hours = models.PositiveIntegerField(_("after hours"))
+    position = models.CharField(_("position"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=16, default="inbox")
+    kinds = models.CharField(
+        _("case kinds (comma separated, empty: all)"), max_length=100, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("escalation level")
+        verbose_name_plural = _("escalation ladder")
+        ordering = ["policy", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "level"], name="sla_escalation_level_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"L{self.level} {self.after_hours}h → {self.position}"
+
+    def applies_to(self, kind: str) -> bool:
+        return not self.kinds or kind in {k.strip() for k in self.kinds.split(",")}
+
+
+class CaseDeadline(models.Model):
+    """A concrete deadline a case was given; kept even when the policy changes."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Running")
+        PAUSED = "paused", _("Paused")
+        MET = "met", _("Met")
+        BREACHED = "breached", _("Breached")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="deadlines")
+    name = models.CharField(_("limit"), max_length=16, choices=LIMIT_NAMES)
+    due_at = models.DateTimeField(_("due"))
+    original_due_at = models.DateTimeField(_("originally due"))
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    unit = models.CharField(max_length=16, choices=LIMIT_UNITS)
+    provisional = models.BooleanField(_("provisional"), default=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case deadline")
+        verbose_name_plural = _("case deadlines")
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "name"], name="sla_case_deadline_unique")
+        ]
+        indexes = [models.Index(fields=["provisional", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.name} {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def late(self) -> bool:
+        return self.breached_at is not None
+
+
+class CasePause(models.Model):
+    """Waiting for the customer (R-407): visible in reports, never hides earlier lateness."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CaseEscalation(models.Model):
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField(_("level"))
+    position = models.CharField(_("position"), max_length=20)
+    at = models.DateTimeField(_("at"))
+    targets = models.JSONField(_("notified"), default=list)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["case", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "level"], name="sla_case_escalation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} L{self.level}"

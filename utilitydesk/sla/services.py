@@ -1,0 +1,462 @@
+"""Service policy, calendar and the deadlines of cases. Called by cases.services inside
+its transactions; policy edits by administrators go through here too."""
+
+import time as _time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from utilitydesk.audit.services import record_changes
+
+from . import deadlines as arithmetic
+from .models import (
+    CalendarDay,
+    CalendarYear,
+    CaseDeadline,
+    CasePause,
+    EscalationLevel,
+    LimitRule,
+    PolicyVersion,
+)
+
+# --- calendar --------------------------------------------------------------------------
+
+_calendar_cache: dict[str, Any] = {"at": 0.0, "calendar": None}
+CALENDAR_TTL_SECONDS = 60
+
+
+def calendar(refresh: bool = False) -> arithmetic.TableCalendar:
+    """The working-day calendar from the database, cached for a minute per process."""
+    if (
+        refresh
+        or _calendar_cache["calendar"] is None
+        or _time.monotonic() - _calendar_cache["at"] > CALENDAR_TTL_SECONDS
+    ):
+        years = set(CalendarYear.objects.values_list("year", flat=True))
+        holidays, workdays = set(), set()
+        for day, kind in CalendarDay.objects.values_list("date", "kind"):
+            (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays).add(day)
+        _calendar_cache.update(
+            at=_time.monotonic(), calendar=arithmetic.TableCalendar(years, holidays, workdays)
+        )
+    return _calendar_cache["calendar"]
+
+
+def import_calendar(actor, rows: list[tuple[date, str, str]], years: set[int], source: str) -> int:
+    """Load the official schedule of whole years (the State Council's notice each autumn).
+
+    ``rows`` are exception days (holiday on a weekday or make-up working day); every row
+    must fall in ``years``. Provisional deadlines are recomputed afterwards."""
+    if actor is not None and not actor.has_perm("sla.add_calendarday"):
+        raise PermissionDenied(_("You are not allowed to load the calendar."))
+    errors = []
+    for index, (day, kind, _name) in enumerate(rows, start=1):
+        if day.year not in years:
+            errors.append(
+                _("Row %(n)d: %(day)s is outside the years being loaded.")
+                % {"n": index, "day": day}
+            )
+        if kind not in CalendarDay.Kind.values:
+            errors.append(_("Row %(n)d: kind must be holiday or workday.") % {"n": index})
+    if not years:
+        errors.append(_("The file names no year."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        CalendarDay.objects.filter(date__year__in=years).delete()
+        CalendarDay.objects.bulk_create(
+            [CalendarDay(date=d, kind=k, name=n[:50]) for d, k, n in rows]
+        )
+        for year in years:
+            CalendarYear.objects.update_or_create(
+                year=year,
+                defaults={"source": source[:100], "loaded_at": timezone.now(), "loaded_by": actor},
+            )
+    calendar(refresh=True)
+    return recompute_provisional()
+
+
+def missing_years(now: datetime) -> list[int]:
+    """Years deadlines may soon fall into that the calendar does not know: this year, and
+    next year from October on (the schedule is published each autumn)."""
+    local = timezone.localtime(now)
+    wanted = {local.year} | ({local.year + 1} if local.month >= 10 else set())
+    provisional_years = {
+        d.year
+        for d in CaseDeadline.objects.filter(provisional=True).values_list("due_at", flat=True)
+    }
+    known = set(CalendarYear.objects.values_list("year", flat=True))
+    return sorted((wanted | provisional_years) - known)
+
+
+def reset_caches() -> None:
+    """Forget cached policy and calendar (after tests flush the database, for example)."""
+    _calendar_cache.update(at=0.0, calendar=None)
+    _policy_cache.update(at=0.0, id=None, policy=None)
+    _rules_cache.clear()
+
+
+# --- policy ----------------------------------------------------------------------------
+
+_policy_cache: dict[str, Any] = {"at": 0.0, "id": None}
+_rules_cache: dict[int, tuple[list[LimitRule], list[EscalationLevel]]] = {}
+POLICY_TTL_SECONDS = 30
+
+
+def current_policy() -> PolicyVersion | None:
+    if _policy_cache["id"] is None or _time.monotonic() - _policy_cache["at"] > POLICY_TTL_SECONDS:
+        policy = (
+            PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED)
+            .order_by("-number")
+            .first()
+        )
+        _policy_cache.update(at=_time.monotonic(), id=policy.pk if policy else None, policy=policy)
+    return _policy_cache.get("policy")
+
+
+def policy_rules(policy_id: int) -> tuple[list[LimitRule], list[EscalationLevel]]:
+    """A published policy never changes, so its rules are cached for good."""
+    if policy_id not in _rules_cache:
+        _rules_cache[policy_id] = (
+            list(LimitRule.objects.filter(policy_id=policy_id).order_by("id")),
+            list(EscalationLevel.objects.filter(policy_id=policy_id).order_by("level")),
+        )
+    return _rules_cache[policy_id]
+
+
+def _matches(rule: LimitRule, kind: str, grade: str, emergency: bool, attributes: dict) -> bool:
+    if rule.kind and rule.kind != kind:
+        return False
+    if rule.grade and rule.grade != grade:
+        return False
+    if rule.emergency is not None and rule.emergency != emergency:
+        return False
+    if rule.attribute:
+        value = attributes.get(rule.attribute)
+        if value in (None, ""):
+            return False
+        if rule.value and str(value) != rule.value:
+            return False
+        if rule.min_value is not None or rule.max_value is not None:
+            try:
+                number = Decimal(str(value))
+            except ArithmeticError:
+                return False
+            if rule.min_value is not None and number < rule.min_value:
+                return False
+            if rule.max_value is not None and number > rule.max_value:
+                return False
+    return True
+
+
+def _specificity(rule: LimitRule) -> int:
+    return sum(bool(x) for x in (rule.kind, rule.grade, rule.emergency is not None, rule.attribute))
+
+
+def limits_for(
+    policy: PolicyVersion,
+    kind: str,
+    grade: str,
+    emergency: bool,
+    attributes: dict,
+    names: tuple[str, ...] = ("first_response", "on_site", "resolution"),
+) -> list[arithmetic.Limit]:
+    """For each limit name the most specific matching rule; earlier rules win ties."""
+    rules, _levels = policy_rules(policy.pk)
+    chosen: dict[str, LimitRule] = {}
+    for rule in rules:
+        if rule.name not in names or not _matches(rule, kind, grade, emergency, attributes):
+            continue
+        best = chosen.get(rule.name)
+        if best is None or _specificity(rule) > _specificity(best):
+            chosen[rule.name] = rule
+    return [arithmetic.Limit(name, float(rule.amount), rule.unit) for name, rule in chosen.items()]
+
+
+def escalation_levels(policy_id: int) -> list[EscalationLevel]:
+    return policy_rules(policy_id)[1]
+
+
+def case_facts(case) -> tuple[str, bool, dict]:
+    grade = case.customer.grade if case.customer_id else "general"
+    attributes = dict(case.attributes or {})
+    if case.customer_id:
+        attributes.setdefault("customer_type", case.customer.customer_type)
+    return grade, case.emergency, attributes
+
+
+# --- deadlines of a case ---------------------------------------------------------------
+
+FIRST_RESPONSE_ACTIONS = {"accept", "call_customer", "reply", "resolve", "assign"}
+
+
+def plan_deadlines(case, now: datetime) -> list[CaseDeadline]:
+    """For a case about to be created: set its policy version and next check, and return
+    its concrete deadlines (unsaved; kept for good once saved)."""
+    policy = current_policy()
+    if policy is None:
+        return []
+    case.policy_version = policy
+    grade, emergency, attributes = case_facts(case)
+    limits = limits_for(policy, case.kind, grade, emergency, attributes)
+    cal = calendar()
+    rows = []
+    for limit in limits:
+        deadline = arithmetic.compute(case.received_at, limit, cal)
+        rows.append(
+            CaseDeadline(
+                case=case,
+                name=limit.name,
+                due_at=deadline.due_at,
+                original_due_at=deadline.due_at,
+                amount=Decimal(str(limit.amount)),
+                unit=limit.unit,
+                provisional=deadline.provisional,
+            )
+        )
+    case.next_check_at = next_check(case, rows, now)
+    return rows
+
+
+def next_check(
+    case, deadlines: list[CaseDeadline], now: datetime, done_levels: set[int] | None = None
+) -> datetime | None:
+    """When the sweeper next needs to look at this case (indexed on Case.next_check_at)."""
+    from utilitydesk.cases.models import OPEN_STATUSES
+
+    if case.status not in OPEN_STATUSES and case.status != "resolved":
+        return None
+    lead = timedelta(minutes=case.policy_version.warn_before_minutes if case.policy_version else 60)
+    moments = []
+    for deadline in deadlines:
+        if deadline.state != CaseDeadline.State.PENDING:
+            continue
+        if deadline.warned_at is None and deadline.due_at - lead > now:
+            moments.append(deadline.due_at - lead)
+        else:
+            moments.append(deadline.due_at)
+    if case.status in OPEN_STATUSES and case.policy_version_id:
+        done = done_levels
+        if done is None:
+            done = set(case.escalations.values_list("level", flat=True)) if case.pk else set()
+        for level in escalation_levels(case.policy_version_id):
+            if level.level not in done and level.applies_to(case.kind):
+                moments.append(case.received_at + timedelta(hours=level.after_hours))
+                break
+    return min(moments) if moments else None
+
+
+def on_case_action(case, action: str, now: datetime, note: str = "") -> None:
+    """Keep a case's deadlines in step with what just happened to it (inside the
+    transition's transaction, the case row locked)."""
+    if case.policy_version_id is None:
+        return
+    deadlines = {d.name: d for d in CaseDeadline.objects.filter(case=case)}
+    changed: list[CaseDeadline] = []
+
+    def meet(name: str) -> None:
+        deadline = deadlines.get(name)
+        if (
+            deadline
+            and deadline.state in (CaseDeadline.State.PENDING, CaseDeadline.State.BREACHED)
+            and deadline.met_at is None
+        ):
+            deadline.met_at = now
+            if deadline.state == CaseDeadline.State.PENDING:
+                deadline.state = CaseDeadline.State.MET
+            changed.append(deadline)
+
+    if action in FIRST_RESPONSE_ACTIONS:
+        meet("first_response")
+    if action == "arrive":
+        meet("on_site")
+    if action == "resolve":
+        if case.on_site_at:
+            meet("on_site")
+        meet("resolution")
+        _add_callback_deadline(case, deadlines, now)
+    if action == "record_callback":
+        meet("callback")
+    if action == "wait_for_customer":
+        CasePause.objects.create(case=case, started_at=now, reason=note)
+        for deadline in deadlines.values():
+            if deadline.state == CaseDeadline.State.PENDING:
+                deadline.state = CaseDeadline.State.PAUSED
+                deadline.paused_at = now
+                changed.append(deadline)
+    if action in ("resume", "cancel", "close") or (
+        action == "redispatch"
+        and any(d.state == CaseDeadline.State.PAUSED for d in deadlines.values())
+    ):
+        pause = CasePause.objects.filter(case=case, ended_at__isnull=True).first()
+        if pause:
+            pause.ended_at = now
+            pause.save(update_fields=["ended_at"])
+        for deadline in deadlines.values():
+            if deadline.state == CaseDeadline.State.PAUSED:
+                # The clock stopped while waiting: the deadline moves by the paused time.
+                deadline.due_at += now - deadline.paused_at
+                deadline.paused_at = None
+                deadline.state = CaseDeadline.State.PENDING
+                changed.append(deadline)
+    if action == "reopen":
+        _restart_resolution(case, deadlines, now, changed)
+    if changed:
+        CaseDeadline.objects.bulk_update(
+            {id(d): d for d in changed}.values(), ["state", "met_at", "due_at", "paused_at"]
+        )
+    case.next_check_at = next_check(case, list(CaseDeadline.objects.filter(case=case)), now)
+
+
+def _add_callback_deadline(case, deadlines: dict, now: datetime) -> None:
+    if "callback" in deadlines:
+        return
+    grade, emergency, attributes = case_facts(case)
+    limits = limits_for(
+        case.policy_version, case.kind, grade, emergency, attributes, names=("callback",)
+    )
+    for limit in limits:
+        deadline = arithmetic.compute(now, limit, calendar())
+        deadlines["callback"] = CaseDeadline.objects.create(
+            case=case,
+            name="callback",
+            due_at=deadline.due_at,
+            original_due_at=deadline.due_at,
+            amount=Decimal(str(limit.amount)),
+            unit=limit.unit,
+            provisional=deadline.provisional,
+        )
+
+
+def _restart_resolution(case, deadlines: dict, now: datetime, changed: list) -> None:
+    """A reopened case gets its resolution time again, from the moment it was reopened;
+    the earlier lateness stays recorded in breached_at."""
+    grade, emergency, attributes = case_facts(case)
+    for limit in limits_for(
+        case.policy_version, case.kind, grade, emergency, attributes, names=("resolution",)
+    ):
+        deadline = deadlines.get("resolution")
+        if deadline is None:
+            continue
+        computed = arithmetic.compute(now, limit, calendar())
+        deadline.due_at = computed.due_at
+        deadline.state = CaseDeadline.State.PENDING
+        deadline.met_at = None
+        deadline.warned_at = None
+        changed.append(deadline)
+    callback = deadlines.get("callback")
+    if callback is not None:
+        callback.delete()
+        deadlines.pop("callback")
+
+
+def recompute_provisional() -> int:
+    """After a calendar year is loaded: provisional deadlines become final (recomputed from
+    the case's receipt under its own policy version)."""
+    from utilitydesk.cases.models import Case
+
+    cal = calendar(refresh=True)
+    updated = 0
+    for deadline in CaseDeadline.objects.filter(provisional=True).select_related("case"):
+        base = (
+            deadline.case.resolved_at
+            if deadline.name == "callback" and deadline.case.resolved_at
+            else deadline.case.received_at
+        )
+        computed = arithmetic.compute(
+            base, arithmetic.Limit(deadline.name, float(deadline.amount), deadline.unit), cal
+        )
+        shift = deadline.due_at - deadline.original_due_at  # pauses already added
+        deadline.original_due_at = computed.due_at
+        deadline.due_at = computed.due_at + shift
+        deadline.provisional = computed.provisional
+        deadline.save(update_fields=["due_at", "original_due_at", "provisional"])
+        case = Case.objects.get(pk=deadline.case_id)
+        Case.objects.filter(pk=case.pk).update(
+            next_check_at=next_check(case, list(case.deadlines.all()), timezone.now())
+        )
+        updated += 1
+    return updated
+
+
+# --- administering the policy ------------------------------------------------------------
+
+
+def _require(actor, perm: str) -> None:
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+@transaction.atomic
+def new_draft(actor, from_version: PolicyVersion | None = None) -> PolicyVersion:
+    """A draft copied from a version (default: the current published one)."""
+    _require(actor, "sla.add_policyversion")
+    source = from_version or current_policy()
+    number = (PolicyVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
+    draft = PolicyVersion.objects.create(
+        number=number,
+        status=PolicyVersion.Status.DRAFT,
+        note=_("Draft from v%(n)s") % {"n": source.number} if source else "",
+        season_start=source.season_start if source else "11-15",
+        season_end=source.season_end if source else "03-20",
+        warn_before_minutes=source.warn_before_minutes if source else 60,
+        duplicate_window_hours=source.duplicate_window_hours if source else 72,
+        created_by=actor,
+    )
+    if source:
+        rules, levels = list(source.limits.all()), list(source.escalation.all())
+        for rule in rules:
+            rule.pk, rule.policy = None, draft
+        for level in levels:
+            level.pk, level.policy = None, draft
+        LimitRule.objects.bulk_create(rules)
+        EscalationLevel.objects.bulk_create(levels)
+    return draft
+
+
+@transaction.atomic
+def publish(actor, policy_id: int) -> PolicyVersion:
+    """Publish a draft: it applies to cases created from now on; existing cases keep
+    theirs. The previous published version is retired."""
+    _require(actor, "sla.publish_policy")
+    policy = PolicyVersion.objects.select_for_update().get(pk=policy_id)
+    if policy.status != PolicyVersion.Status.DRAFT:
+        raise ValidationError(_("Only a draft can be published."))
+    problems = []
+    for value in (policy.season_start, policy.season_end):
+        try:
+            datetime.strptime(f"2024-{value}", "%Y-%m-%d")
+        except ValueError:
+            problems.append(_("Season dates are MM-DD, e.g. 11-15."))
+    if not policy.limits.filter(
+        name="resolution", kind="", grade="", emergency__isnull=True, attribute=""
+    ).exists():
+        problems.append(_("The policy needs a resolution limit that applies to every case."))
+    if problems:
+        raise ValidationError(problems)
+    previous = list(PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED))
+    PolicyVersion.objects.filter(pk__in=[p.pk for p in previous]).update(
+        status=PolicyVersion.Status.RETIRED
+    )
+    policy.status = PolicyVersion.Status.PUBLISHED
+    policy.published_by = actor
+    policy.published_at = timezone.now()
+    policy.save()
+    record_changes(policy, {"status": ("draft", "published")}, actor, "web")
+    _policy_cache.update(at=0.0, id=None)
+    return policy
+
+
+def is_heating_season(day: date, policy: PolicyVersion | None = None) -> bool:
+    """R-206: inside 15 Nov – 20 Mar (policy data) the hotline is staffed around the clock."""
+    policy = policy or current_policy()
+    start = tuple(int(x) for x in (policy.season_start if policy else "11-15").split("-"))
+    end = tuple(int(x) for x in (policy.season_end if policy else "03-20").split("-"))
+    today = (day.month, day.day)
+    return today >= start or today <= end if start > end else start <= today <= end
