@@ -126,3 +126,46 @@ def test_case_numbers_stay_unique_under_concurrent_creation(people, area):
     )
     numbers = [value for kind, value in results if kind == "ok"]
     assert len(numbers) == 30 and len(set(numbers)) == 30
+
+
+def test_concurrent_sweeps_escalate_and_notify_once(people, area, org):
+    from django.utils import timezone as tz
+
+    from utilitydesk.notifications.models import Message
+    from utilitydesk.sla.models import CaseEscalation
+    from utilitydesk.sla.sweeper import sweep
+
+    start = tz.now()
+    numbers = []
+    for i in range(40):
+        customer = make_customer(area["east"], f"{400 + i}", phones=(f"1350000{i:04d}",))
+        numbers.append(
+            services.create_contact(
+                people["agent"],
+                services.ContactInput(
+                    channel="phone", kind="repair", content="不热", customer_id=customer.pk
+                ),
+            ).case.number
+        )
+    for hours in (25, 49):
+        moment = start + timedelta(hours=hours)
+        results = run_together([lambda m=moment: sweep(m, batch=7) for _ in range(4)])
+        assert all(kind == "ok" for kind, _ in results), results
+        assert (
+            sum(value["escalations"] for _, value in results) == 40
+        )  # each case once, across sweepers
+    levels = Counter(CaseEscalation.objects.values_list("case_id", "level"))
+    assert len(levels) == 80 and set(levels.values()) == {1}
+    per_case_events = Counter(
+        CaseEvent.objects.filter(action="escalated").values_list("case_id", flat=True)
+    )
+    assert set(per_case_events.values()) == {2}
+    escalation_messages = Counter(
+        Message.objects.filter(dedupe_key__startswith="esc:").values_list(
+            "recipient_id", "reference", "subject"
+        )
+    )
+    assert len(escalation_messages) == 80 and set(escalation_messages.values()) == {1}
+    for case in Case.objects.all():
+        seqs = list(case.events.order_by("seq").values_list("seq", flat=True))
+        assert seqs == list(range(1, len(seqs) + 1))

@@ -43,6 +43,25 @@ HANDLE = ["cases.handle_case"]
 SUPERVISE = ["cases.supervise_case"]
 FRONT_DESK = ["cases.close_case", "cases.reopen_case", "cases.cancel_case"]
 FAULTS = ["cases.manage_major_fault", "cases.view_majorfault"]
+SLA_VIEW = [
+    "sla.view_policyversion",
+    "sla.view_limitrule",
+    "sla.view_escalationlevel",
+    "sla.view_calendarday",
+]
+SLA_ADMIN = SLA_VIEW + [
+    "sla.add_policyversion",
+    "sla.change_policyversion",
+    "sla.publish_policy",
+    "sla.add_limitrule",
+    "sla.change_limitrule",
+    "sla.delete_limitrule",
+    "sla.add_escalationlevel",
+    "sla.change_escalationlevel",
+    "sla.delete_escalationlevel",
+    "sla.add_calendarday",
+    "sla.change_calendarday",
+]
 KNOWLEDGE_ADMIN = [
     "knowledge.add_entry",
     "knowledge.change_entry",
@@ -95,7 +114,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + DISPATCH
     + FRONT_DESK
     + FAULTS
-    + KNOWLEDGE_ADMIN,
+    + KNOWLEDGE_ADMIN
+    + SLA_VIEW,
     Position.ADMINISTRATOR: VIEW
     + FULL_PHONE
     + EDIT
@@ -108,7 +128,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + DISPATCH
     + FRONT_DESK
     + FAULTS
-    + KNOWLEDGE_ADMIN,
+    + KNOWLEDGE_ADMIN
+    + SLA_ADMIN,
 }
 
 SCOPED_POSITIONS = {Position.TECHNICIAN, Position.TEAM_LEADER, Position.STATION_HEAD}

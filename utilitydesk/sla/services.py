@@ -237,8 +237,9 @@ def next_check(
     for deadline in deadlines:
         if deadline.state != CaseDeadline.State.PENDING:
             continue
-        if deadline.warned_at is None and deadline.due_at - lead > now:
-            moments.append(deadline.due_at - lead)
+        if deadline.warned_at is None and deadline.due_at > now:
+            # The owner is warned ``lead`` before; a short limit is warned about at once.
+            moments.append(max(deadline.due_at - lead, now))
         else:
             moments.append(deadline.due_at)
     if case.status in OPEN_STATUSES and case.policy_version_id:

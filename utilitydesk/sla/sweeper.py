@@ -26,7 +26,9 @@ BATCH = 500
 
 def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
     now = now or timezone.now()
-    summary: Counter = Counter()
+    summary: Counter = Counter(
+        {"checked": 0, "warnings": 0, "breaches": 0, "escalations": 0, "notifications": 0}
+    )
     holders_cache: dict[tuple[str, int], list] = {}
     while True:
         with transaction.atomic():
