@@ -89,7 +89,10 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "utilitydesk.core.context_processors.shell",
             ],
-            "builtins": ["utilitydesk.core.templatetags.ui"],
+            "builtins": [
+                "utilitydesk.core.templatetags.ui",
+                "utilitydesk.core.templatetags.urgency",
+            ],
         },
     },
 ]

@@ -11,6 +11,8 @@ urlpatterns = [
     path("customers/", include("utilitydesk.customers.urls")),
     path("cases/", include("utilitydesk.cases.urls")),
     path("field/", include("utilitydesk.cases.field_urls")),
+    path("sla/", include("utilitydesk.sla.urls")),
+    path("inbox/", include("utilitydesk.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("utilitydesk.core.api_urls", namespace="v1")),
     path("api/<path:rest>", json_not_found),

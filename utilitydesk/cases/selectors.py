@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from utilitydesk.org.models import OrgUnit
 from utilitydesk.org.selectors import active_assignments, station_scope
+from utilitydesk.sla.selectors import due_soon, with_next_due
 
 from .models import OPEN_STATUSES, Case, CaseEvent, MajorFault, Status
 
@@ -73,15 +74,17 @@ def search_cases(user, filters: CaseFilters) -> QuerySet[Case]:
         queryset = queryset.filter(responsible_unit_id=filters.unit)
     if filters.emergency_only:
         queryset = queryset.filter(emergency=True)
-    return queryset.select_related("customer", "responsible_unit", "assignee").order_by(
-        "-emergency", "-received_at"
+    return (
+        with_next_due(queryset)
+        .select_related("customer", "responsible_unit", "assignee")
+        .order_by("-emergency", "-received_at")
     )
 
 
 def dispatch_queue(user) -> QuerySet[Case]:
     """Cases waiting for a dispatcher: unrouted, returned, or reopened."""
     return (
-        visible_cases(user)
+        with_next_due(visible_cases(user))
         .filter(status__in=[Status.REGISTERED, Status.RETURNED])
         .select_related("customer", "responsible_unit")
         .order_by("-emergency", "received_at")
@@ -104,7 +107,9 @@ def queue_units(user) -> set[int]:
 def unit_queue(user) -> QuerySet[Case]:
     """Open cases of the units the user works in (their station and its teams)."""
     return (
-        Case.objects.filter(responsible_unit_id__in=queue_units(user), status__in=OPEN_STATUSES)
+        with_next_due(
+            Case.objects.filter(responsible_unit_id__in=queue_units(user), status__in=OPEN_STATUSES)
+        )
         .select_related("customer", "responsible_unit", "assignee")
         .order_by("-emergency", "received_at")
     )
@@ -115,7 +120,7 @@ def my_work_orders(user) -> QuerySet[Case]:
     from django.db.models import F
 
     return (
-        Case.objects.filter(assignee=user, status__in=OPEN_STATUSES)
+        with_next_due(Case.objects.filter(assignee=user, status__in=OPEN_STATUSES))
         .select_related("customer", "premises")
         .order_by("-emergency", F("appointment_at").asc(nulls_last=True), "received_at")
     )
@@ -184,3 +189,12 @@ def available_actions(user, case: Case) -> list[str]:
         for name, transition in TRANSITIONS.items()
         if case.status in transition.sources and user.has_perm(transition.permission)
     ]
+
+
+def due_queue(user, now: datetime, within: timedelta = timedelta(hours=2)) -> QuerySet[Case]:
+    """Due soon / overdue: for field staff their station's cases, for others every case
+    they can see (a unit filter narrows it)."""
+    base = visible_cases(user).filter(status__in=OPEN_STATUSES)
+    if station_scope(user) is not None:
+        base = base.filter(responsible_unit_id__in=queue_units(user))
+    return due_soon(base, now, within).select_related("customer", "responsible_unit", "assignee")

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -145,6 +146,10 @@ def case_list(request):
     form = CaseFilterForm(request.GET or None)
     if view == "dispatch":
         queryset = selectors.dispatch_queue(request.user)
+    elif view == "due":
+        queryset = selectors.due_queue(request.user, timezone.now())
+        if request.GET.get("unit", "").isdigit():
+            queryset = queryset.filter(responsible_unit_id=int(request.GET["unit"]))
     elif view == "unit":
         queryset = selectors.unit_queue(request.user)
     else:
@@ -200,10 +205,15 @@ def case_detail(request, number: str):
     show_phone = (
         request.user.has_perm("customers.view_full_phone") or case.assignee_id == request.user.pk
     )
+    from utilitydesk.sla import selectors as sla_selectors
+
     return render(
         request,
         "cases/detail.html",
         {
+            "deadlines": sla_selectors.deadlines_of(case),
+            "escalations": sla_selectors.escalations_of(case),
+            "pauses": sla_selectors.pauses_of(case),
             "case": case,
             "events": selectors.timeline(case),
             "actions": actions,

@@ -28,6 +28,19 @@ def shell(request):
         ),
     ]
     items += [c for c in candidates if user.has_perm(c[3])]
+    items += [
+        c
+        for c in [
+            (_("Service policy"), reverse("sla:policy"), "sla:policy", "sla.view_policyversion"),
+            (
+                _("Working-day calendar"),
+                reverse("sla:calendar"),
+                "sla:calendar",
+                "sla.view_calendarday",
+            ),
+        ]
+        if user.has_perm(c[3])
+    ]
     if user.is_staff:
         items.append((_("Administration"), reverse("admin:index"), "admin:index", None))
     match = getattr(request, "resolver_match", None)

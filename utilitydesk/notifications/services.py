@@ -102,3 +102,11 @@ def deliver_queued(limit: int = 1000) -> int:
 def staff_mobile(user) -> str:
     profile = getattr(user, "profile", None)
     return profile.mobile if profile is not None else ""
+
+
+def mark_read(user, message_ids: list[int] | None = None) -> int:
+    """Mark the user's inbox messages (all, or the given ones) as read."""
+    queryset = Message.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
+    if message_ids is not None:
+        queryset = queryset.filter(pk__in=message_ids)
+    return queryset.update(read_at=timezone.now())

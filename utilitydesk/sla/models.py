@@ -229,3 +229,13 @@ class CaseEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} L{self.level}"
+
+    @property
+    def position_label(self) -> str:
+        from utilitydesk.org.models import Position
+
+        return (
+            str(Position(self.position).label)
+            if self.position in Position.values
+            else self.position
+        )

@@ -1,0 +1,42 @@
+"""Time left / overdue, shown in every case list with a colour."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _span(delta_seconds: int) -> str:
+    minutes = abs(delta_seconds) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)dd %(h)dh") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)dh %(m)dm") % {"h": hours, "m": mins}
+    return _("%(m)dm") % {"m": mins}
+
+
+@register.filter
+def time_left(due):
+    if not due:
+        return ""
+    seconds = int((due - timezone.now()).total_seconds())
+    if seconds < 0:
+        return format_html('<span class="due due-over">{} {}</span>', _("overdue"), _span(seconds))
+    css = "due-soon" if seconds < 2 * 3600 else "due-ok"
+    return format_html('<span class="due {}">{} {}</span>', css, _("left"), _span(seconds))
+
+
+@register.filter
+def end_of_day(value):
+    """00:00 is shown as 24:00 of the previous day, as the regulations count (R-408)."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        previous = local - timezone.timedelta(days=1)
+        return previous.strftime("%Y-%m-%d") + " 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,69 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import services
+from .calendar_files import read_calendar_file
+from .models import CalendarDay, CalendarYear, PolicyVersion
+
+
+class CalendarImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Schedule file (.csv or .json)"))
+
+
+@login_required
+def calendar_page(request):
+    year = int(request.GET.get("year") or timezone.localtime().year)
+    form = CalendarImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not request.user.has_perm("sla.add_calendarday"):
+            raise PermissionDenied
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows, years = read_calendar_file(upload.read(), upload.name)
+                recomputed = services.import_calendar(request.user, rows, years, source=upload.name)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(
+                    request,
+                    _("Loaded %(years)s; %(n)d provisional deadlines are now final.")
+                    % {"years": "、".join(str(y) for y in sorted(years)), "n": recomputed},
+                )
+                return redirect(f"{request.path}?year={min(years)}")
+    days = CalendarDay.objects.filter(date__year=year)
+    return render(
+        request,
+        "sla/calendar.html",
+        {
+            "year": year,
+            "days": days,
+            "loaded": CalendarYear.objects.filter(year=year).first(),
+            "years": CalendarYear.objects.all(),
+            "form": form,
+            "missing": services.missing_years(timezone.now()),
+        },
+    )
+
+
+@login_required
+def policy_page(request):
+    if not request.user.has_perm("sla.view_policyversion"):
+        raise PermissionDenied
+    policy = services.current_policy()
+    return render(
+        request,
+        "sla/policy.html",
+        {
+            "policy": policy,
+            "limits": policy.limits.all() if policy else [],
+            "ladder": policy.escalation.all() if policy else [],
+            "versions": PolicyVersion.objects.all()[:20],
+        },
+    )
