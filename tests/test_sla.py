@@ -245,3 +245,19 @@ def test_heating_season_is_policy_data():
 
     assert sla.is_heating_season(date(2026, 11, 15)) and sla.is_heating_season(date(2027, 3, 20))
     assert not sla.is_heating_season(date(2026, 6, 1))
+
+
+def test_administrators_see_the_missing_year_warning_and_staff_see_their_inbox_badge(people, client):
+    from utilitydesk.notifications.services import notify_staff
+    from utilitydesk.sla.models import CalendarYear
+
+    CalendarYear.objects.filter(year__gte=timezone.localtime().year).delete()
+    client.force_login(people["admin"])
+    page = client.get("/").content.decode()
+    assert "工作日历尚未导入" in page and str(timezone.localtime().year) in page
+    client.force_login(people["agent"])
+    assert "工作日历尚未导入" not in client.get("/").content.decode()
+    notify_staff([people["agent"]], "测试", "内容")
+    assert 'id="inbox-badge">1<' in client.get("/").content.decode()
+    client.post("/inbox/read/")
+    assert 'id="inbox-badge"' not in client.get("/").content.decode()

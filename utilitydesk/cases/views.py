@@ -33,7 +33,7 @@ from .forms import (
     ResolveForm,
 )
 from .labels import ACTION_LABELS
-from .models import MajorFault
+from .models import MajorFault, Status
 from .slip import render_slip
 
 
@@ -212,6 +212,7 @@ def case_detail(request, number: str):
         "cases/detail.html",
         {
             "deadlines": sla_selectors.deadlines_of(case),
+            "statuses": dict(Status.choices),
             "escalations": sla_selectors.escalations_of(case),
             "pauses": sla_selectors.pauses_of(case),
             "case": case,

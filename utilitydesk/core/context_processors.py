@@ -48,4 +48,12 @@ def shell(request):
     nav = [
         {"label": label, "url": url, "active": current == name} for label, url, name, _p in items
     ]
-    return {"nav_items": nav}
+    from django.utils import timezone
+
+    from utilitydesk.notifications.selectors import unread_count
+    from utilitydesk.sla.services import missing_years
+
+    context = {"nav_items": nav, "inbox_unread": unread_count(user)}
+    if user.has_perm("sla.add_calendarday"):
+        context["calendar_missing_years"] = missing_years(timezone.now())
+    return context

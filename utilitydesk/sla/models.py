@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 LIMIT_NAMES = [
     ("first_response", _("First response")),
-    ("on_site", _("On site")),
+    ("on_site", _("Arrival on site")),
     ("resolution", _("Resolution")),
     ("callback", _("Callback")),
 ]
