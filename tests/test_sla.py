@@ -247,7 +247,9 @@ def test_heating_season_is_policy_data():
     assert not sla.is_heating_season(date(2026, 6, 1))
 
 
-def test_administrators_see_the_missing_year_warning_and_staff_see_their_inbox_badge(people, client):
+def test_administrators_see_the_missing_year_warning_and_staff_see_their_inbox_badge(
+    people, client
+):
     from utilitydesk.notifications.services import notify_staff
     from utilitydesk.sla.models import CalendarYear
 

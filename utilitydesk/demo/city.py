@@ -114,3 +114,106 @@ def _ensure_buildings(count, districts, substations, rng) -> list[Building]:
                 )
             )
     return buildings[:count]
+
+
+def generate_open_cases(
+    count: int,
+    now,
+    prefix: str = "BM",
+    batch: int = 5000,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Bulk-create ``count`` open repair cases received just now, dispatched to their
+    premises' station, with the deadlines policy v-current gives them (benchmarks)."""
+    from datetime import timedelta
+
+    from utilitydesk.cases.models import Case, CaseEvent, Channel, Kind, Status
+    from utilitydesk.sla import deadlines as arithmetic
+    from utilitydesk.sla import services as sla
+    from utilitydesk.sla.models import CaseDeadline
+
+    policy = sla.current_policy()
+    limits = sla.limits_for(policy, Kind.REPAIR, "general", False, {})
+    calendar = sla.calendar(refresh=True)
+    premises = list(
+        Premises.objects.select_related("customer")
+        .filter(station__isnull=False)
+        .order_by("pk")[:count]
+    )
+    agent_id = None
+    from django.contrib.auth import get_user_model
+
+    agent_id = (
+        get_user_model().objects.filter(username="agent").values_list("pk", flat=True).first()
+    )
+    created = 0
+    for start in range(0, len(premises), batch):
+        chunk = premises[start : start + batch]
+        with transaction.atomic():
+            cases = []
+            for index, p in enumerate(chunk, start=start):
+                cases.append(
+                    Case(
+                        number=f"{prefix}{index:010d}",
+                        kind=Kind.REPAIR,
+                        channel=Channel.PHONE,
+                        content="暖气不热（压测）",
+                        received_at=now,
+                        customer_id=p.customer_id,
+                        premises=p,
+                        caller_name=p.customer.name,
+                        address_text=p.address_text,
+                        first_responder_id=agent_id,
+                        status=Status.DISPATCHED,
+                        responsible_unit_id=p.station_id,
+                        dispatched_at=now,
+                        policy_version=policy,
+                        last_event_seq=2,
+                        created_at=now,
+                        updated_at=now,
+                        next_check_at=now + timedelta(minutes=30),
+                    )
+                )
+            Case.objects.bulk_create(cases)
+            deadlines, events = [], []
+            for case in cases:
+                for limit in limits:
+                    due = arithmetic.compute(now, limit, calendar).due_at
+                    deadlines.append(
+                        CaseDeadline(
+                            case=case,
+                            name=limit.name,
+                            due_at=due,
+                            original_due_at=due,
+                            amount=limit.amount,
+                            unit=limit.unit,
+                            warned_at=now if due - now <= timedelta(hours=1) else None,
+                        )
+                    )
+                events.append(
+                    CaseEvent(
+                        case=case,
+                        seq=1,
+                        at=now,
+                        actor_id=agent_id,
+                        action="registered",
+                        to_status=Status.REGISTERED,
+                    )
+                )
+                events.append(
+                    CaseEvent(
+                        case=case,
+                        seq=2,
+                        at=now,
+                        actor_id=agent_id,
+                        action="dispatched",
+                        from_status=Status.REGISTERED,
+                        to_status=Status.DISPATCHED,
+                    )
+                )
+            CaseDeadline.objects.bulk_create(deadlines)
+            CaseEvent.objects.bulk_create(events)
+        created += len(chunk)
+        if progress:
+            progress(created, len(premises))
+    return created
