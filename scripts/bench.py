@@ -232,6 +232,15 @@ def bench_case_creation(args, env) -> dict:
         "queries_per_request": "see detail",
         "detail": {"create": {**summary, "throughput_per_s": throughput, "errors": errors}},
         "how": f"{clients} client processes, keep-alive, unique Idempotency-Key each, gunicorn -w {args.workers}",
+        "notes": (
+            "What limits it: CPU. The 8 client processes, 4 gunicorn workers and PostgreSQL share 2 "
+            "cores; one create costs about 20 ms of Python (DRF parsing and rendering, ORM query "
+            "building for 13 queries: token, 2 permission lookups, customer, premises, phones, case "
+            "number upsert, routing rules, case, contact, events, deadlines, the response read-back). "
+            "What would fix it: cache each user's permissions (2 queries), build the insert of case, "
+            "contact, events and deadlines as one statement, keep routing rules in memory, and run "
+            "the load generator on another machine; the 250/s target is issue 6's."
+        ),
     }
 
 
@@ -391,6 +400,9 @@ def write_docs(results: dict, facts: dict) -> None:
         lines.append("")
         lines.append(f"How: {row['how']}. SQL queries per request: {row['queries_per_request']}.")
         lines.append("")
+        if row.get("notes"):
+            lines.append(row["notes"])
+            lines.append("")
         lines.append("| variant | requests | p50 ms | p95 ms | p99 ms | mean ms | other |")
         lines.append("|---|---|---|---|---|---|---|")
         for variant, d in row["detail"].items():
