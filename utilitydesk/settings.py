@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "utilitydesk.knowledge",
     "utilitydesk.cases",
     "utilitydesk.sla",
+    "utilitydesk.complaints",
+    "utilitydesk.callbacks",
     "utilitydesk.demo",
 ]
 

@@ -104,6 +104,15 @@ def queue_units(user) -> set[int]:
     return roots | children
 
 
+def queue_units_of_unit(unit: OrgUnit) -> set[int]:
+    """A unit and every unit under it (a station and its teams)."""
+    ids, frontier = {unit.pk}, [unit.pk]
+    while frontier:
+        frontier = list(OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.update(frontier)
+    return ids
+
+
 def unit_queue(user) -> QuerySet[Case]:
     """Open cases of the units the user works in (their station and its teams)."""
     return (

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.callbacks import services as callbacks
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.knowledge.models import Entry
@@ -290,6 +291,10 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         for deadline in deadlines:
             deadline.case = case
         CaseDeadline.objects.bulk_create(deadlines)
+        if case.kind == Kind.COMPLAINT:
+            from utilitydesk.complaints.services import open_for_case
+
+            open_for_case(case)
         contact.case = case
         contact.save()
         events = [
@@ -405,6 +410,8 @@ def _act(
         case.updated_at = timezone.now()
         _event(case, actor, action, before, note, **data)
         sla.on_case_action(case, action, case.updated_at, note)
+        if action == "resolve":
+            callbacks.on_resolved(case, case.updated_at)
         case.save()
     return case
 

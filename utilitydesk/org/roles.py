@@ -43,6 +43,10 @@ HANDLE = ["cases.handle_case"]
 SUPERVISE = ["cases.supervise_case"]
 FRONT_DESK = ["cases.close_case", "cases.reopen_case", "cases.cancel_case"]
 FAULTS = ["cases.manage_major_fault", "cases.view_majorfault"]
+CALLBACK = ["callbacks.make_callback", "callbacks.view_callbacktask", "complaints.view_complaint"]
+SPOT_CHECK = ["callbacks.run_spot_check", "callbacks.view_spotcheck"]
+DETERMINE = ["complaints.determine_complaint"]
+RULE_APPEAL = ["complaints.rule_appeal"]
 SLA_VIEW = [
     "sla.view_policyversion",
     "sla.view_limitrule",
@@ -77,7 +81,7 @@ KNOWLEDGE_ADMIN = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Position.AGENT: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + HANDLE + FRONT_DESK,
+    Position.AGENT: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + HANDLE + FRONT_DESK + CALLBACK,
     Position.DISPATCHER: VIEW
     + FULL_PHONE
     + CASE_VIEW
@@ -88,8 +92,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + FAULTS,
     Position.TECHNICIAN: VIEW + CASE_VIEW + HANDLE,
     Position.TEAM_LEADER: VIEW + CASE_VIEW + HANDLE + SUPERVISE,
-    Position.STATION_HEAD: VIEW + FULL_PHONE + CASE_VIEW + HANDLE + SUPERVISE + FAULTS,
-    Position.DEPARTMENT_HEAD: VIEW
+    Position.STATION_HEAD: VIEW
+    + FULL_PHONE
+    + CASE_VIEW
+    + HANDLE
+    + SUPERVISE
+    + FAULTS
+    + ["complaints.view_complaint"],
+    Position.DEPARTMENT_HEAD: SPOT_CHECK
+    + DETERMINE
+    + ["complaints.view_complaint"]
+    + VIEW
     + FULL_PHONE
     + APPROVE
     + EXPORT
@@ -98,11 +111,21 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + SUPERVISE
     + DISPATCH
     + FAULTS,
-    Position.DEPUTY_GM: VIEW + FULL_PHONE + APPROVE + EXPORT + CASE_VIEW + FAULTS,
-    Position.GENERAL_MANAGER: VIEW + FULL_PHONE + APPROVE + EXPORT + CASE_VIEW + FAULTS,
+    Position.DEPUTY_GM: VIEW + FULL_PHONE + APPROVE + EXPORT + CASE_VIEW + FAULTS + RULE_APPEAL,
+    Position.GENERAL_MANAGER: VIEW
+    + FULL_PHONE
+    + APPROVE
+    + EXPORT
+    + CASE_VIEW
+    + FAULTS
+    + RULE_APPEAL,
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
     Position.BILLING_CLERK: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + HANDLE,
-    Position.SERVICE_OFFICE: VIEW
+    Position.SERVICE_OFFICE: CALLBACK
+    + SPOT_CHECK
+    + DETERMINE
+    + RULE_APPEAL
+    + VIEW
     + FULL_PHONE
     + EDIT
     + EXPORT
@@ -116,7 +139,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + FAULTS
     + KNOWLEDGE_ADMIN
     + SLA_VIEW,
-    Position.ADMINISTRATOR: VIEW
+    Position.ADMINISTRATOR: ["complaints.delete_complaint", "complaints.view_complaint"]
+    + VIEW
     + FULL_PHONE
     + EDIT
     + EXPORT

@@ -58,6 +58,8 @@ DEFAULT_LIMITS = [
     ("resolution", "repair", "", None, "pipe_diameter_mm", "", 1000, None, 72, "hours", "R-406"),
     ("callback", "", "", None, "", "", None, None, 2, "natural_days", "ours"),
 ]
+# repairs 100%, complaints always; other kinds a share (ours).
+DEFAULT_CALLBACK_RATIOS = {"repair": 1, "temperature": 1, "complaint": 1, "*": 0.3}
 # (level, after hours, position, channel, kinds) — R-405, for unhandled repair orders.
 DEFAULT_ESCALATION = [
     (1, 24, "station_head", "inbox", "repair"),
@@ -74,6 +76,9 @@ def install_default_policy(policy_model, limit_model, escalation_model, publishe
     policy = policy_model.objects.create(
         number=1, status="published", note="出厂默认（制度原值）", published_at=published_at
     )
+    if hasattr(policy, "callback_ratios"):
+        policy.callback_ratios = DEFAULT_CALLBACK_RATIOS
+        policy.save(update_fields=["callback_ratios"])
     for (
         name,
         kind,

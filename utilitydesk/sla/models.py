@@ -79,6 +79,31 @@ class PolicyVersion(models.Model):
     duplicate_window_hours = models.PositiveIntegerField(
         _("likely-duplicate window (hours)"), default=72
     )
+    # Callbacks, complaints.
+    callback_ratios = models.JSONField(
+        _("share of resolved cases called back, per kind"),
+        default=dict,
+        blank=True,
+        help_text=_('e.g. {"repair": 1, "complaint": 1, "*": 0.3}; "*" is every other kind.'),
+    )
+    callback_hours = models.CharField(
+        _("callbacks allowed between (HH:MM-HH:MM)"), max_length=11, default="07:00-22:00"
+    )
+    callback_quiet = models.CharField(
+        _("no callbacks during (meal and rest times)"),
+        max_length=100,
+        default="11:30-14:00,17:30-19:00",
+    )
+    callback_max_attempts = models.PositiveSmallIntegerField(
+        _("unreachable after this many tries"), default=3
+    )
+    spot_check_ratio = models.DecimalField(
+        _("spot-check sample share"), max_digits=4, decimal_places=3, default=0.2
+    )
+    complaint_retention_days = models.PositiveIntegerField(
+        _("complaints kept at least (days)"), default=365
+    )
+    appeal_days = models.PositiveIntegerField(_("appeal period (days)"), default=7)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -400,15 +400,29 @@ def new_draft(actor, from_version: PolicyVersion | None = None) -> PolicyVersion
     _require(actor, "sla.add_policyversion")
     source = from_version or current_policy()
     number = (PolicyVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
+    copied = {}
+    if source:
+        skip = {
+            "id",
+            "number",
+            "status",
+            "note",
+            "created_by",
+            "created_at",
+            "published_by",
+            "published_at",
+        }
+        copied = {
+            f.name: getattr(source, f.name)
+            for f in PolicyVersion._meta.concrete_fields
+            if f.name not in skip
+        }
     draft = PolicyVersion.objects.create(
         number=number,
         status=PolicyVersion.Status.DRAFT,
         note=_("Draft from v%(n)s") % {"n": source.number} if source else "",
-        season_start=source.season_start if source else "11-15",
-        season_end=source.season_end if source else "03-20",
-        warn_before_minutes=source.warn_before_minutes if source else 60,
-        duplicate_window_hours=source.duplicate_window_hours if source else 72,
         created_by=actor,
+        **copied,
     )
     if source:
         rules, levels = list(source.limits.all()), list(source.escalation.all())

@@ -1,0 +1,234 @@
+"""Callbacks (R-601 – R-604), spot checks (R-602)."""
+
+import hashlib
+import random
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import CallbackAttempt, CallbackTask, Outcome, SpotCheck
+
+SATISFIED_GROUP = {Outcome.SATISFIED, Outcome.BASICALLY}
+
+
+def _share_selected(case_number: str, ratio: float) -> bool:
+    """A stable pseudo-random choice per case: the same case is always in or out."""
+    if ratio >= 1:
+        return True
+    if ratio <= 0:
+        return False
+    digest = int(hashlib.sha256(case_number.encode()).hexdigest()[:8], 16)
+    return digest % 10_000 < ratio * 10_000
+
+
+def needs_callback(case) -> bool:
+    policy = case.policy_version
+    ratios = (policy.callback_ratios if policy else None) or {"*": 1}
+    if case.customer_id and case.customer.grade == "vip":
+        return (
+            True  # VIP customers are always called back (R-606 asks for monthly sampling at least)
+        )
+    ratio = float(ratios.get(case.kind, ratios.get("*", 0)))
+    return _share_selected(case.number, ratio)
+
+
+def on_resolved(case, now: datetime) -> CallbackTask | None:
+    """Called inside the resolve transition: the callback task the policy asks for, due
+    by the case's callback deadline, to be made by the first responder (R-203)."""
+    if not needs_callback(case):
+        return None
+    from utilitydesk.sla.models import CaseDeadline
+
+    deadline = CaseDeadline.objects.filter(case=case, name="callback").first()
+    due = deadline.due_at if deadline else now + timedelta(days=2)
+    task, _created = CallbackTask.objects.get_or_create(
+        case=case,
+        purpose=CallbackTask.Purpose.FIRST,
+        status=CallbackTask.Status.OPEN,
+        defaults={"caller": case.first_responder, "due_at": due, "created_at": now},
+    )
+    return task
+
+
+def _parse_window(text: str) -> tuple[time, time]:
+    start, _sep, end = text.strip().partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def may_call_at(moment: datetime, policy) -> bool:
+    """Inside the allowed hours and outside meal and rest times (R-603)."""
+    local = timezone.localtime(moment).time()
+    start, end = _parse_window(policy.callback_hours if policy else "07:00-22:00")
+    if not (start <= local < end):
+        return False
+    quiet = policy.callback_quiet if policy else "11:30-14:00,17:30-19:00"
+    for window in filter(None, (w.strip() for w in quiet.split(","))):
+        q_start, q_end = _parse_window(window)
+        if q_start <= local < q_end:
+            return False
+    return True
+
+
+@transaction.atomic
+def record_outcome(
+    actor,
+    task_id: int,
+    outcome: str,
+    comment: str = "",
+    if_dissatisfied: str = "reopen",
+    now: datetime | None = None,
+) -> CallbackTask:
+    """Record one call. Unreachable three times (policy) closes the task as unreachable —
+    never as satisfied. Dissatisfied reopens the case or opens a complaint about it."""
+    from utilitydesk.cases import services as cases
+    from utilitydesk.sla.services import current_policy
+
+    if not actor.has_perm("callbacks.make_callback"):
+        raise PermissionDenied(_("You are not allowed to make callbacks."))
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": [_("Choose the result of the call.")]})
+    if if_dissatisfied not in ("reopen", "complaint"):
+        raise ValidationError(
+            {"if_dissatisfied": [_("Choose: reopen the case or open a complaint.")]}
+        )
+    if outcome == Outcome.DISSATISFIED and not comment.strip():
+        raise ValidationError(
+            {"comment": [_("Write down what the customer is dissatisfied with.")]}
+        )
+    now = now or timezone.now()
+    task = (
+        CallbackTask.objects.select_for_update()
+        .select_related("case__policy_version")
+        .get(pk=task_id)
+    )
+    if task.status != CallbackTask.Status.OPEN:
+        raise ValidationError({"outcome": [_("This callback is already finished.")]})
+    policy = task.case.policy_version or current_policy()
+    CallbackAttempt.objects.create(
+        task=task, at=now, by=actor, outcome=outcome, comment=comment.strip()
+    )
+    task.attempts += 1
+    task.comment = comment.strip()
+    number = task.case.number
+    if outcome == Outcome.UNREACHABLE:
+        if task.attempts >= policy.callback_max_attempts:
+            task.status, task.outcome = CallbackTask.Status.UNREACHABLE, Outcome.UNREACHABLE
+            task.completed_at, task.called_by = now, actor
+        task.save()
+        cases.add_note(
+            actor, number, _("Callback: customer not reached (try %(n)d).") % {"n": task.attempts}
+        )
+        return task
+    task.status, task.outcome, task.completed_at, task.called_by = (
+        CallbackTask.Status.DONE,
+        outcome,
+        now,
+        actor,
+    )
+    task.save()
+    if task.purpose != CallbackTask.Purpose.FIRST:
+        return task
+    label = Outcome(outcome).label
+    if outcome == Outcome.DISSATISFIED:
+        if if_dissatisfied == "reopen":
+            cases.reopen(
+                actor,
+                number,
+                _("Callback: customer dissatisfied — %(comment)s") % {"comment": comment.strip()},
+            )
+        else:
+            from utilitydesk.complaints.services import open_for_case
+
+            cases.record_callback(actor, number, f"{label}：{comment.strip()}")
+            contact = cases.create_contact(
+                actor,
+                cases.ContactInput(
+                    channel="phone",
+                    kind="complaint",
+                    content=_("Dissatisfied at the callback of %(number)s: %(comment)s")
+                    % {"number": number, "comment": comment.strip()},
+                    customer_id=task.case.customer_id,
+                    caller_name=task.case.caller_name,
+                    caller_phone=task.case.caller_phone,
+                    allow_duplicate=True,
+                ),
+            )
+            open_for_case(contact.case, source_case=task.case)
+    else:
+        cases.record_callback(
+            actor, number, f"{label}{('：' + comment.strip()) if comment.strip() else ''}"
+        )
+    return task
+
+
+def spot_check_sample(case_ids: list[int], ratio: Decimal | float, seed: str) -> list[int]:
+    """The same population, share and seed always give the same sample."""
+    population = sorted(case_ids)
+    if not population:
+        return []
+    size = max(1, round(len(population) * float(ratio)))
+    return sorted(random.Random(seed).sample(population, min(size, len(population))))
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": [_("A quarter is 1 to 4.")]})
+    start = timezone.make_aware(datetime(year, 3 * quarter - 2, 1))
+    end = timezone.make_aware(
+        datetime(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+    )
+    return start, end
+
+
+@transaction.atomic
+def create_spot_check(actor, unit, year: int, quarter: int, seed: str = "") -> SpotCheck:
+    """The director's quarterly re-call of a random share of a unit's resolved repairs."""
+    from utilitydesk.cases.models import Case
+    from utilitydesk.cases.selectors import queue_units_of_unit
+    from utilitydesk.sla.services import current_policy
+
+    if not actor.has_perm("callbacks.run_spot_check"):
+        raise PermissionDenied(_("You are not allowed to run spot checks."))
+    start, end = quarter_bounds(year, quarter)
+    seed = seed or f"{unit.code}-{year}Q{quarter}"
+    if SpotCheck.objects.filter(unit=unit, year=year, quarter=quarter, seed=seed).exists():
+        raise ValidationError(
+            {"seed": [_("This spot check exists already; use another seed for a second sample.")]}
+        )
+    ids = list(
+        Case.objects.filter(
+            kind="repair",
+            responsible_unit_id__in=queue_units_of_unit(unit),
+            resolved_at__gte=start,
+            resolved_at__lt=end,
+        ).values_list("pk", flat=True)
+    )
+    policy = current_policy()
+    ratio = policy.spot_check_ratio if policy else Decimal("0.2")
+    check = SpotCheck.objects.create(
+        unit=unit,
+        year=year,
+        quarter=quarter,
+        seed=seed,
+        ratio=ratio,
+        population=len(ids),
+        created_by=actor,
+    )
+    due = timezone.now() + timedelta(days=14)
+    CallbackTask.objects.bulk_create(
+        [
+            CallbackTask(
+                case_id=pk,
+                purpose=CallbackTask.Purpose.SPOT_CHECK,
+                spot_check=check,
+                caller=actor,
+                due_at=due,
+            )
+            for pk in spot_check_sample(ids, ratio, f"{seed}:{unit.pk}:{year}Q{quarter}")
+        ]
+    )
+    return check
