@@ -13,6 +13,8 @@ urlpatterns = [
     path("field/", include("utilitydesk.cases.field_urls")),
     path("sla/", include("utilitydesk.sla.urls")),
     path("inbox/", include("utilitydesk.notifications.urls")),
+    path("callbacks/", include("utilitydesk.callbacks.urls")),
+    path("complaints/", include("utilitydesk.complaints.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("utilitydesk.core.api_urls", namespace="v1")),
     path("api/<path:rest>", json_not_found),

@@ -211,6 +211,7 @@ def case_detail(request, number: str):
         request,
         "cases/detail.html",
         {
+            **_complaint_and_callbacks(request.user, case),
             "deadlines": sla_selectors.deadlines_of(case),
             "statuses": dict(Status.choices),
             "escalations": sla_selectors.escalations_of(case),
@@ -231,6 +232,30 @@ def case_detail(request, number: str):
             "field_view": request.GET.get("field") == "1",
         },
     )
+
+
+def _complaint_and_callbacks(user, case) -> dict:
+    from utilitydesk.callbacks.services import may_call_at
+    from utilitydesk.callbacks.views import OutcomeForm
+    from utilitydesk.complaints.models import Category, Complaint, Level, Responsibility
+    from utilitydesk.org.models import OrgUnit
+    from utilitydesk.sla.services import current_policy
+
+    complaint = (
+        Complaint.objects.filter(case=case)
+        .select_related("source_case", "responsible_unit")
+        .first()
+    )
+    return {
+        "complaint": complaint,
+        "complaint_categories": Category.choices,
+        "complaint_levels": Level.choices,
+        "responsibilities": Responsibility.choices,
+        "units": OrgUnit.objects.filter(is_active=True) if complaint else [],
+        "callback_tasks": list(case.callback_tasks.select_related("caller")),
+        "form": OutcomeForm(),
+        "may_call": may_call_at(timezone.now(), case.policy_version or current_policy()),
+    }
 
 
 def _back(request, number):

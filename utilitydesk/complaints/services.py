@@ -24,6 +24,9 @@ def open_for_case(
     complaint, _created = Complaint.objects.get_or_create(
         case=case, defaults={"category": category, "level": level, "source_case": source_case}
     )
+    if source_case is not None and complaint.source_case_id is None:
+        complaint.source_case = source_case
+        complaint.save(update_fields=["source_case"])
     return complaint
 
 

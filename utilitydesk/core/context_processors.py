@@ -13,6 +13,19 @@ def shell(request):
         (_("Cases"), reverse("cases:list"), "cases:list", "cases.view_case"),
         (_("My work orders"), reverse("field:list"), "field:list", "cases.handle_case"),
         (_("Major faults"), reverse("cases:faults"), "cases:faults", "cases.view_majorfault"),
+        (_("Callbacks"), reverse("callbacks:queue"), "callbacks:queue", "callbacks.make_callback"),
+        (
+            _("Spot checks"),
+            reverse("callbacks:spot_checks"),
+            "callbacks:spot_checks",
+            "callbacks.run_spot_check",
+        ),
+        (
+            _("Service rates"),
+            reverse("callbacks:rates"),
+            "callbacks:rates",
+            "callbacks.view_callbacktask",
+        ),
         (_("Customers"), reverse("customers:list"), "customers:list", "customers.view_customer"),
         (
             _("Import"),

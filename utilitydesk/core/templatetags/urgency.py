@@ -40,3 +40,8 @@ def end_of_day(value):
         previous = local - timezone.timedelta(days=1)
         return previous.strftime("%Y-%m-%d") + " 24:00"
     return local.strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def percent(value):
+    return "—" if value is None else f"{value * 100:.1f}%"

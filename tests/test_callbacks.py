@@ -1,0 +1,310 @@
+"""Callbacks, spot checks, complaints and the rates (issue 5)."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from tests.factories import make_customer, staff
+from utilitydesk.callbacks import selectors as callback_selectors
+from utilitydesk.callbacks import services as callbacks
+from utilitydesk.callbacks.models import CallbackTask
+from utilitydesk.cases import services as cases
+from utilitydesk.cases.models import Case, Status
+from utilitydesk.complaints import services as complaints
+from utilitydesk.complaints.models import Complaint
+from utilitydesk.org.models import Position
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def resolved_repair(people, customer, when=None) -> Case:
+    case = cases.create_contact(
+        people["agent"],
+        cases.ContactInput(
+            channel="phone",
+            kind="repair",
+            content="不热",
+            customer_id=customer.pk,
+            allow_duplicate=True,
+        ),
+    ).case
+    cases.accept(people["tech"], case.number)
+    cases.arrive(people["tech"], case.number)
+    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
+    cases.resolve(people["tech"], case.number, cases.Resolution(work_done="修好"))
+    if when is not None:
+        Case.objects.filter(pk=case.pk).update(resolved_at=when)
+    return Case.objects.get(pk=case.pk)
+
+
+def at(hour, minute=0):
+    return datetime(2026, 11, 24, hour, minute, tzinfo=SH)
+
+
+def test_a_resolved_repair_gets_exactly_one_callback_by_its_first_responder(people, customers):
+    case = resolved_repair(people, customers["east"])
+    task = CallbackTask.objects.get(case=case)
+    assert task.purpose == "first" and task.caller == people["agent"] and task.status == "open"
+    assert task.due_at == case.deadlines.get(name="callback").due_at
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (at(6, 30), False),
+        (at(12), False),
+        (at(22, 30), False),
+        (at(9), True),
+        (at(18, 0), False),
+        (at(19, 30), True),
+    ],
+)
+def test_queue_respects_allowed_hours_and_meal_times(people, customers, moment, shown):
+    resolved_repair(people, customers["east"])
+    assert callback_selectors.callable_now(people["agent"], moment).exists() is shown
+
+
+def test_satisfied_callback_moves_the_case_to_callback_done(people, customers):
+    case = resolved_repair(people, customers["east"])
+    task = CallbackTask.objects.get(case=case)
+    callbacks.record_outcome(people["agent"], task.pk, "satisfied", "很满意")
+    case.refresh_from_db()
+    assert (
+        case.status == Status.CALLBACK_DONE and case.deadlines.get(name="callback").state == "met"
+    )
+
+
+def test_three_unreachable_tries_close_as_unreachable_never_satisfied(people, customers):
+    case = resolved_repair(people, customers["east"])
+    task = CallbackTask.objects.get(case=case)
+    for _ in range(2):
+        callbacks.record_outcome(people["agent"], task.pk, "unreachable")
+        task.refresh_from_db()
+        assert task.status == "open"
+    callbacks.record_outcome(people["agent"], task.pk, "unreachable")
+    task.refresh_from_db()
+    assert task.status == "unreachable" and task.outcome == "unreachable" and task.attempts == 3
+    assert Case.objects.get(pk=case.pk).status == Status.RESOLVED
+    with pytest.raises(ValidationError):
+        callbacks.record_outcome(people["agent"], task.pk, "satisfied")
+
+
+def test_dissatisfied_reopens_the_case_into_the_station_queue(people, customers, org):
+    case = resolved_repair(people, customers["east"])
+    task = CallbackTask.objects.get(case=case)
+    with pytest.raises(ValidationError):
+        callbacks.record_outcome(people["agent"], task.pk, "dissatisfied", "")
+    callbacks.record_outcome(
+        people["agent"], task.pk, "dissatisfied", "还是不热", if_dissatisfied="reopen"
+    )
+    case.refresh_from_db()
+    assert case.status == Status.REOPENED and case.responsible_unit == org["east"]
+    from utilitydesk.cases.selectors import unit_queue
+
+    assert case in unit_queue(people["tech"])
+    assert case.events.filter(action="resolve").exists()  # history kept
+
+
+def test_dissatisfied_can_open_a_linked_complaint_instead(people, customers):
+    case = resolved_repair(people, customers["east"])
+    task = CallbackTask.objects.get(case=case)
+    callbacks.record_outcome(
+        people["agent"], task.pk, "dissatisfied", "服务态度差", if_dissatisfied="complaint"
+    )
+    complaint = Complaint.objects.get()
+    assert complaint.source_case == case and complaint.case.kind == "complaint"
+    assert Case.objects.get(pk=case.pk).status == Status.CALLBACK_DONE
+
+
+def test_other_kinds_are_called_back_by_the_policy_share():
+    from utilitydesk.callbacks.services import _share_selected
+
+    chosen = sum(_share_selected(f"GD20261123{n:04d}", 0.3) for n in range(2000))
+    assert 500 < chosen < 700  # about 30 %
+    assert _share_selected("GD202611230001", 0.3) == _share_selected("GD202611230001", 0.3)
+
+
+def test_spot_check_is_reproducible_sized_and_limited_to_unit_and_quarter(
+    people, customers, area, org
+):
+    office = people["office"]
+    in_quarter = datetime(2026, 11, 10, 10, tzinfo=SH)
+    east_cases = [
+        resolved_repair(
+            people,
+            make_customer(area["east"], f"{500 + i}", phones=(f"1330000{i:04d}",)),
+            when=in_quarter,
+        )
+        for i in range(10)
+    ]
+    resolved_repair(
+        people, customers["east"], when=datetime(2026, 9, 30, 10, tzinfo=SH)
+    )  # previous quarter
+    first = callbacks.create_spot_check(office, org["east"], 2026, 4, seed="s1")
+    sample = sorted(first.tasks.values_list("case_id", flat=True))
+    assert len(sample) == 2 and set(sample) <= {c.pk for c in east_cases}  # 20 % of 10
+    again = callbacks.spot_check_sample(
+        [c.pk for c in east_cases], first.ratio, f"s1:{org['east'].pk}:2026Q4"
+    )
+    assert again == sample
+    with pytest.raises(ValidationError):
+        callbacks.create_spot_check(office, org["east"], 2026, 4, seed="s1")
+    west = callbacks.create_spot_check(office, org["west"], 2026, 4, seed="s1")
+    assert west.population == 0 and not west.tasks.exists()
+    with pytest.raises(PermissionDenied):
+        callbacks.create_spot_check(people["agent"], org["east"], 2026, 4, seed="x")
+
+
+def test_spot_check_results_are_compared_with_the_first_callbacks(people, area, org):
+    office = people["office"]
+    when = datetime(2026, 11, 10, 10, tzinfo=SH)
+    made = [
+        resolved_repair(
+            people,
+            make_customer(area["east"], f"{600 + i}", phones=(f"1320000{i:04d}",)),
+            when=when,
+        )
+        for i in range(5)
+    ]
+    for case in made:
+        callbacks.record_outcome(
+            people["agent"], CallbackTask.objects.get(case=case, purpose="first").pk, "satisfied"
+        )
+    check = callbacks.create_spot_check(office, org["east"], 2026, 4)
+    task = check.tasks.get()
+    callbacks.record_outcome(office, task.pk, "dissatisfied", "其实没修好")
+    rows = callback_selectors.spot_check_comparison(check)
+    assert [(r.first, r.spot, r.disagrees) for r in rows] == [("satisfied", "dissatisfied", True)]
+
+
+def complaint_case(people, customer):
+    case = cases.create_contact(
+        people["agent"],
+        cases.ContactInput(
+            channel="phone",
+            kind="complaint",
+            content="维修工态度差",
+            customer_id=customer.pk,
+            allow_duplicate=True,
+        ),
+    ).case
+    return case, Complaint.objects.get(case=case)
+
+
+def handle(people, case):
+    cases.accept(people["agent"], case.number)
+    cases.resolve(people["agent"], case.number, cases.Resolution(work_done="已道歉并批评教育"))
+
+
+def test_complaint_responsibility_appeal_and_ruling(people, customers, org):
+    case, complaint = complaint_case(people, customers["east"])
+    with pytest.raises(ValidationError):
+        complaints.determine(
+            people["office"],
+            complaint.pk,
+            responsibility="negligence",
+            valid=True,
+            responsible_unit=org["east"],
+            corrective_actions="培训",
+        )
+    handle(people, case)
+    with pytest.raises(ValidationError):
+        complaints.determine(
+            people["office"], complaint.pk, responsibility="negligence", valid=True
+        )
+    complaint = complaints.determine(
+        people["office"],
+        complaint.pk,
+        responsibility="negligence",
+        valid=True,
+        responsible_unit=org["east"],
+        corrective_actions="培训",
+    )
+    assert complaint.counts
+    with pytest.raises(PermissionDenied):
+        complaints.submit_appeal(people["agent"], complaint.pk, "不是我们的责任")
+    late = timezone.now() + timedelta(days=8)
+    with pytest.raises(ValidationError):
+        complaints.submit_appeal(people["head_east"], complaint.pk, "晚了", now=late)
+    appeal = complaints.submit_appeal(people["head_east"], complaint.pk, "客户家中阀门问题")
+    with pytest.raises(ValidationError):
+        complaints.submit_appeal(people["head_east"], complaint.pk, "再次申诉")
+    complaints.rule_appeal(people["gm"], appeal.pk, upheld=True, ruling="经核实属客户自身原因")
+    assert not Complaint.objects.get(pk=complaint.pk).counts
+
+
+def test_complaint_cannot_be_deleted_inside_retention(people, customers):
+    _case, complaint = complaint_case(people, customers["east"])
+    with pytest.raises(ValidationError) as error:
+        complaints.delete_complaint(people["admin"], complaint.pk)
+    assert "365" in str(error.value)
+    complaints.delete_complaint(
+        people["admin"], complaint.pk, now=timezone.now() + timedelta(days=366)
+    )
+    assert not Complaint.objects.exists()
+    with pytest.raises(PermissionDenied):
+        complaints.delete_complaint(people["agent"], 1)
+
+
+def test_level_one_complaint_notifies_leaders_and_becomes_an_emergency(people, customers):
+    from utilitydesk.notifications.models import Message
+
+    case, complaint = complaint_case(people, customers["east"])
+    complaints.classify(people["agent"], complaint.pk, "conduct", 1)
+    assert Case.objects.get(pk=case.pk).emergency
+    assert (
+        Message.objects.filter(recipient=people["gm"], subject__contains=case.number).count() == 1
+    )
+
+
+def test_rates_on_a_hand_computed_fixture(people, customers, area, org):
+    start = timezone.now() - timedelta(days=1)
+    made = [
+        resolved_repair(
+            people, make_customer(area["east"], f"{700 + i}", phones=(f"1310000{i:04d}",))
+        )
+        for i in range(4)
+    ]
+    tasks = [CallbackTask.objects.get(case=c, purpose="first") for c in made]
+    callbacks.record_outcome(people["agent"], tasks[0].pk, "satisfied")
+    callbacks.record_outcome(people["agent"], tasks[1].pk, "basically")
+    callbacks.record_outcome(
+        people["agent"], tasks[2].pk, "dissatisfied", "不满意", if_dissatisfied="complaint"
+    )
+    # tasks[3] not called yet. The dissatisfied call opened a complaint (received in the period).
+    complaint = Complaint.objects.get()
+    complaint.case.responsible_unit = org["east"]
+    complaint.case.save()
+    cases.accept(people["tech"], complaint.case.number)
+    cases.resolve(people["tech"], complaint.case.number, cases.Resolution(work_done="处理"))
+    complaints.determine(
+        people["office"],
+        complaint.pk,
+        responsibility="mistake",
+        valid=True,
+        responsible_unit=org["east"],
+        corrective_actions="复查",
+    )
+    result = callback_selectors.rates(org["east"], start, timezone.now() + timedelta(minutes=1))
+    # callbacks: 4 due (the complaint case itself is a complaint: called back too -> 5 due), 3 made
+    assert result.callbacks_due == 5 and result.callbacks_made == 3
+    assert result.callback_rate == 0.6
+    assert result.satisfaction_rate == round(2 / 3, 4)  # satisfied + basically over reached
+    assert (
+        result.cases_received == 5
+        and result.valid_complaints == 1
+        and result.valid_complaint_rate == 0.2
+    )
+    assert result.complaints_resolved == 1 and result.complaint_timeliness == 1.0
+
+
+def test_complaint_records_follow_the_case_kind(people, customers):
+    case, complaint = complaint_case(people, customers["east"])
+    assert complaint.category == "other" and complaint.level == 2
+    with pytest.raises(ValidationError):
+        complaints.classify(people["agent"], complaint.pk, "nonsense", 2)
+    staff("x", Position.TECHNICIAN, case.responsible_unit)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "callbacks"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:pk>/record/", views.record, name="record"),
+    path("spot-checks/", views.spot_checks, name="spot_checks"),
+    path("spot-checks/<int:pk>/", views.spot_check, name="spot_check"),
+    path("rates/", views.unit_rates, name="rates"),
+]

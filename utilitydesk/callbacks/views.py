@@ -1,0 +1,170 @@
+from datetime import datetime, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from utilitydesk.org.models import OrgUnit, UnitKind
+
+from . import selectors, services
+from .models import CallbackTask, Outcome, SpotCheck
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Result"), choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    if_dissatisfied = forms.ChoiceField(
+        label=gettext_lazy("If dissatisfied"),
+        initial="reopen",
+        choices=[
+            ("reopen", gettext_lazy("Reopen the case")),
+            ("complaint", gettext_lazy("Open a complaint")),
+        ],
+    )
+
+
+class SpotCheckForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("Unit"),
+        queryset=OrgUnit.objects.filter(
+            kind__in=[UnitKind.STATION, UnitKind.DEPARTMENT], is_active=True
+        ),
+    )
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    quarter = forms.IntegerField(label=gettext_lazy("Quarter"), min_value=1, max_value=4)
+    seed = forms.CharField(label=gettext_lazy("Seed (optional)"), required=False, max_length=40)
+
+
+@login_required
+@permission_required("callbacks.make_callback", raise_exception=True)
+def queue(request):
+    now = timezone.now()
+    tasks = selectors.callable_now(request.user, now)
+    page = Paginator(tasks, 25).get_page(request.GET.get("page"))
+    from utilitydesk.sla.services import current_policy
+
+    policy = current_policy()
+    return render(
+        request,
+        "callbacks/queue.html",
+        {
+            "page": page,
+            "form": OutcomeForm(),
+            "allowed": services.may_call_at(now, policy),
+            "policy": policy,
+        },
+    )
+
+
+@login_required
+@require_POST
+def record(request, pk: int):
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the result of the call."))
+        return redirect(request.POST.get("next") or "callbacks:queue")
+    try:
+        task = services.record_outcome(
+            request.user,
+            pk,
+            form.cleaned_data["outcome"],
+            form.cleaned_data["comment"],
+            form.cleaned_data["if_dissatisfied"],
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except CallbackTask.DoesNotExist:
+        raise Http404 from None
+    else:
+        messages.success(
+            request, _("Callback recorded for %(number)s.") % {"number": task.case.number}
+        )
+    return redirect(request.POST.get("next") or "callbacks:queue")
+
+
+@login_required
+@permission_required("callbacks.run_spot_check", raise_exception=True)
+def spot_checks(request):
+    today = timezone.localtime()
+    form = SpotCheckForm(
+        request.POST or None, initial={"year": today.year, "quarter": (today.month - 1) // 3 + 1}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            check = services.create_spot_check(
+                request.user, d["unit"], d["year"], d["quarter"], d["seed"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect("callbacks:spot_check", pk=check.pk)
+    return render(
+        request,
+        "callbacks/spot_checks.html",
+        {"form": form, "checks": SpotCheck.objects.order_by("-created_at")[:30]},
+    )
+
+
+@login_required
+@permission_required("callbacks.run_spot_check", raise_exception=True)
+def spot_check(request, pk: int):
+    check = get_object_or_404(SpotCheck, pk=pk)
+    return render(
+        request,
+        "callbacks/spot_check.html",
+        {
+            "check": check,
+            "rows": selectors.spot_check_comparison(check),
+            "form": OutcomeForm(),
+            "tasks": {t.case_id: t for t in check.tasks.all()},
+        },
+    )
+
+
+@login_required
+def unit_rates(request):
+    if not request.user.has_perm("callbacks.view_callbacktask"):
+        raise PermissionDenied
+    units = OrgUnit.objects.filter(
+        kind__in=[UnitKind.COMPANY, UnitKind.STATION, UnitKind.DEPARTMENT], is_active=True
+    )
+    unit = (
+        units.filter(pk=request.GET.get("unit") or 0).first()
+        or units.filter(kind=UnitKind.COMPANY).first()
+    )
+    today = timezone.localdate()
+    try:
+        start = datetime.fromisoformat(request.GET.get("from") or today.replace(day=1).isoformat())
+        end = datetime.fromisoformat(request.GET.get("to") or today.isoformat()) + timedelta(days=1)
+    except ValueError:
+        messages.error(request, _("Dates are YYYY-MM-DD."))
+        return redirect("callbacks:rates")
+    result = (
+        selectors.rates(unit, timezone.make_aware(start), timezone.make_aware(end))
+        if unit
+        else None
+    )
+    return render(
+        request,
+        "callbacks/rates.html",
+        {
+            "units": units,
+            "unit": unit,
+            "result": result,
+            "start": start.date(),
+            "end": (end - timedelta(days=1)).date(),
+        },
+    )
