@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "utilitydesk.sla",
     "utilitydesk.complaints",
     "utilitydesk.callbacks",
+    "utilitydesk.surveys",
     "utilitydesk.demo",
 ]
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from utilitydesk.core.api import json_not_found
+from utilitydesk.surveys import views as survey_views
 
 urlpatterns = [
     path("", include("utilitydesk.core.urls")),
@@ -15,6 +16,8 @@ urlpatterns = [
     path("inbox/", include("utilitydesk.notifications.urls")),
     path("callbacks/", include("utilitydesk.callbacks.urls")),
     path("complaints/", include("utilitydesk.complaints.urls")),
+    path("surveys/", include("utilitydesk.surveys.urls")),
+    path("s/<str:token>/", survey_views.public_answer, name="survey_public"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("utilitydesk.core.api_urls", namespace="v1")),
     path("api/<path:rest>", json_not_found),

@@ -101,7 +101,7 @@ def record_outcome(
         )
     now = now or timezone.now()
     task = (
-        CallbackTask.objects.select_for_update()
+        CallbackTask.objects.select_for_update(of=("self",))
         .select_related("case__policy_version")
         .get(pk=task_id)
     )

@@ -41,7 +41,7 @@ def classify(actor, complaint_id: int, category: str, level: int) -> Complaint:
     if level not in Level.values:
         raise ValidationError({"level": [_("Unknown complaint level.")]})
     complaint = (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("case__responsible_unit")
         .get(pk=complaint_id)
     )
@@ -86,7 +86,11 @@ def determine(
         raise PermissionDenied(_("You are not allowed to determine responsibility."))
     if responsibility not in Responsibility.values:
         raise ValidationError({"responsibility": [_("Choose who is responsible.")]})
-    complaint = Complaint.objects.select_for_update().select_related("case").get(pk=complaint_id)
+    complaint = (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=complaint_id)
+    )
     if complaint.case.status not in ("resolved", "callback_done", "closed"):
         raise ValidationError(
             {"responsibility": [_("Responsibility is determined once the complaint is handled.")]}
@@ -122,7 +126,7 @@ def submit_appeal(actor, complaint_id: int, reason: str, now: datetime | None = 
 
     now = now or timezone.now()
     complaint = (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("case__policy_version")
         .get(pk=complaint_id)
     )

@@ -233,7 +233,11 @@ def update_premises(
     source: str = "web",
 ) -> dict[str, tuple[str, str]]:
     _require(actor, "customers.change_customer")
-    premises = Premises.objects.select_for_update().select_related("building").get(pk=premises_id)
+    premises = (
+        Premises.objects.select_for_update(of=("self",))
+        .select_related("building")
+        .get(pk=premises_id)
+    )
     before = premises_snapshot(premises)
     if "heated_area" in changes:
         changes = {**changes, "heated_area": clean_area(changes["heated_area"])}

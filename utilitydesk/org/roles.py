@@ -44,7 +44,12 @@ SUPERVISE = ["cases.supervise_case"]
 FRONT_DESK = ["cases.close_case", "cases.reopen_case", "cases.cancel_case"]
 FAULTS = ["cases.manage_major_fault", "cases.view_majorfault"]
 CALLBACK = ["callbacks.make_callback", "callbacks.view_callbacktask", "complaints.view_complaint"]
-SPOT_CHECK = ["callbacks.run_spot_check", "callbacks.view_spotcheck"]
+SPOT_CHECK = [
+    "callbacks.run_spot_check",
+    "callbacks.view_spotcheck",
+    "surveys.run_survey",
+    "surveys.view_survey",
+]
 DETERMINE = ["complaints.determine_complaint"]
 RULE_APPEAL = ["complaints.rule_appeal"]
 SLA_VIEW = [
