@@ -308,3 +308,25 @@ def test_complaint_records_follow_the_case_kind(people, customers):
     with pytest.raises(ValidationError):
         complaints.classify(people["agent"], complaint.pk, "nonsense", 2)
     staff("x", Position.TECHNICIAN, case.responsible_unit)
+
+
+def test_vip_monthly_and_long_term_accounts_monthly_then_quarterly(people, customers):
+    from datetime import date
+
+    from utilitydesk.callbacks.services import account_period, schedule_account_callbacks
+
+    vip, long_term = customers["east"], customers["west"]
+    vip.grade = "vip"
+    vip.save()
+    long_term.long_term_since = date(2026, 3, 1)
+    long_term.save()
+    assert account_period(vip, date(2026, 11, 24)) == "2026-11"
+    assert account_period(long_term, date(2026, 11, 24)) == "2026-11"  # first year: monthly
+    assert account_period(long_term, date(2027, 5, 2)) == "2027-Q2"  # after: quarterly
+    now = datetime(2026, 11, 24, 9, tzinfo=SH)
+    assert schedule_account_callbacks(now) == 2
+    assert schedule_account_callbacks(now) == 0  # once per period
+    task = CallbackTask.objects.get(customer=vip)
+    assert task in callback_selectors.callable_now(people["agent"], at(9))
+    callbacks.record_outcome(people["agent"], task.pk, "satisfied", "一切正常")
+    assert CallbackTask.objects.get(pk=task.pk).status == "done"

@@ -217,4 +217,7 @@ DUPLICATE_WINDOW_HOURS = int(os.environ.get("DUPLICATE_WINDOW_HOURS", "72"))
 
 # Celery beat (production): the sweeper every minute. The embedded server runs the same
 # function in-process (core/scheduler.py).
-CELERY_BEAT_SCHEDULE = {"sla-sweep": {"task": "sla.sweep", "schedule": 60.0}}
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
+    "account-callbacks": {"task": "callbacks.schedule_account_callbacks", "schedule": 3600.0},
+}

@@ -2,7 +2,42 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _customer_callbacks(request, customer):
+    from django.db.models import Q
+
+    from .models import CallbackTask
+
+    if not request.user.has_perm("callbacks.view_callbacktask"):
+        return {"hidden": True, "rows": []}
+    rows = (
+        CallbackTask.objects.filter(Q(customer=customer) | Q(case__customer=customer))
+        .select_related("case", "called_by")
+        .order_by("-due_at")[:20]
+    )
+    return {"rows": list(rows)}
+
+
 class CallbacksConfig(AppConfig):
     name = "utilitydesk.callbacks"
     label = "callbacks"
     verbose_name = _("Callbacks and satisfaction")
+
+    def ready(self) -> None:
+        from utilitydesk.core import scheduler
+        from utilitydesk.customers.panels import Panel, register
+
+        register(
+            Panel(
+                key="callbacks",
+                title=_("Callbacks"),
+                template="callbacks/panel.html",
+                context=_customer_callbacks,
+                order=20,
+            )
+        )
+
+        from .tasks import schedule_account_callbacks_now
+
+        scheduler.register(
+            scheduler.PeriodicJob("callbacks.accounts", 3600, schedule_account_callbacks_now)
+        )

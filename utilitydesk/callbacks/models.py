@@ -17,13 +17,25 @@ class CallbackTask(models.Model):
     class Purpose(models.TextChoices):
         FIRST = "first", _("Callback after resolution")
         SPOT_CHECK = "spot_check", _("Director's spot check")
+        ACCOUNT = "account", _("Regular account callback")
 
     class Status(models.TextChoices):
         OPEN = "open", _("To call")
         DONE = "done", _("Done")
         UNREACHABLE = "unreachable", _("Closed as unreachable")
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="callback_tasks")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="callback_tasks"
+    )
+    # Regular callbacks of VIP and long-term accounts are about the customer, not a case.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="callback_tasks",
+    )
+    period = models.CharField(_("period"), max_length=7, blank=True)
     purpose = models.CharField(
         _("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.FIRST
     )

@@ -24,7 +24,7 @@ def callable_now(user, now: datetime) -> QuerySet[CallbackTask]:
     mine = Q(caller=user) | Q(caller__isnull=True)
     return (
         CallbackTask.objects.filter(mine, status=CallbackTask.Status.OPEN)
-        .select_related("case__customer", "case__responsible_unit")
+        .select_related("case__customer", "case__responsible_unit", "customer")
         .order_by("due_at")
     )
 

@@ -107,21 +107,24 @@ def record_outcome(
     )
     if task.status != CallbackTask.Status.OPEN:
         raise ValidationError({"outcome": [_("This callback is already finished.")]})
-    policy = task.case.policy_version or current_policy()
+    policy = (task.case.policy_version if task.case_id else None) or current_policy()
     CallbackAttempt.objects.create(
         task=task, at=now, by=actor, outcome=outcome, comment=comment.strip()
     )
     task.attempts += 1
     task.comment = comment.strip()
-    number = task.case.number
+    number = task.case.number if task.case_id else ""
     if outcome == Outcome.UNREACHABLE:
         if task.attempts >= policy.callback_max_attempts:
             task.status, task.outcome = CallbackTask.Status.UNREACHABLE, Outcome.UNREACHABLE
             task.completed_at, task.called_by = now, actor
         task.save()
-        cases.add_note(
-            actor, number, _("Callback: customer not reached (try %(n)d).") % {"n": task.attempts}
-        )
+        if number:
+            cases.add_note(
+                actor,
+                number,
+                _("Callback: customer not reached (try %(n)d).") % {"n": task.attempts},
+            )
         return task
     task.status, task.outcome, task.completed_at, task.called_by = (
         CallbackTask.Status.DONE,
@@ -232,3 +235,42 @@ def create_spot_check(actor, unit, year: int, quarter: int, seed: str = "") -> S
         ]
     )
     return check
+
+
+def account_period(customer, today) -> str | None:
+    """The callback period a VIP or long-term account is due for on ``today``, or None:
+    VIP monthly; long-term accounts monthly in their first year, quarterly after (R-606)."""
+    monthly = f"{today.year}-{today.month:02d}"
+    if customer.grade == "vip":
+        return monthly
+    since = customer.long_term_since
+    if since is None or since > today:
+        return None
+    first_year = (today - since).days < 365
+    return monthly if first_year else f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def schedule_account_callbacks(now: datetime | None = None) -> int:
+    """Create this period's regular callbacks for VIP and long-term accounts (idempotent:
+    one task per customer and period). Run daily by the scheduler / Celery beat."""
+    from django.db.models import Q
+
+    from utilitydesk.customers.models import Customer
+
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    created = 0
+    for customer in Customer.objects.filter(
+        Q(grade="vip") | Q(long_term_since__isnull=False)
+    ).iterator():
+        period = account_period(customer, today)
+        if period is None:
+            continue
+        _task, new = CallbackTask.objects.get_or_create(
+            customer=customer,
+            period=period,
+            purpose=CallbackTask.Purpose.ACCOUNT,
+            defaults={"due_at": now + timedelta(days=7)},
+        )
+        created += new
+    return created

@@ -14,6 +14,19 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+HANDLING_PATHS = {
+    Category.REPAIR: _("Site visit and repair by the station (R-501)."),
+    Category.HEATING_QUALITY: _(
+        "Measure the indoor temperature and adjust the heating (R-501, R-7)."
+    ),
+    Category.FEE: _("Check the bill against the tariff and correct errors (R-501)."),
+    Category.CONDUCT: _(
+        "Hear both sides, apologise where due, and hold the staff member responsible."
+    ),
+    Category.OTHER: _("The service centre coordinates; disagreements go to the service office."),
+}
+
+
 class Level(models.IntegerChoices):
     """R-502: level 1 is serious (media, government, group, safety)."""
 
@@ -87,6 +100,10 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_category_display()}"
+
+    @property
+    def handling_path(self) -> str:
+        return str(HANDLING_PATHS.get(self.category, ""))
 
     @property
     def counts(self) -> bool:

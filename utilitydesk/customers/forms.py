@@ -44,6 +44,12 @@ class CustomerEditForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    long_term_since = forms.DateField(
+        label=_("Project / long-term account since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Called back monthly in the first year, quarterly after."),
+    )
     correcting_entry_error = forms.BooleanField(
         label=_("This corrects a data-entry error"),
         help_text=_("Counts an entry error against the clerk who entered the old value."),

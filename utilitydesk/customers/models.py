@@ -48,6 +48,12 @@ class Customer(models.Model):
         _("special care"), max_length=16, choices=SpecialCare.choices, blank=True, default=""
     )
     notes = models.TextField(_("notes"), blank=True)
+    long_term_since = models.DateField(
+        _("project / long-term account since"),
+        null=True,
+        blank=True,
+        help_text=_("Called back monthly in the first year, quarterly after (R-606)."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -26,7 +26,7 @@ from .models import (
     SupplyStatus,
 )
 
-CUSTOMER_FIELDS = ("name", "customer_type", "special_care", "notes")
+CUSTOMER_FIELDS = ("name", "customer_type", "special_care", "notes", "long_term_since")
 PREMISES_FIELDS = (
     "building",
     "unit_no",

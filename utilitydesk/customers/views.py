@@ -131,6 +131,7 @@ def customer_edit(request, pk: int):
         "customer_type": customer.customer_type,
         "special_care": customer.special_care,
         "notes": customer.notes,
+        "long_term_since": customer.long_term_since,
     }
     form = CustomerEditForm(request.POST or None, initial=initial)
     if not can_flag_error:

@@ -1,0 +1,15 @@
+from celery import shared_task
+
+
+@shared_task(name="callbacks.schedule_account_callbacks")
+def schedule_account_callbacks_task() -> int:
+    from .services import schedule_account_callbacks
+
+    return schedule_account_callbacks()
+
+
+def schedule_account_callbacks_now() -> int:
+    """The embedded server's hourly job: the same function Celery beat runs."""
+    from .services import schedule_account_callbacks
+
+    return schedule_account_callbacks()
