@@ -25,6 +25,7 @@ def callable_now(user, now: datetime) -> QuerySet[CallbackTask]:
     return (
         CallbackTask.objects.filter(mine, status=CallbackTask.Status.OPEN)
         .select_related("case__customer", "case__responsible_unit", "customer")
+        .prefetch_related("customer__phones")
         .order_by("due_at")
     )
 

@@ -334,3 +334,8 @@ class Command(BaseCommand):
                 case_services.book(tech, number, timezone.now() + timedelta(hours=2 + index))
             if index % 4 == 3:
                 case_services.arrive(tech, number)
+            if index == 7:  # one finished job waiting for its callback
+                case_services.exempt_signoff(users["head_east"], number, "演示：电话确认")
+                case_services.resolve(
+                    tech, number, case_services.Resolution(work_done="排气后恢复正常")
+                )
