@@ -104,3 +104,18 @@ def make_customer(building: Building, room: str, phones=("13812345678",), unit: 
         heated_area="88.50",
     )
     return customer
+
+
+def open_case(agent, customer, kind: str = "repair", content: str = "暖气不热", now=None, **kw):
+    """A case opened through intake the way an agent does it."""
+    from utilitydesk.cases import services
+
+    data = services.ContactInput(
+        channel=kw.pop("channel", "phone"),
+        kind=kind,
+        content=content,
+        customer_id=customer.pk,
+        allow_duplicate=kw.pop("allow_duplicate", True),
+        **kw,
+    )
+    return services.create_contact(agent, data, now=now).case

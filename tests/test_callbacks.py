@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from tests.factories import make_customer, staff
+from tests.factories import make_customer, open_case, staff
 from utilitydesk.callbacks import selectors as callback_selectors
 from utilitydesk.callbacks import services as callbacks
 from utilitydesk.callbacks.models import CallbackTask
@@ -22,16 +22,7 @@ SH = ZoneInfo("Asia/Shanghai")
 
 
 def resolved_repair(people, customer, when=None) -> Case:
-    case = cases.create_contact(
-        people["agent"],
-        cases.ContactInput(
-            channel="phone",
-            kind="repair",
-            content="不热",
-            customer_id=customer.pk,
-            allow_duplicate=True,
-        ),
-    ).case
+    case = open_case(people["agent"], customer)
     cases.accept(people["tech"], case.number)
     cases.arrive(people["tech"], case.number)
     cases.exempt_signoff(people["head_east"], case.number, "电话确认")
@@ -182,16 +173,7 @@ def test_spot_check_results_are_compared_with_the_first_callbacks(people, area, 
 
 
 def complaint_case(people, customer):
-    case = cases.create_contact(
-        people["agent"],
-        cases.ContactInput(
-            channel="phone",
-            kind="complaint",
-            content="维修工态度差",
-            customer_id=customer.pk,
-            allow_duplicate=True,
-        ),
-    ).case
+    case = open_case(people["agent"], customer, kind="complaint", content="维修工态度差")
     return case, Complaint.objects.get(case=case)
 
 

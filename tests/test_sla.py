@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.factories import make_customer, staff
+from tests.factories import make_customer, open_case, staff
 from utilitydesk.accounts.models import Profile
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.models import Case
@@ -25,15 +25,7 @@ SH = ZoneInfo("Asia/Shanghai")
 
 
 def new_case(people, customer, kind="repair", now=None, **kw) -> Case:
-    data = cases.ContactInput(
-        channel=kw.pop("channel", "phone"),
-        kind=kind,
-        content="暖气不热",
-        customer_id=customer.pk,
-        allow_duplicate=True,
-        **kw,
-    )
-    return cases.create_contact(people["agent"], data, now=now).case
+    return open_case(people["agent"], customer, kind=kind, now=now, **kw)
 
 
 def due(case, name):

@@ -297,32 +297,42 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             open_for_case(case)
         contact.case = case
         contact.save()
-        events = [
-            CaseEvent(
-                case=case,
-                seq=1,
-                at=now,
-                actor=actor,
-                action="registered",
-                to_status=Status.REGISTERED,
-                data={"channel": data.channel},
-            )
-        ]
-        if unit is not None:
-            events.append(
-                CaseEvent(
-                    case=case,
-                    seq=2,
-                    at=now,
-                    actor=actor,
-                    action="dispatched",
-                    from_status=Status.REGISTERED,
-                    to_status=Status.DISPATCHED,
-                    data={"unit": unit.name, "rule": rule.name if rule else ""},
-                )
-            )
+        events = creation_events(case, actor, now, unit, rule, channel=data.channel)
         CaseEvent.objects.bulk_create(events)
     return contact
+
+
+def creation_events(
+    case: Case, actor, now: datetime, unit, rule, channel: str = ""
+) -> list[CaseEvent]:
+    """The first timeline events of a new case: registered, and dispatched when a rule
+    placed it (unsaved; callers bulk-create them)."""
+    actor_id = getattr(actor, "pk", actor)
+    events = [
+        CaseEvent(
+            case=case,
+            seq=1,
+            at=now,
+            actor_id=actor_id,
+            action="registered",
+            to_status=Status.REGISTERED,
+            data={"channel": channel} if channel else {},
+        )
+    ]
+    if unit is not None:
+        events.append(
+            CaseEvent(
+                case=case,
+                seq=2,
+                at=now,
+                actor_id=actor_id,
+                action="dispatched",
+                from_status=Status.REGISTERED,
+                to_status=Status.DISPATCHED,
+                data={"unit": unit.name, "rule": rule.name if rule else ""},
+            )
+        )
+    return events
 
 
 def create_contact_idempotent(

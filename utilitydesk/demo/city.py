@@ -128,6 +128,8 @@ def generate_open_cases(
     from datetime import timedelta
 
     from utilitydesk.cases.models import Case, CaseEvent, Channel, Kind, Status
+    from utilitydesk.cases.services import creation_events
+    from utilitydesk.org.models import OrgUnit
     from utilitydesk.sla import deadlines as arithmetic
     from utilitydesk.sla import services as sla
     from utilitydesk.sla.models import CaseDeadline
@@ -146,6 +148,7 @@ def generate_open_cases(
     agent_id = (
         get_user_model().objects.filter(username="agent").values_list("pk", flat=True).first()
     )
+    units = {u.pk: u for u in OrgUnit.objects.all()}
     created = 0
     for start in range(0, len(premises), batch):
         chunk = premises[start : start + batch]
@@ -190,26 +193,8 @@ def generate_open_cases(
                             warned_at=now if due - now <= timedelta(hours=1) else None,
                         )
                     )
-                events.append(
-                    CaseEvent(
-                        case=case,
-                        seq=1,
-                        at=now,
-                        actor_id=agent_id,
-                        action="registered",
-                        to_status=Status.REGISTERED,
-                    )
-                )
-                events.append(
-                    CaseEvent(
-                        case=case,
-                        seq=2,
-                        at=now,
-                        actor_id=agent_id,
-                        action="dispatched",
-                        from_status=Status.REGISTERED,
-                        to_status=Status.DISPATCHED,
-                    )
+                events += creation_events(
+                    case, agent_id, now, units[case.responsible_unit_id], None
                 )
             CaseDeadline.objects.bulk_create(deadlines)
             CaseEvent.objects.bulk_create(events)
