@@ -237,7 +237,14 @@ def test_level_one_complaint_notifies_leaders_and_becomes_an_emergency(people, c
 
     case, complaint = complaint_case(people, customers["east"])
     complaints.classify(people["agent"], complaint.pk, "conduct", 1)
-    assert Case.objects.get(pk=case.pk).emergency
+    case = Case.objects.get(pk=case.pk)
+    assert case.emergency
+    # Its own limits: answered within the hour, settled within a natural day.
+    assert case.deadlines.get(name="first_response").due_at == case.received_at + timedelta(hours=1)
+    resolution = case.deadlines.get(name="resolution").due_at
+    assert timezone.localtime(resolution).hour == 0 and resolution - case.received_at <= timedelta(
+        days=2
+    )
     assert (
         Message.objects.filter(recipient=people["gm"], subject__contains=case.number).count() == 1
     )

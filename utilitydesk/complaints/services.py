@@ -48,10 +48,15 @@ def classify(actor, complaint_id: int, category: str, level: int) -> Complaint:
     raised = level == Level.SERIOUS and complaint.level != Level.SERIOUS
     complaint.category, complaint.level = category, level
     complaint.save(update_fields=["category", "level"])
+    case = complaint.case
+    case.attributes = {**(case.attributes or {}), "complaint_level": str(level)}
     if raised:
-        case = complaint.case
         case.emergency = True
-        case.save(update_fields=["emergency"])
+    from utilitydesk.sla.services import replan_running
+
+    replan_running(case, ("first_response", "resolution"), timezone.now())
+    case.save(update_fields=["attributes", "emergency", "next_check_at"])
+    if raised:
         unit = case.responsible_unit
         leaders = {
             u.pk: u

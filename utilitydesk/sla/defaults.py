@@ -58,6 +58,37 @@ DEFAULT_LIMITS = [
     ("resolution", "repair", "", None, "pipe_diameter_mm", "", 1000, None, 72, "hours", "R-406"),
     ("callback", "", "", None, "", "", None, None, 2, "natural_days", "ours"),
 ]
+# a level-1 complaint has its own limits (ours: answered within the hour, settled
+# within a natural day).
+LEVEL_ONE_COMPLAINT_LIMITS = [
+    (
+        "first_response",
+        "complaint",
+        "",
+        None,
+        "complaint_level",
+        "1",
+        None,
+        None,
+        1,
+        "hours",
+        "R-502",
+    ),
+    (
+        "resolution",
+        "complaint",
+        "",
+        None,
+        "complaint_level",
+        "1",
+        None,
+        None,
+        1,
+        "natural_days",
+        "R-502",
+    ),
+]
+DEFAULT_LIMITS += LEVEL_ONE_COMPLAINT_LIMITS
 # repairs 100%, complaints always; other kinds a share (ours).
 DEFAULT_CALLBACK_RATIOS = {"repair": 1, "temperature": 1, "complaint": 1, "*": 0.3}
 # (level, after hours, position, channel, kinds) — R-405, for unhandled repair orders.

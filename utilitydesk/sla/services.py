@@ -357,6 +357,44 @@ def _restart_resolution(case, deadlines: dict, now: datetime, changed: list) -> 
         deadlines.pop("callback")
 
 
+def replan_running(case, names: tuple[str, ...], now: datetime) -> None:
+    """Recompute running deadlines after a fact that chooses limits changed (e.g. a
+    complaint raised to level 1), from the case's receipt under its own policy version.
+    Met and breached deadlines stay as they are."""
+    if case.policy_version_id is None:
+        return
+    grade, emergency, attributes = case_facts(case)
+    limits = {
+        lim.name: lim
+        for lim in limits_for(case.policy_version, case.kind, grade, emergency, attributes, names)
+    }
+    for deadline in CaseDeadline.objects.filter(
+        case=case, name__in=names, state=CaseDeadline.State.PENDING
+    ):
+        limit = limits.get(deadline.name)
+        if limit is None:
+            continue
+        computed = arithmetic.compute(case.received_at, limit, calendar())
+        deadline.due_at = deadline.original_due_at = computed.due_at
+        deadline.amount, deadline.unit, deadline.provisional = (
+            Decimal(str(limit.amount)),
+            limit.unit,
+            computed.provisional,
+        )
+        deadline.warned_at = None
+        deadline.save(
+            update_fields=[
+                "due_at",
+                "original_due_at",
+                "amount",
+                "unit",
+                "provisional",
+                "warned_at",
+            ]
+        )
+    case.next_check_at = next_check(case, list(CaseDeadline.objects.filter(case=case)), now)
+
+
 def recompute_provisional() -> int:
     """After a calendar year is loaded: provisional deadlines become final (recomputed from
     the case's receipt under its own policy version)."""
