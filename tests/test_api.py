@@ -110,3 +110,10 @@ def test_schema_and_docs_are_served_locally(people, client):
 def test_list_is_paginated(people, customers):
     data = api_for(people["office"]).get("/api/v1/customers/").json()
     assert data["count"] == 2 and len(data["results"]) == 2
+
+
+def test_nul_characters_are_refused_with_a_400_not_a_server_error(people, customers, client):
+    response = api_for(people["agent"]).get("/api/v1/cases/", {"q": "a\x00b"})
+    assert response.status_code == 400 and "q" in response.json()["error"]["fields"]
+    client.force_login(people["agent"])
+    assert client.get("/customers/", {"q": "\x00"}).status_code == 400

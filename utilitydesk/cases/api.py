@@ -64,8 +64,10 @@ class CaseSerializer(serializers.Serializer):
     caller_name = serializers.CharField()
     caller_phone = serializers.SerializerMethodField()
     address = serializers.CharField(source="address_text")
-    responsible_unit = serializers.CharField(source="responsible_unit.name", default=None)
-    assignee = serializers.CharField(source="assignee.username", default=None)
+    responsible_unit = serializers.CharField(
+        source="responsible_unit.name", default=None, allow_null=True
+    )
+    assignee = serializers.CharField(source="assignee.username", default=None, allow_null=True)
     appointment_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()
@@ -157,7 +159,7 @@ class ContactCreateView(APIView):
         )
 
 
-class CaseListView(generics.GenericAPIView):
+class CaseListView(generics.ListAPIView):
     serializer_class = CaseSerializer
 
     @extend_schema(
@@ -168,17 +170,19 @@ class CaseListView(generics.GenericAPIView):
             OpenApiParameter("unit", int),
             OpenApiParameter("open", bool),
             OpenApiParameter("emergency", bool),
-            OpenApiParameter("page", int),
         ]
     )
-    def get(self, request, version=None):
-        params = request.query_params
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
         errors = {}
         if params.get("status") and params["status"] not in Status.values:
             errors["status"] = [f"Use one of {', '.join(Status.values)}."]
         if params.get("kind") and params["kind"] not in Kind.values:
             errors["kind"] = [f"Use one of {', '.join(Kind.values)}."]
-        unit = params.get("unit")
+        unit = params.get("unit", "")
         if unit and not unit.isdigit():
             errors["unit"] = ["A unit id is a number."]
         if errors:
@@ -191,10 +195,7 @@ class CaseListView(generics.GenericAPIView):
             open_only=params.get("open") in ("1", "true"),
             emergency_only=params.get("emergency") in ("1", "true"),
         )
-        page = self.paginate_queryset(selectors.search_cases(request.user, filters))
-        return self.get_paginated_response(
-            CaseSerializer(page, many=True, context={"request": request}).data
-        )
+        return selectors.search_cases(self.request.user, filters)
 
 
 class CaseDetailView(APIView):

@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.permissions import AllowAny
 
 from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
@@ -17,6 +18,11 @@ urlpatterns = [
     path(
         "cases/<str:number>/<str:action>/", cases_api.CaseActionView.as_view(), name="case-action"
     ),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
+    # The API description is public inside the intranet; every operation it lists needs a token.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="v1:schema", permission_classes=[AllowAny]),
+        name="docs",
+    ),
 ]

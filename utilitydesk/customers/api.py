@@ -108,25 +108,31 @@ def _detail(user, customer) -> dict:
     }
 
 
-class CustomerListView(generics.GenericAPIView):
+class CustomerListView(generics.ListAPIView):
     serializer_class = CustomerSummarySerializer
 
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="phone, account number, name or address"),
             OpenApiParameter("grade", str, enum=Grade.values),
-            OpenApiParameter("page", int),
-        ],
-        responses={200: CustomerSummarySerializer(many=True)},
+        ]
     )
-    def get(self, request, version=None):
-        grade = request.query_params.get("grade", "")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        grade = self.request.query_params.get("grade", "")
         if grade and grade not in Grade.values:
             raise serializers.ValidationError({"grade": [f"Use one of {', '.join(Grade.values)}."]})
-        filters = selectors.CustomerFilters(q=request.query_params.get("q", "")[:100], grade=grade)
-        page = self.paginate_queryset(selectors.search_customers(request.user, filters))
+        q = self.request.query_params.get("q", "")[:100]
+        return selectors.search_customers(
+            self.request.user, selectors.CustomerFilters(q=q, grade=grade)
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
         data = [selectors.customer_summary(request.user, c) for c in page]
-        return self.get_paginated_response(CustomerSummarySerializer(data, many=True).data)
+        return self.get_paginated_response(self.get_serializer(data, many=True).data)
 
 
 class CustomerDetailView(APIView):
