@@ -82,7 +82,12 @@ def search_customers(user, filters: CustomerFilters) -> QuerySet[Customer]:
         queryset = queryset.exclude(special_care="")
     return queryset.prefetch_related(
         "phones",
-        Prefetch("premises", queryset=Premises.objects.select_related("station")),
+        Prefetch(
+            "premises",
+            queryset=Premises.objects.select_related(
+                "station", "building__grid", "building__substation"
+            ),
+        ),
     ).order_by("account_no")
 
 
