@@ -152,3 +152,21 @@ def test_edit_page_records_history(people, customers, client):
     }
     bad = client.post(url, {"name": "李雷", "phones": "123", "customer_type": "resident"})
     assert bad.status_code == 200 and "不是有效的电话号码" in bad.content.decode()
+
+
+def test_admin_edits_go_through_the_service_and_its_history(people, customers, client):
+    customer = customers["east"]
+    client.force_login(people["admin"])
+    url = f"/admin/customers/customer/{customer.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data.update({"name": "李雷（改）", "phones-TOTAL_FORMS": "0", "phones-INITIAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    record = history_of(customer).get(field="name")
+    assert (record.old_value, record.new_value, record.source, record.actor) == (
+        "李雷",
+        "李雷（改）",
+        "admin",
+        people["admin"],
+    )

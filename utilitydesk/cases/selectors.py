@@ -28,9 +28,7 @@ def in_unit_scope(user, unit: OrgUnit | None) -> bool:
     if unit is None:
         return False
     mine = _unit_ids_of(user)
-    if unit.pk in mine:
-        return True
-    return any(unit.pk in {a.pk for a in OrgUnit.objects.get(pk=uid).ancestors()} for uid in mine)
+    return unit.pk in mine or bool(mine & queue_units_of_unit(unit))
 
 
 def visible_cases(user) -> QuerySet[Case]:

@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from utilitydesk.audit.services import diff_values, record_changes
-
+from . import services
 from .models import Customer, CustomerPhone, EntryError, GradeChangeRequest, ImportJob, Premises
 from .services import CUSTOMER_FIELDS
 
@@ -20,19 +19,14 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [PhoneInline]
 
     def save_model(self, request, obj, form, change):
-        # Edits made here land in the same change history as every other edit.
-        before = {}
-        if change:
-            old = Customer.objects.get(pk=obj.pk)
-            before = {f: getattr(old, f) for f in CUSTOMER_FIELDS}
-        obj.updated_by = request.user
         if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        if change:
-            diff = diff_values(before, {f: getattr(obj, f) for f in CUSTOMER_FIELDS})
-            if diff:
-                record_changes(obj, diff, request.user, "admin")
+            obj.created_by = obj.updated_by = request.user
+            super().save_model(request, obj, form, change)
+            return
+        # Edits made here go through the same service (and change history) as every other.
+        changes = {f: form.cleaned_data[f] for f in CUSTOMER_FIELDS if f in form.cleaned_data}
+        services.update_customer(request.user, obj.pk, changes, source="admin")
+        obj.refresh_from_db()
 
 
 @admin.register(Premises)

@@ -310,9 +310,11 @@ def on_case_action(case, action: str, now: datetime, note: str = "") -> None:
         _restart_resolution(case, deadlines, now, changed)
     if changed:
         CaseDeadline.objects.bulk_update(
-            {id(d): d for d in changed}.values(), ["state", "met_at", "due_at", "paused_at"]
+            {id(d): d for d in changed}.values(),
+            ["state", "met_at", "due_at", "paused_at", "warned_at"],
         )
-    case.next_check_at = next_check(case, list(CaseDeadline.objects.filter(case=case)), now)
+    # ``deadlines`` is current: callback deadlines added or dropped above are in it.
+    case.next_check_at = next_check(case, list(deadlines.values()), now)
 
 
 def _add_callback_deadline(case, deadlines: dict, now: datetime) -> None:
