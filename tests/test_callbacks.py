@@ -289,6 +289,12 @@ def test_rates_on_a_hand_computed_fixture(people, customers, area, org):
         and result.valid_complaint_rate == 0.2
     )
     assert result.complaints_resolved == 1 and result.complaint_timeliness == 1.0
+    # The every-unit table (one set of grouped queries) agrees with each unit's own figures.
+    end = timezone.now() + timedelta(minutes=1)
+    table = dict(callback_selectors.rates_by_unit(start, end))
+    assert table[org["east"]] == result
+    for unit, figures in table.items():
+        assert figures == callback_selectors.rates(unit, start, end), unit
 
 
 def test_complaint_records_follow_the_case_kind(people, customers):

@@ -388,3 +388,16 @@ def test_timeline_sequence_has_no_gaps(people, customers):
     services.accept(people["tech"], case.number)
     seqs = list(CaseEvent.objects.filter(case=case).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_unit_queue_puts_the_nearest_deadline_first(people, customers):
+    from tests.factories import open_case
+    from utilitydesk.cases.selectors import unit_queue
+
+    earlier = timezone.now() - timedelta(minutes=30)
+    # Received first, but a temperature visit may wait 24 hours; the repair is due in 1 hour.
+    measurement = open_case(people["agent"], customers["east"], kind="temperature", now=earlier)
+    repair = open_case(people["agent"], customers["east"], kind="repair")
+    queue = list(unit_queue(people["head_east"]))
+    assert queue.index(repair) < queue.index(measurement)
+    assert queue[0].next_due <= queue[-1].next_due

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from utilitydesk.cases.models import Case
 from utilitydesk.cases.selectors import queue_units_of_unit
 from utilitydesk.complaints.models import COMPANY_FAULT, Appeal, Complaint
+from utilitydesk.org.models import OrgUnit, UnitKind
 from utilitydesk.sla.models import CaseDeadline
 
 from .models import CallbackTask, Outcome, SpotCheck
@@ -134,3 +135,99 @@ def rates(unit, start: datetime, end: datetime) -> Rates:
         complaints_resolved=complaints_resolved.count(),
         complaints_on_time=on_time,
     )
+
+
+def rates_by_unit(start: datetime, end: datetime) -> list[tuple[OrgUnit, Rates]]:
+    """The four rates of every active company, station and department over [start, end),
+    each unit with the units under it — the same figures as ``rates`` unit by unit, from
+    four grouped queries whatever the number of units."""
+    resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
+    received = Q(received_at__gte=start, received_at__lt=end)
+    per_unit: dict[int | None, dict[str, int]] = {}
+
+    def add(rows, fields):
+        for row in rows:
+            bucket = per_unit.setdefault(row["unit"], dict.fromkeys(Rates.__dataclass_fields__, 0))
+            for source, target in fields.items():
+                bucket[target] += row[source] or 0
+
+    add(
+        CallbackTask.objects.filter(purpose=CallbackTask.Purpose.FIRST)
+        .filter(case__resolved_at__gte=start, case__resolved_at__lt=end)
+        .values(unit=F("case__responsible_unit_id"))
+        .annotate(
+            due=Count("id"),
+            made=Count(
+                "id",
+                filter=Q(status__in=[CallbackTask.Status.DONE, CallbackTask.Status.UNREACHABLE]),
+            ),
+            reached=Count("id", filter=Q(status=CallbackTask.Status.DONE)),
+            satisfied=Count(
+                "id", filter=Q(status=CallbackTask.Status.DONE, outcome__in=list(SATISFIED_GROUP))
+            ),
+        ),
+        {
+            "due": "callbacks_due",
+            "made": "callbacks_made",
+            "reached": "reached",
+            "satisfied": "satisfied",
+        },
+    )
+    add(
+        Case.objects.filter(received)
+        .values(unit=F("responsible_unit_id"))
+        .annotate(n=Count("id")),
+        {"n": "cases_received"},
+    )
+    overturned = Appeal.objects.filter(complaint=OuterRef("pk"), status=Appeal.Status.UPHELD)
+    add(
+        Complaint.objects.filter(
+            case__received_at__gte=start,
+            case__received_at__lt=end,
+            valid=True,
+            responsibility__in=list(COMPANY_FAULT),
+        )
+        .exclude(Exists(overturned))
+        .values(unit=F("case__responsible_unit_id"))
+        .annotate(n=Count("id")),
+        {"n": "valid_complaints"},
+    )
+    late = CaseDeadline.objects.filter(
+        case=OuterRef("pk"), name="resolution", met_at__gt=F("due_at")
+    )
+    breached = CaseDeadline.objects.filter(
+        case=OuterRef("pk"), name="resolution", breached_at__isnull=False
+    )
+    add(
+        Case.objects.filter(resolved, kind="complaint")
+        .values(unit=F("responsible_unit_id"))
+        .annotate(
+            n=Count("id"),
+            on_time=Count("id", filter=~Q(Exists(late)) & ~Q(Exists(breached))),
+        ),
+        {"n": "complaints_resolved", "on_time": "complaints_on_time"},
+    )
+    units = list(
+        OrgUnit.objects.filter(
+            kind__in=[UnitKind.COMPANY, UnitKind.STATION, UnitKind.DEPARTMENT], is_active=True
+        ).order_by("kind", "code")
+    )
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in OrgUnit.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(unit_id)
+
+    def below(unit_id: int) -> list[int]:
+        ids, frontier = [unit_id], [unit_id]
+        while frontier:
+            frontier = [c for u in frontier for c in children.get(u, [])]
+            ids += frontier
+        return ids
+
+    table = []
+    for unit in units:
+        totals = dict.fromkeys(Rates.__dataclass_fields__, 0)
+        for unit_id in below(unit.pk):
+            for key, value in per_unit.get(unit_id, {}).items():
+                totals[key] += value
+        table.append((unit, Rates(**totals)))
+    return table

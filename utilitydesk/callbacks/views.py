@@ -152,11 +152,8 @@ def unit_rates(request):
     except ValueError:
         messages.error(request, _("Dates are YYYY-MM-DD."))
         return redirect("callbacks:rates")
-    result = (
-        selectors.rates(unit, timezone.make_aware(start), timezone.make_aware(end))
-        if unit
-        else None
-    )
+    aware_start, aware_end = timezone.make_aware(start), timezone.make_aware(end)
+    result = selectors.rates(unit, aware_start, aware_end) if unit else None
     return render(
         request,
         "callbacks/rates.html",
@@ -164,6 +161,7 @@ def unit_rates(request):
             "units": units,
             "unit": unit,
             "result": result,
+            "table": selectors.rates_by_unit(aware_start, aware_end),
             "start": start.date(),
             "end": (end - timedelta(days=1)).date(),
         },

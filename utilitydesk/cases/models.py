@@ -231,6 +231,8 @@ class Case(models.Model):
             models.Index(fields=["customer", "status"]),
             models.Index(fields=["premises", "kind", "status"]),
             models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["caller_phone"], name="cases_case_caller_phone"),
+            models.Index(fields=["resolved_at"], name="cases_case_resolved_at"),
         ]
         permissions = [
             ("dispatch_case", _("Can dispatch and re-dispatch cases")),

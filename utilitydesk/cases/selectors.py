@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from utilitydesk.customers.models import Customer
 from utilitydesk.org.models import OrgUnit
 from utilitydesk.org.selectors import active_assignments, station_scope
 from utilitydesk.sla.selectors import due_soon, with_next_due
@@ -56,12 +57,13 @@ def search_cases(user, filters: CaseFilters) -> QuerySet[Case]:
     queryset = visible_cases(user)
     if filters.q:
         q = filters.q.strip()
-        queryset = queryset.filter(
-            Q(number=q)
-            | Q(caller_phone=q)
-            | Q(customer__account_no=q)
-            | Q(address_text__contains=q)
-        )
+        # The account is looked up first: a join inside the OR would stop PostgreSQL from
+        # combining the number, phone and address indexes (a scan of every case instead).
+        condition = Q(number=q) | Q(caller_phone=q) | Q(address_text__contains=q)
+        accounts = list(Customer.objects.filter(account_no=q).values_list("pk", flat=True)[:10])
+        if accounts:
+            condition |= Q(customer_id__in=accounts)
+        queryset = queryset.filter(condition)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.open_only:
@@ -112,13 +114,16 @@ def queue_units_of_unit(unit: OrgUnit) -> set[int]:
 
 
 def unit_queue(user) -> QuerySet[Case]:
-    """Open cases of the units the user works in (their station and its teams)."""
+    """Open cases of the units the user works in (their station and its teams):
+    emergencies first, then the nearest running deadline (overdue ones at the top)."""
+    from django.db.models import F
+
     return (
         with_next_due(
             Case.objects.filter(responsible_unit_id__in=queue_units(user), status__in=OPEN_STATUSES)
         )
         .select_related("customer", "responsible_unit", "assignee")
-        .order_by("-emergency", "received_at")
+        .order_by("-emergency", F("next_due").asc(nulls_last=True), "received_at")
     )
 
 
