@@ -218,7 +218,8 @@ DUPLICATE_WINDOW_HOURS = int(os.environ.get("DUPLICATE_WINDOW_HOURS", "72"))
 
 # Celery beat (production): the sweeper every minute. The embedded server runs the same
 # function in-process (core/scheduler.py).
+SWEEP_INTERVAL_SECONDS = float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
-    "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
+    "sla-sweep": {"task": "sla.sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "account-callbacks": {"task": "callbacks.schedule_account_callbacks", "schedule": 3600.0},
 }
