@@ -174,9 +174,7 @@ def rates_by_unit(start: datetime, end: datetime) -> list[tuple[OrgUnit, Rates]]
         },
     )
     add(
-        Case.objects.filter(received)
-        .values(unit=F("responsible_unit_id"))
-        .annotate(n=Count("id")),
+        Case.objects.filter(received).values(unit=F("responsible_unit_id")).annotate(n=Count("id")),
         {"n": "cases_received"},
     )
     overturned = Appeal.objects.filter(complaint=OuterRef("pk"), status=Appeal.Status.UPHELD)
