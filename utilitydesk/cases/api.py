@@ -99,12 +99,15 @@ class ContactResultSerializer(serializers.Serializer):
     case = CaseSerializer(allow_null=True)
 
 
-def _contact_result(request, contact) -> dict:
-    case = (
-        Case.objects.select_related("responsible_unit", "assignee").get(pk=contact.case_id)
-        if contact.case_id
-        else None
-    )
+def _contact_result(request, contact, fresh: bool = False) -> dict:
+    """``fresh``: the contact was made in this request, its case object is current (a new
+    case has no technician yet), so it is not read back."""
+    if fresh and contact.case_id and contact.case.assignee_id is None:
+        case = contact.case
+    elif contact.case_id:
+        case = Case.objects.select_related("responsible_unit", "assignee").get(pk=contact.case_id)
+    else:
+        case = None
     return {
         "contact_id": contact.pk,
         "closed_on_spot": contact.closed_on_spot,
@@ -154,7 +157,7 @@ class ContactCreateView(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(
-            _contact_result(request, contact),
+            _contact_result(request, contact, fresh=created),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
