@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
 from utilitydesk.audit.models import AccessLog, ChangeRecord
 from utilitydesk.audit.services import change_records_for, diff_values, log_access
+from utilitydesk.core.bulk import RowWriter, reserve_ids
 
 from .models import Customer, CustomerPhone, CustomerType, Premises, SpecialCare, SupplyStatus
 from .services import address_of, clean_area, clean_phone_list
@@ -411,7 +412,9 @@ def _write_chunk(
     occupied = {}
     building_ids = {b.pk for _row, b in resolved}
     if building_ids:
-        for p in Premises.objects.filter(building_id__in=building_ids).select_related("customer"):
+        # The holders' accounts come by primary key: a join here made PostgreSQL read
+        # every customer once the table was large.
+        for p in Premises.objects.filter(building_id__in=building_ids).prefetch_related("customer"):
             occupied[(p.building_id, p.unit_no, p.room_no)] = p
 
     new_customers: list[tuple[Customer, dict[str, Any], Building]] = []
@@ -503,7 +506,10 @@ def _write_chunk(
         else:
             report.unchanged += 1
 
-    if new_customers:
+    if new_customers and connection.vendor == "postgresql":
+        _copy_new_customers(new_customers, now)
+        report.created += len(new_customers)
+    elif new_customers:
         Customer.objects.bulk_create([c for c, _r, _b in new_customers])
         new_premises += [_new_premises(c, b, r) for c, r, b in new_customers]
         CustomerPhone.objects.bulk_create(
@@ -538,6 +544,54 @@ def _write_chunk(
         ChangeRecord.objects.bulk_create(change_records)
 
 
+def _copy_new_customers(
+    new_customers: list[tuple[Customer, dict[str, Any], Building]], now
+) -> None:
+    """New accounts with their premises and phones by COPY, ids from the sequences: the
+    same rows ``bulk_create`` would write, a fraction of the Python work per row."""
+    customer_ids = reserve_ids(Customer, len(new_customers))
+    premises_ids = iter(reserve_ids(Premises, len(new_customers)))
+    phone_ids = iter(
+        reserve_ids(CustomerPhone, sum(len(r["phones"]) for _c, r, _b in new_customers))
+    )
+    with (
+        RowWriter(Customer, batch=len(new_customers) + 1) as customers,
+        RowWriter(Premises, batch=len(new_customers) + 1) as premises,
+        RowWriter(CustomerPhone, batch=10 * len(new_customers) + 1) as phones,
+    ):
+        for (customer, row, building), customer_id in zip(new_customers, customer_ids, strict=True):
+            customer.pk = customer_id
+            customers.write(
+                id=customer_id,
+                account_no=customer.account_no,
+                name=customer.name,
+                customer_type=customer.customer_type,
+                special_care=customer.special_care,
+                created_by_id=customer.created_by_id,
+                created_at=now,
+                updated_by_id=customer.updated_by_id,
+                updated_at=now,
+            )
+            station = building.station
+            premises.write(
+                id=next(premises_ids),
+                customer_id=customer_id,
+                building_id=building.pk,
+                unit_no=row["unit_no"],
+                room_no=row["room_no"],
+                station_id=station.pk if station else None,
+                address_text=address_of(building, row["unit_no"], row["room_no"]),
+                heated_area=row["heated_area"],
+                status=row["status"],
+                metered=bool(row["meter_no"]),
+                meter_no=row["meter_no"],
+            )
+            for position, number in enumerate(row["phones"]):
+                phones.write(
+                    id=next(phone_ids), customer_id=customer_id, number=number, position=position
+                )
+
+
 def _new_premises(customer: Customer, building: Building, row: dict[str, Any]) -> Premises:
     return Premises(
         customer=customer,
@@ -551,6 +605,13 @@ def _new_premises(customer: Customer, building: Building, row: dict[str, Any]) -
         metered=bool(row["meter_no"]),
         meter_no=row["meter_no"],
     )
+
+
+def _refresh_statistics() -> None:
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            for model in (Customer, Premises, CustomerPhone, Building):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 class _DryRunRollback(Exception):
@@ -583,17 +644,23 @@ def import_customers(
     seen_accounts: dict[str, int] = {}
     seen_premises: dict[tuple, int] = {}
     processed = 0
+    next_analyze = 10_000
 
     def run() -> None:
-        nonlocal processed
+        nonlocal processed, next_analyze
         chunk: list[dict[str, Any]] = []
         rows_in_chunk = 0
 
         def flush() -> None:
-            nonlocal processed, rows_in_chunk
+            nonlocal processed, rows_in_chunk, next_analyze
             with transaction.atomic():
                 _write_chunk(chunk, actor, buildings, report, seen_accounts, seen_premises)
             processed += rows_in_chunk
+            if processed >= next_analyze and not dry_run:
+                # A first import fills empty tables: without fresh statistics PostgreSQL
+                # would keep planning for the empty table (full scans per chunk).
+                _refresh_statistics()
+                next_analyze *= 2
             rows_in_chunk = 0
             chunk.clear()
             if progress:

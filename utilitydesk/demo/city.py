@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
+from utilitydesk.core.bulk import IdBlock, RowWriter, analyze, fast_load, fix_sequences
 from utilitydesk.customers.models import (
     Customer,
     CustomerPhone,
@@ -30,7 +31,6 @@ from utilitydesk.org.models import OrgUnit, Position, UnitKind
 from utilitydesk.org.services import assign_position
 
 from . import names
-from .bulk import IdBlock, RowWriter, analyze, fast_load, fix_sequences
 
 ROOMS_PER_BUILDING = 3 * 6 * 4  # units × floors × rooms
 BUILDINGS_PER_COMMUNITY = 12

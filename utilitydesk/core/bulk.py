@@ -1,13 +1,28 @@
-"""Fast row loading for generated data: COPY on PostgreSQL, executemany elsewhere.
+"""Fast row loading: COPY on PostgreSQL, executemany elsewhere.
 
-Rows carry their own primary keys (handed out by ``IdBlock``) so related rows can point
-at each other without a round trip; ``fix_sequences`` moves the id sequences past them."""
+Rows carry their own primary keys so related rows can point at each other without a
+round trip. ``reserve_ids`` takes them from the table's sequence (safe beside other
+writers: imports); ``IdBlock`` counts on from max(id) for generators that run alone, and
+``fix_sequences`` then moves the sequences past what they wrote."""
 
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
 from django.db import connection, models
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys from the table's id sequence (PostgreSQL)."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
+            [count],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 class IdBlock:
