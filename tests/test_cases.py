@@ -401,3 +401,34 @@ def test_unit_queue_puts_the_nearest_deadline_first(people, customers):
     queue = list(unit_queue(people["head_east"]))
     assert queue.index(repair) < queue.index(measurement)
     assert queue[0].next_due <= queue[-1].next_due
+
+
+def test_case_search_finds_by_number_phone_account_and_address_fragment(people, customers):
+    from tests.factories import open_case
+    from utilitydesk.cases.selectors import CaseFilters, search_cases
+
+    known = open_case(people["agent"], customers["east"])
+    stranger = services.create_contact(
+        people["agent"],
+        ContactInput(
+            channel="phone",
+            kind="repair",
+            content="路边管道漏水",
+            caller_name="路人",
+            caller_phone="13900002222",
+        ),
+    ).case
+    # A caller with no account: the agent types where the fault is.
+    stranger.address_text = "滨河路88号门口"
+    stranger.save(update_fields=["address_text"])
+
+    def found(q: str) -> set[str]:
+        return {c.number for c in search_cases(people["office"], CaseFilters(q=q))}
+
+    building = customers["east"].premises.first().address_text
+    assert found(known.number) == {known.number}
+    assert found("13900002222") == {stranger.number}
+    assert known.number in found(customers["east"].account_no)
+    assert known.number in found(building[3:-4]) and stranger.number not in found(building[3:-4])
+    assert found("滨河路88") == {stranger.number}
+    assert found("没有这个地址") == set()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from utilitydesk.customers.models import Customer
+from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.org.models import OrgUnit
 from utilitydesk.org.selectors import active_assignments, station_scope
 from utilitydesk.sla.selectors import due_soon, with_next_due
@@ -43,6 +43,11 @@ def visible_cases(user) -> QuerySet[Case]:
     return Case.objects.filter(Q(responsible_unit_id__in=units | set(teams)) | Q(assignee=user))
 
 
+# An address fragment matching more premises than this (a whole district) finds the cases
+# of the first ones only: narrow it down (community and building) to see the rest.
+ADDRESS_SEARCH_PREMISES = 5000
+
+
 @dataclass
 class CaseFilters:
     q: str = ""
@@ -57,12 +62,22 @@ def search_cases(user, filters: CaseFilters) -> QuerySet[Case]:
     queryset = visible_cases(user)
     if filters.q:
         q = filters.q.strip()
-        # The account is looked up first: a join inside the OR would stop PostgreSQL from
-        # combining the number, phone and address indexes (a scan of every case instead).
-        condition = Q(number=q) | Q(caller_phone=q) | Q(address_text__contains=q)
+        # Accounts and premises are looked up first (each through its own index): a join
+        # inside the OR would stop PostgreSQL from combining the indexes of the cases
+        # table, and scan every case instead.
+        condition = (
+            Q(number=q) | Q(caller_phone=q) | Q(premises__isnull=True, address_text__contains=q)
+        )
         accounts = list(Customer.objects.filter(account_no=q).values_list("pk", flat=True)[:10])
         if accounts:
             condition |= Q(customer_id__in=accounts)
+        places = list(
+            Premises.objects.filter(address_text__contains=q).values_list("pk", flat=True)[
+                :ADDRESS_SEARCH_PREMISES
+            ]
+        )
+        if places:
+            condition |= Q(premises_id__in=places)
         queryset = queryset.filter(condition)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
