@@ -24,3 +24,20 @@ def test_english_can_be_chosen(people, client):
     client.force_login(people["agent"])
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Customers</h1>" in client.get("/customers/").content.decode()
+
+
+def test_every_template_text_is_in_the_catalog():
+    """A `{% translate %}` added to a template without running makemessages would show
+    English on a Chinese screen: every literal must be in the catalog."""
+    import re
+
+    catalog = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
+    templates = Path(__file__).resolve().parent.parent / "utilitydesk" / "templates"
+    literal = re.compile(r'{%\s*translate\s+"([^"]+)"')
+    missing = {
+        f"{path.relative_to(templates)}: {text}"
+        for path in templates.rglob("*.html")
+        for text in literal.findall(path.read_text(encoding="utf-8"))
+        if text not in catalog
+    }
+    assert missing == set()
