@@ -119,6 +119,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("customer"),
+        db_index=False,
     )
     premises = models.ForeignKey(
         "customers.Premises",
@@ -127,6 +128,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("premises"),
+        db_index=False,
     )
     caller_name = models.CharField(_("contact person"), max_length=100, blank=True)
     caller_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
@@ -148,6 +150,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("responsible unit"),
+        db_index=False,
     )
     routing_rule = models.ForeignKey(
         "cases.RoutingRule",
@@ -156,6 +159,7 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("routing rule"),
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -164,6 +168,7 @@ class Case(models.Model):
         blank=True,
         related_name="assigned_cases",
         verbose_name=_("technician"),
+        db_index=False,
     )
     major_fault = models.ForeignKey(
         MajorFault,
@@ -204,6 +209,7 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("sign-off exempted by"),
+        db_index=False,
     )
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     policy_version = models.ForeignKey(
@@ -213,6 +219,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("service policy version"),
+        db_index=False,
     )
     # When the sweeper must next look at the case (a warning, a deadline, an escalation).
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -222,6 +229,9 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
+        # Foreign keys carry no index of their own where a composite index below starts
+        # with them, or where only a rare deletion would look (rule, policy, exemption):
+        # every index is written again when the sweeper updates a case.
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-received_at"]
