@@ -770,6 +770,15 @@ NOTES = {
         "drawn from a sequence inside the case insert (one commit, not two); at about 8 ms "
         "of CPU per create, 250 per second needs about four cores."
     ),
+    "unit_queue": (
+        "Around the target: p95 49 to 62 ms over four full runs on this machine. About 13 ms "
+        "is the query: each of the station's 1,700 to 1,900 open cases gets its nearest "
+        "running deadline from a subquery so the list can be sorted by it; about 20 ms is "
+        "rendering the 25 rows and the page around them; the rest is the two cores shared "
+        "with the load generator. What would fix it: keep the nearest running deadline on "
+        "the case row (written where deadlines change), so the sort reads an index and "
+        "stops after 25 rows."
+    ),
     "case_search": (
         "Number and phone searches answer in about 30 ms. An address fragment is looked up "
         "in the premises' trigram index (about 3 ms for 1,000,000 premises), then the cases "
@@ -860,8 +869,8 @@ def write_docs(results: dict, facts: dict) -> None:
         "",
         "The bench database (`utilitydesk_bench` unless BENCH_DATABASE_URL says otherwise) is",
         "created on first use and filled by `manage.py make_city` (1,000,000 customers,",
-        "3,000,000 cases of one past heating season, 30,000 open; about 12 minutes on this",
-        "machine), then reused. Imports run in a database of their own (`…_import`), made",
+        "3,000,000 cases of one past heating season, 30,000 open; about 10 minutes on this",
+        "machine), then reused: a first run from a clean checkout took 21 minutes in all. Imports run in a database of their own (`…_import`), made",
         "fresh each run. Operation keys for `--only`: screen_pop, case_create, pages, sweeps,",
         "kpi_month, import.",
         "",
