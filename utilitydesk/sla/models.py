@@ -212,7 +212,15 @@ class CaseDeadline(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "name"], name="sla_case_deadline_unique")
         ]
-        indexes = [models.Index(fields=["provisional", "state"])]
+        indexes = [
+            models.Index(fields=["provisional", "state"]),
+            # A case's nearest running deadline (queues sort by it) from the index alone.
+            models.Index(
+                fields=["case", "due_at"],
+                condition=models.Q(state="pending"),
+                name="sla_deadline_pending_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.name} {self.due_at:%Y-%m-%d %H:%M}"
