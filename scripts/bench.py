@@ -22,6 +22,7 @@ from urllib.parse import urlencode, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+CREATE_CONTENT = "暖气不热（压测）"  # marks the API benchmark's cases, removed afterwards
 
 
 def ensure_database(url: str) -> None:
@@ -110,8 +111,8 @@ def worker_peaks_kb(master_pid: int) -> list[int]:
     return peaks
 
 
-def session_cookie(username: str) -> str:
-    """A logged-in session for ``username``, as the login page would make it."""
+def session_login(username: str) -> dict:
+    """Request headers of a logged-in session for ``username``, as the login page makes it."""
     from importlib import import_module
 
     from django.conf import settings
@@ -129,18 +130,7 @@ def session_cookie(username: str) -> str:
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["_language"] = "zh-hans"
     store.create()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
-
-
-def timed_page(conn: http.client.HTTPConnection, path: str, cookie: str) -> float:
-    start = time.perf_counter()
-    conn.request("GET", path, headers={"Cookie": cookie})
-    response = conn.getresponse()
-    body = response.read()
-    elapsed = (time.perf_counter() - start) * 1000
-    if response.status != 200:
-        raise RuntimeError(f"{path}: {response.status} {body[:200]!r}")
-    return elapsed
+    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}"}
 
 
 def queries_of_page(username: str, path: str) -> int:
@@ -177,9 +167,10 @@ def prepare_city(args) -> None:
         )
 
 
-def timed_get(conn: http.client.HTTPConnection, path: str, token: str) -> float:
+def timed_get(conn: http.client.HTTPConnection, path: str, headers: dict) -> float:
+    """Milliseconds for one GET that must answer 200 (``headers`` carry the login)."""
     start = time.perf_counter()
-    conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+    conn.request("GET", path, headers=headers)
     response = conn.getresponse()
     body = response.read()
     elapsed = (time.perf_counter() - start) * 1000
@@ -199,7 +190,7 @@ def bench_screen_pop(args, env) -> dict:
 
     total_customers = Customer.objects.count()
     agent = get_user_model().objects.get(username="agent")
-    token = Token.objects.get_or_create(user=agent)[0].key
+    auth = {"Authorization": f"Token {Token.objects.get_or_create(user=agent)[0].key}"}
     rng = random.Random(1)
     phones = list(
         CustomerPhone.objects.order_by("?").values_list("number", flat=True)[: args.requests]
@@ -224,10 +215,10 @@ def bench_screen_pop(args, env) -> dict:
             ("address", "address", addresses),
         ):
             for value in values[:20]:  # warm-up
-                timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: value}), token)
+                timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: value}), auth)
             rng.shuffle(values)
             samples = [
-                timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: v}), token)
+                timed_get(conn, "/api/v1/customers/lookup/?" + urlencode({key: v}), auth)
                 for v in values
             ]
             results[label] = latency_summary(samples)
@@ -254,7 +245,7 @@ def _post_contacts(args_tuple) -> tuple[list[float], int]:
             {
                 "channel": "phone",
                 "kind": "repair",
-                "content": "暖气不热（压测）",
+                "content": CREATE_CONTENT,
                 "customer_id": customer_id,
                 "allow_duplicate": True,
             }
@@ -306,7 +297,7 @@ def bench_case_creation(args, env) -> dict:
         elapsed = time.perf_counter() - start
     samples = [ms for part, _e in results for ms in part]
     errors = sum(e for _p, e in results)
-    _remove_created_cases()
+    _delete_cases("content = %s", [CREATE_CONTENT])
     throughput = round(len(samples) / elapsed, 1)
     summary = latency_summary(samples)
     return {
@@ -323,29 +314,20 @@ def bench_case_creation(args, env) -> dict:
     }
 
 
-def _remove_created_cases() -> None:
-    """The API benchmark's cases are removed again so the city stays as make_city left it."""
+def _delete_cases(where: str, params: list) -> None:
+    """Remove the benchmark's own cases (``where`` selects them) and every row pointing
+    at them, so the city stays as make_city left it."""
     from django.db import connection
 
-    own = "SELECT id FROM cases_case WHERE content = '暖气不热（压测）'"
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, number FROM cases_case WHERE {where}", params)
+        rows = cursor.fetchall()
+        ids, references = [r[0] for r in rows], [f"case:{r[1]}" for r in rows]
+        cursor.execute("DELETE FROM notifications_message WHERE reference = ANY(%s)", [references])
         cursor.execute(
             "DELETE FROM cases_idempotencyrecord WHERE contact_id IN "
-            f"(SELECT id FROM cases_contact WHERE case_id IN ({own}))"
-        )
-        for table in ("sla_casedeadline", "cases_caseevent", "cases_contact"):
-            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({own})")
-        cursor.execute("DELETE FROM cases_case WHERE content = '暖气不热（压测）'")
-
-
-def _reset_bench_cases(prefix: str) -> None:
-    """Remove the cases an earlier escalation run added (numbered ``prefix…``)."""
-    from django.db import connection
-
-    own = f"SELECT id FROM cases_case WHERE number LIKE '{prefix}%%'"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM notifications_message WHERE reference LIKE %s", [f"case:{prefix}%"]
+            "(SELECT id FROM cases_contact WHERE case_id = ANY(%s))",
+            [ids],
         )
         for table in (
             "sla_caseescalation",
@@ -354,8 +336,8 @@ def _reset_bench_cases(prefix: str) -> None:
             "cases_contact",
             "complaints_complaint",
         ):
-            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({own})")
-        cursor.execute(f"DELETE FROM cases_case WHERE number LIKE '{prefix}%%'")
+            cursor.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM cases_case WHERE id = ANY(%s)", [ids])
 
 
 def bench_sweeps(args, env) -> dict:
@@ -372,7 +354,7 @@ def bench_sweeps(args, env) -> dict:
     from utilitydesk.sla.sweeper import sweep
 
     prefix = "BM"
-    _reset_bench_cases(prefix)
+    _delete_cases("number LIKE %s", [f"{prefix}%"])
     now = timezone.now()
     # Catch up first: whatever fell due since the city was made is handled, as the
     # every-minute sweeper would have; what is measured is the sweep that finds nothing.
@@ -407,7 +389,7 @@ def bench_sweeps(args, env) -> dict:
     start = time.perf_counter()
     result = sweep(now + timedelta(minutes=1))
     escalate_ms = (time.perf_counter() - start) * 1000
-    _reset_bench_cases(prefix)
+    _delete_cases("number LIKE %s", [f"{prefix}%"])
     return {
         "sweep_idle": {
             "operation": "sweep with nothing due",
@@ -485,18 +467,18 @@ def bench_pages(args, env) -> dict:
     results = {}
     with Server(env, workers=args.workers):
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-        cookie = session_cookie(head.username)
+        head_login = session_login(head.username)
         for _ in range(10):
-            timed_page(conn, queue_path, cookie)
+            timed_get(conn, queue_path, head_login)
         results["unit queue"] = latency_summary(
-            [timed_page(conn, queue_path, cookie) for _ in range(args.requests)]
+            [timed_get(conn, queue_path, head_login) for _ in range(args.requests)]
         )
-        office = session_cookie("office")
+        office = session_login("office")
         for label, values in (("number", numbers), ("phone", phones), ("address", fragments)):
             for value in values[:10]:
-                timed_page(conn, "/cases/?" + urlencode({"q": value}), office)
+                timed_get(conn, "/cases/?" + urlencode({"q": value}), office)
             results[label] = latency_summary(
-                [timed_page(conn, "/cases/?" + urlencode({"q": v}), office) for v in values]
+                [timed_get(conn, "/cases/?" + urlencode({"q": v}), office) for v in values]
             )
     open_at_station = busiest["n"]
     search_p95 = max(results[k]["p95_ms"] for k in ("number", "phone", "address"))

@@ -27,13 +27,21 @@ def _share_selected(case_number: str, ratio: float) -> bool:
 
 def needs_callback(case) -> bool:
     policy = case.policy_version
-    ratios = (policy.callback_ratios if policy else None) or {"*": 1}
-    if case.customer_id and case.customer.grade == "vip":
-        return (
-            True  # VIP customers are always called back (R-606 asks for monthly sampling at least)
-        )
-    ratio = float(ratios.get(case.kind, ratios.get("*", 0)))
-    return _share_selected(case.number, ratio)
+    return callback_wanted(
+        case.number,
+        case.kind,
+        bool(case.customer_id) and case.customer.grade == "vip",
+        policy.callback_ratios if policy else None,
+    )
+
+
+def callback_wanted(number: str, kind: str, vip: bool, ratios: dict | None) -> bool:
+    """Whether a resolved case gets a callback: VIP customers always (R-606 asks for
+    monthly sampling at least), others by the policy's share for the kind."""
+    if vip:
+        return True
+    ratios = ratios or {"*": 1}
+    return _share_selected(number, float(ratios.get(kind, ratios.get("*", 0))))
 
 
 def on_resolved(case, now: datetime) -> CallbackTask | None:

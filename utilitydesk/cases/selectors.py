@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.org.models import OrgUnit
-from utilitydesk.org.selectors import active_assignments, station_scope
+from utilitydesk.org.selectors import active_assignments, station_scope, subtree_ids
 from utilitydesk.sla.selectors import due_soon, with_next_due
 
 from .models import OPEN_STATUSES, Case, CaseEvent, MajorFault, Status
@@ -121,11 +121,7 @@ def queue_units(user) -> set[int]:
 
 def queue_units_of_unit(unit: OrgUnit) -> set[int]:
     """A unit and every unit under it (a station and its teams)."""
-    ids, frontier = {unit.pk}, [unit.pk]
-    while frontier:
-        frontier = list(OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids.update(frontier)
-    return ids
+    return subtree_ids([unit.pk])[unit.pk]
 
 
 def unit_queue(user) -> QuerySet[Case]:

@@ -86,6 +86,11 @@ def allocate_number(now: datetime) -> str:
             counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(day=day)
             CaseNumberCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
             value = counter.last + 1
+    return case_number(day, value)
+
+
+def case_number(day: str, value: int) -> str:
+    """The number of a day's ``value``-th case: GD + YYYYMMDD (local) + 4 or more digits."""
     return f"GD{day}{value:04d}"
 
 

@@ -25,6 +25,29 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def insert_rows(model: type[models.Model], rows: list[dict]) -> list[int]:
+    """Insert new rows of ``model`` given as {attname: value} (defaults fill the rest) and
+    return their primary keys. On PostgreSQL by COPY with ids from the sequence (a
+    fraction of ``bulk_create``'s Python work per row), elsewhere by ``bulk_create``."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows])]
+    ids = reserve_ids(model, len(rows))
+    with RowWriter(model, batch=len(rows) + 1) as writer:
+        for pk, row in zip(ids, rows, strict=True):
+            writer.write(id=pk, **row)
+    return ids
+
+
+def insert_instances(model: type[models.Model], objs: list[models.Model]) -> None:
+    """``insert_rows`` for unsaved instances; each gets its primary key."""
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    ids = insert_rows(model, [{name: getattr(obj, name) for name in names} for obj in objs])
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+
+
 class IdBlock:
     """Primary keys for a model from max(id) + 1 on; nobody else may write meanwhile."""
 

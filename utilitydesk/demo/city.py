@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
+from utilitydesk.cases.services import case_number, route
 from utilitydesk.core.bulk import IdBlock, RowWriter, analyze, fast_load, fix_sequences
 from utilitydesk.customers.models import (
     Customer,
@@ -29,6 +30,7 @@ from utilitydesk.customers.models import (
 )
 from utilitydesk.org.models import OrgUnit, Position, UnitKind
 from utilitydesk.org.services import assign_position
+from utilitydesk.sla.models import CaseDeadline
 
 from . import names
 
@@ -376,6 +378,16 @@ class _Place:
     grade: str
     phone: str
 
+    def case_fields(self) -> dict:
+        """The case columns that come from the caller's account and premises."""
+        return {
+            "customer_id": self.customer_id,
+            "premises_id": self.premises_id,
+            "caller_name": self.name,
+            "caller_phone": self.phone,
+            "address_text": self.address,
+        }
+
 
 def _places() -> list[_Place]:
     with connection.cursor() as cursor:
@@ -397,7 +409,6 @@ class _CaseFactory:
         from types import SimpleNamespace
 
         from utilitydesk.cases.models import RoutingRule
-        from utilitydesk.cases.services import route
         from utilitydesk.sla import services as sla
 
         self.rng = random.Random(seed)
@@ -406,7 +417,7 @@ class _CaseFactory:
         if self.policy is None:
             raise RuntimeError("no published deadline policy")
         self.calendar = sla.calendar(refresh=True)
-        self._route, self._ns = route, SimpleNamespace
+        self._ns = SimpleNamespace
         self._routes: dict = {}
         self._limits: dict = {}
         self.rules = {r.pk: r.name for r in RoutingRule.objects.all()}
@@ -434,7 +445,6 @@ class _CaseFactory:
         )
         self.kinds = _choices(KIND_MIX)
         self.channels = _choices(CHANNEL_MIX)
-        self.ratios = self.policy.callback_ratios or {"*": 1}
         self.counters: dict[str, int] = {}
 
     def route(self, kind: str, place: _Place) -> tuple[int | None, int | None]:
@@ -445,7 +455,7 @@ class _CaseFactory:
                 station=self.units.get(place.station_id),
                 building=self._ns(grid_id=place.grid_id),
             )
-            unit, rule = self._route(kind, premises)
+            unit, rule = route(kind, premises)
             self._routes[key] = (
                 unit.pk if unit else self.service_centre,
                 rule.pk if rule else None,
@@ -465,7 +475,7 @@ class _CaseFactory:
         day = timezone.localtime(received).strftime("%Y%m%d")
         value = self.counters.get(day, 0) + 1
         self.counters[day] = value
-        return f"GD{day}{value:04d}"
+        return case_number(day, value)
 
     def save_counters(self) -> None:
         from utilitydesk.cases.models import CaseNumberCounter
@@ -476,6 +486,31 @@ class _CaseFactory:
                 CaseNumberCounter.objects.filter(day=day, last__lt=last).update(last=last)
             else:
                 CaseNumberCounter.objects.create(day=day, last=last)
+
+    @staticmethod
+    def deadline_state(met_at: datetime | None, due: datetime, now: datetime | None = None):
+        """Met in time, met late or overdue at ``now`` (breached), or still running."""
+        if met_at is not None:
+            return CaseDeadline.State.MET if met_at <= due else CaseDeadline.State.BREACHED
+        if now is not None and due <= now:
+            return CaseDeadline.State.BREACHED
+        return CaseDeadline.State.PENDING
+
+    @staticmethod
+    def write_deadline(writer, deadline_id, case_id, limit, due, state, met_at, warned_at):
+        writer.write(
+            id=deadline_id,
+            case_id=case_id,
+            name=limit.name,
+            due_at=due,
+            original_due_at=due,
+            amount=Decimal(str(limit.amount)),
+            unit=limit.unit,
+            state=state,
+            met_at=met_at,
+            breached_at=due if state == CaseDeadline.State.BREACHED else None,
+            warned_at=warned_at,
+        )
 
     def compute(self, received: datetime, limit) -> datetime:
         from utilitydesk.sla import deadlines as arithmetic
@@ -525,7 +560,7 @@ def generate_history(
     deadlines (met or breached), callbacks and complaints. Adds ``count`` minus the
     historical cases already there."""
     from utilitydesk.callbacks.models import CallbackTask, Outcome
-    from utilitydesk.callbacks.services import _share_selected
+    from utilitydesk.callbacks.services import callback_wanted
     from utilitydesk.cases.models import Case, Status
     from utilitydesk.complaints.models import Complaint, Responsibility
     from utilitydesk.sla.models import CaseDeadline
@@ -611,8 +646,8 @@ def generate_history(
                     on_site = work_ended = resolved = None
                     callback_at = None
                 else:
-                    wants_callback = place.grade == Grade.VIP or _share_selected(
-                        number, float(factory.ratios.get(kind, factory.ratios.get("*", 0)))
+                    wants_callback = callback_wanted(
+                        number, kind, place.grade == Grade.VIP, factory.policy.callback_ratios
                     )
                     callback_at = resolved + _minutes(rng, 900, 0.7) if wants_callback else None
                     closed = (callback_at or resolved) + _minutes(rng, 30)
@@ -624,11 +659,7 @@ def generate_history(
                     channel=channel,
                     content=content,
                     received_at=received,
-                    customer_id=place.customer_id,
-                    premises_id=place.premises_id,
-                    caller_name=place.name,
-                    caller_phone=place.phone,
-                    address_text=place.address,
+                    **place.case_fields(),
                     first_responder_id=agent,
                     status=status,
                     emergency=emergency,
@@ -664,27 +695,16 @@ def generate_history(
                 for limit, since in planned:
                     due = factory.compute(since, limit)
                     met_at = met_moments.get(limit.name)
-                    state = (
-                        CaseDeadline.State.PENDING
-                        if met_at is None
-                        else (
-                            CaseDeadline.State.MET if met_at <= due else CaseDeadline.State.BREACHED
-                        )
-                    )
-                    deadlines.write(
-                        id=ids[CaseDeadline].take(),
-                        case_id=case_id,
-                        name=limit.name,
-                        due_at=due,
-                        original_due_at=due,
-                        amount=Decimal(str(limit.amount)),
-                        unit=limit.unit,
-                        state=state,
-                        met_at=met_at,
-                        breached_at=due if state == CaseDeadline.State.BREACHED else None,
-                        warned_at=due - timedelta(hours=1)
-                        if state == CaseDeadline.State.BREACHED
-                        else None,
+                    state = factory.deadline_state(met_at, due)
+                    factory.write_deadline(
+                        deadlines,
+                        ids[CaseDeadline].take(),
+                        case_id,
+                        limit,
+                        due,
+                        state,
+                        met_at,
+                        due - timedelta(hours=1) if state == CaseDeadline.State.BREACHED else None,
                     )
                 if callback_at:
                     reached = rng.random() < 0.94
@@ -915,14 +935,7 @@ def generate_open_cases(
             for limit in limits:
                 due = factory.compute(received, limit)
                 met_at = met.get(limit.name)
-                breached = met_at is None and due <= now
-                state = (
-                    CaseDeadline.State.MET
-                    if met_at and met_at <= due
-                    else CaseDeadline.State.BREACHED
-                    if (met_at and met_at > due) or breached
-                    else CaseDeadline.State.PENDING
-                )
+                state = factory.deadline_state(met_at, due, now)
                 warned = (
                     received
                     if due - received <= lead
@@ -930,18 +943,15 @@ def generate_open_cases(
                 )
                 if state == CaseDeadline.State.PENDING:
                     moments_to_check.append(due if warned else due - lead)
-                deadlines.write(
-                    id=ids[CaseDeadline].take(),
-                    case_id=case_id,
-                    name=limit.name,
-                    due_at=due,
-                    original_due_at=due,
-                    amount=Decimal(str(limit.amount)),
-                    unit=limit.unit,
-                    state=state,
-                    met_at=met_at,
-                    breached_at=due if state == CaseDeadline.State.BREACHED else None,
-                    warned_at=warned if state != CaseDeadline.State.MET else None,
+                factory.write_deadline(
+                    deadlines,
+                    ids[CaseDeadline].take(),
+                    case_id,
+                    limit,
+                    due,
+                    state,
+                    met_at,
+                    warned if state != CaseDeadline.State.MET else None,
                 )
             # Levels whose time has passed were sent when they fell due; the next is pending.
             for level in levels:
@@ -966,11 +976,7 @@ def generate_open_cases(
                 channel="phone",
                 content=content,
                 received_at=received,
-                customer_id=place.customer_id,
-                premises_id=place.premises_id,
-                caller_name=place.name,
-                caller_phone=place.phone,
-                address_text=place.address,
+                **place.case_fields(),
                 first_responder_id=agent,
                 status=status,
                 emergency=emergency,

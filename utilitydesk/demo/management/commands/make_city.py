@@ -4,9 +4,8 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from utilitydesk.core.options import moment_option
 from utilitydesk.demo.city import Progress, make_city
 
 
@@ -50,13 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="ISO date-time the open cases are 'now' for")
 
     def handle(self, *args, **options):
-        now = timezone.now()
-        if options["now"]:
-            now = parse_datetime(options["now"])
-            if now is None:
-                raise CommandError("--now must be an ISO date-time, e.g. 2026-11-23T08:00:00+08:00")
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
+        now = moment_option(options["now"], "--now", "2026-11-23T08:00:00+08:00")
         if options["customers"] < 1 or options["seasons"] < 1:
             raise CommandError("--customers and --seasons must be at least 1")
         if not 0 <= options["open"] <= options["cases"]:

@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from utilitydesk.cases.models import Kind
+from utilitydesk.core.options import moment_option
 from utilitydesk.sla import deadlines as arithmetic
 from utilitydesk.sla import services
 
@@ -25,13 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        received = timezone.now()
-        if options["received"]:
-            received = parse_datetime(options["received"])
-            if received is None:
-                raise CommandError("--received must be ISO-8601, e.g. 2026-09-18T17:00")
-            if timezone.is_naive(received):
-                received = timezone.make_aware(received)
+        received = moment_option(options["received"], "--received", "2026-09-18T17:00")
         attributes = {}
         for item in options["attr"]:
             name, sep, value = item.partition("=")

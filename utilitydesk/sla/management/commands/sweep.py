@@ -1,9 +1,9 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from utilitydesk.core.options import moment_option
 from utilitydesk.sla.sweeper import sweep
 
 
@@ -14,13 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="ISO-8601 moment to sweep at (for tests and drills)")
 
     def handle(self, *args, **options):
-        now = timezone.now()
-        if options["now"]:
-            now = parse_datetime(options["now"])
-            if now is None:
-                raise CommandError("--now must be ISO-8601, e.g. 2026-11-24T09:00")
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
+        now = moment_option(options["now"], "--now", "2026-11-24T09:00")
         summary = sweep(now)
         summary["now"] = timezone.localtime(now).isoformat()
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
