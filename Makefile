@@ -55,7 +55,7 @@ deps: system-deps python-deps assets messages
 run: deps
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_demo
-	DEBUG=$${DEBUG:-1} $(PY) manage.py serve 127.0.0.1:8000
+	DEBUG=$${DEBUG:-0} $(PY) manage.py serve 127.0.0.1:8000
 
 # --- test ------------------------------------------------------------------------------
 lint: python-deps

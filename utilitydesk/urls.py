@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from utilitydesk.core.api import json_not_found
+from utilitydesk.privacy import views as privacy_views
 from utilitydesk.surveys import views as survey_views
 
 urlpatterns = [
@@ -22,6 +21,6 @@ urlpatterns = [
     path("api/v1/", include("utilitydesk.core.api_urls", namespace="v1")),
     path("api/<path:rest>", json_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Uploaded files only through a permission check, in every mode (docs/security.md).
+    path("media/<path:path>", privacy_views.media_file, name="media"),
 ]
-if settings.DEBUG:
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -79,6 +79,10 @@ class AccessLog(models.Model):
         LOOKUP = "lookup", _("Customer lookup")
         EXPORT = "export", _("Exported customer list")
         IMPORT = "import", _("Imported customers")
+        LIST = "list", _("Listed customers")
+        CASE = "case", _("Viewed case")
+        PRINT = "print", _("Printed document")
+        FILE = "file", _("Opened file")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

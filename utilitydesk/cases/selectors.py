@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.org.models import OrgUnit
 from utilitydesk.org.selectors import active_assignments, station_scope, subtree_ids
+from utilitydesk.privacy.masking import may_search_by_phone, phone_for, text_for
 from utilitydesk.sla.selectors import due_soon, with_next_due
 
 from .models import OPEN_STATUSES, Case, CaseEvent, MajorFault, Status
@@ -65,9 +66,9 @@ def search_cases(user, filters: CaseFilters) -> QuerySet[Case]:
         # Accounts and premises are looked up first (each through its own index): a join
         # inside the OR would stop PostgreSQL from combining the indexes of the cases
         # table, and scan every case instead.
-        condition = (
-            Q(number=q) | Q(caller_phone=q) | Q(premises__isnull=True, address_text__contains=q)
-        )
+        condition = Q(number=q) | Q(premises__isnull=True, address_text__contains=q)
+        if may_search_by_phone(user):
+            condition |= Q(caller_phone=q)
         accounts = list(Customer.objects.filter(account_no=q).values_list("pk", flat=True)[:10])
         if accounts:
             condition |= Q(customer_id__in=accounts)
@@ -168,6 +169,24 @@ def get_case(user, number: str) -> Case | None:
     )
 
 
+def is_own_work(user, case: Case) -> bool:
+    """The technician a case is assigned to must call the customer (R-303)."""
+    return case.assignee_id is not None and case.assignee_id == getattr(user, "pk", None)
+
+
+def caller_phone_for(user, case: Case) -> str:
+    return phone_for(user, case.caller_phone, on_own_work=is_own_work(user, case))
+
+
+def shown_timeline(user, case: Case) -> list[CaseEvent]:
+    """The timeline with phone numbers in notes masked for people who may not see them."""
+    own = is_own_work(user, case)
+    events = list(timeline(case))
+    for event in events:
+        event.note = text_for(user, event.note, on_own_work=own)
+    return events
+
+
 def timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("seq")
 
@@ -198,8 +217,44 @@ def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
     return list(queryset.order_by("-received_at")[:5])
 
 
-def open_faults() -> QuerySet[MajorFault]:
-    return MajorFault.objects.filter(state=MajorFault.State.OPEN).order_by("-occurred_at")
+def fault_units_of(user) -> set[int] | None:
+    """The units whose major faults a person deals with: None for company-wide positions,
+    otherwise their stations and the teams under them."""
+    scope = station_scope(user)
+    if scope is None:
+        return None
+    teams = OrgUnit.objects.filter(parent_id__in=scope).values_list("pk", flat=True)
+    return set(scope) | set(teams)
+
+
+def visible_faults(user) -> QuerySet[MajorFault]:
+    """Major faults the user may see: all of them company-wide, otherwise those naming one
+    of the user's units."""
+    if not user.has_perm("cases.view_majorfault"):
+        return MajorFault.objects.none()
+    units = fault_units_of(user)
+    if units is None:
+        return MajorFault.objects.all()
+    naming = MajorFault.units.through.objects.filter(orgunit_id__in=units)
+    return MajorFault.objects.filter(pk__in=naming.values("majorfault_id"))
+
+
+def may_act_on_fault(user, fault: MajorFault) -> bool:
+    """Analysing a fault and texting its report to customers is for people with the
+    permission whose scope covers every unit the fault names (a station head acts on
+    their own station's faults only)."""
+    if not user.has_perm("cases.manage_major_fault"):
+        return False
+    units = fault_units_of(user)
+    if units is None:
+        return True
+    named = {unit.pk for unit in fault.units.all()}
+    return bool(named) and named <= units
+
+
+def open_faults(user=None) -> QuerySet[MajorFault]:
+    faults = visible_faults(user) if user is not None else MajorFault.objects.all()
+    return faults.filter(state=MajorFault.State.OPEN).order_by("-occurred_at")
 
 
 def available_actions(user, case: Case) -> list[str]:

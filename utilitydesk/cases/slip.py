@@ -16,11 +16,13 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from utilitydesk.audit.models import AccessLog
-from utilitydesk.audit.services import log_access
+from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.masking import phone_for
 from utilitydesk.org.models import Position, UnitKind
 from utilitydesk.org.selectors import holders_of
 
 from .models import Case
+from .selectors import is_own_work
 
 FONT_CANDIDATES = [
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
@@ -57,7 +59,7 @@ def _person(user) -> str:
     return f"{user.last_name}{user.first_name}" or user.get_username()
 
 
-def slip_fields(case: Case) -> dict[str, str]:
+def slip_fields(case: Case, viewer=None) -> dict[str, str]:
     """Every field of the seed's form, filled from the case."""
     station = case.responsible_unit
     while station is not None and station.kind not in (UnitKind.STATION, UnitKind.DEPARTMENT):
@@ -80,7 +82,7 @@ def slip_fields(case: Case) -> dict[str, str]:
         "接访人": _person(case.first_responder),
         "预约上门时间": _fmt(case.appointment_at),
         "用户地址": case.address_text,
-        "用户电话": case.caller_phone,
+        "用户电话": phone_for(viewer, case.caller_phone, on_own_work=is_own_work(viewer, case)),
         "用户联系人": case.caller_name,
         "服务内容": f"[{case.get_kind_display()}] {case.content}",
         "下发时间": _fmt(case.dispatched_at),
@@ -120,9 +122,19 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 def render_slip(case: Case, viewer=None) -> bytes:
     font = slip_font()
-    fields = slip_fields(case)
-    if viewer is not None and case.customer_id:
-        log_access(viewer, AccessLog.Action.VIEW, [case.customer_id], detail={"slip": case.number})
+    fields = slip_fields(case, viewer)
+    if viewer is not None:
+        record_access(
+            viewer,
+            AccessLog.Action.PRINT,
+            [case.customer_id],
+            detail={
+                "slip": case.number,
+                "address": case.address_text,
+                "caller": case.caller_name,
+                "phone": fields["用户电话"],
+            },
+        )
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(f"服务派单 {case.number}")

@@ -5,7 +5,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from utilitydesk.accounts.forms import client_ip
+from utilitydesk.audit.models import AccessLog
+from utilitydesk.privacy.access import PersonalDataThrottle, client_ip, record_access
 
 from . import selectors, services
 from .models import CustomerType, Grade, SpecialCare
@@ -48,13 +49,27 @@ class CustomerLookupView(APIView):
     """Screen-pop: who is calling? Finds customers by any of their phone numbers, account
     number or an address fragment and returns a compact summary."""
 
+    throttle_classes = [PersonalDataThrottle]
+
     @extend_schema(
         parameters=[LookupQuerySerializer],
         responses={200: CustomerSummarySerializer(many=True)},
         operation_id="customers_lookup",
     )
     def get(self, request, version=None):
-        query = LookupQuerySerializer(data=request.query_params)
+        return self._lookup(request, request.query_params)
+
+    @extend_schema(
+        request=LookupQuerySerializer,
+        responses={200: CustomerSummarySerializer(many=True)},
+        operation_id="customers_lookup_post",
+    )
+    def post(self, request, version=None):
+        """The same lookup with the number in the body, where request logs do not keep it."""
+        return self._lookup(request, request.data)
+
+    def _lookup(self, request, params):
+        query = LookupQuerySerializer(data=params)
         query.is_valid(raise_exception=True)
         if not request.user.has_perm("customers.view_customer"):
             raise PermissionDenied
@@ -110,6 +125,7 @@ def _detail(user, customer) -> dict:
 
 class CustomerListView(generics.ListAPIView):
     serializer_class = CustomerSummarySerializer
+    throttle_classes = [PersonalDataThrottle]
 
     @extend_schema(
         parameters=[
@@ -131,11 +147,14 @@ class CustomerListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        record_access(request.user, AccessLog.Action.LIST, page, request=request)
         data = [selectors.customer_summary(request.user, c) for c in page]
         return self.get_paginated_response(self.get_serializer(data, many=True).data)
 
 
 class CustomerDetailView(APIView):
+    throttle_classes = [PersonalDataThrottle]
+
     @extend_schema(responses={200: CustomerDetailSerializer})
     def get(self, request, pk: int, version=None):
         customer = self._get(request, pk)

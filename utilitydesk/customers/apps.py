@@ -10,13 +10,31 @@ def _access_log_context(request, customer):
     return {"rows": list(access_log_for_customer(customer.pk)[:20])}
 
 
+def _import_file_access(user, name: str):
+    """An import file holds many customers: only people who may import open it."""
+    from utilitydesk.privacy.files import FileAccess
+
+    from .models import ImportJob
+
+    if not user.has_perm("customers.import_customers"):
+        return None
+    job = ImportJob.objects.filter(file=name).values("pk").first()
+    if job is None:
+        return None
+    return FileAccess(inline=False, detail={"import_job": job["pk"]})
+
+
 class CustomersConfig(AppConfig):
     name = "utilitydesk.customers"
     label = "customers"
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from utilitydesk.privacy import files
+
         from .panels import Panel, register
+
+        files.register("imports", _import_file_access)
 
         register(
             Panel(

@@ -2,6 +2,8 @@
 
 import re
 
+from utilitydesk.privacy.masking import mask_phone
+
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_WITH_AREA = re.compile(r"^0\d{9,11}$")
 LANDLINE_LOCAL = re.compile(r"^[2-9]\d{6,7}$")
@@ -30,8 +32,5 @@ def split(raw: str) -> list[str]:
     return [part for part in _SEPARATORS.split(raw or "") if part.strip()]
 
 
-def mask(number: str) -> str:
-    """138****5678; short numbers keep only their last two digits."""
-    if len(number) >= 8:
-        return number[:3] + "*" * max(4, len(number) - 7) + number[-4:]
-    return "*" * max(0, len(number) - 2) + number[-2:]
+# Masking is decided in one place for every page, export and message (R-105).
+mask = mask_phone

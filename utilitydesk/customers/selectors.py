@@ -9,8 +9,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from utilitydesk.audit.models import AccessLog
-from utilitydesk.audit.services import log_access
 from utilitydesk.org.selectors import station_scope
+from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.masking import can_see_full_phone, may_search_by_phone, phone_for
 
 from . import phones as phone_numbers
 from .models import Customer, CustomerPhone, GradeChangeRequest, Premises
@@ -18,16 +19,15 @@ from .models import Customer, CustomerPhone, GradeChangeRequest, Premises
 ACCOUNT_NO = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 
 
-def can_see_full_phone(user) -> bool:
-    return user.has_perm("customers.view_full_phone")
-
-
 def can_export(user) -> bool:
     return user.has_perm("customers.export_customers")
 
 
 def shown_phone(user, number: str) -> str:
-    return number if can_see_full_phone(user) else phone_numbers.mask(number)
+    return phone_for(user, number)
+
+
+__all__ = ["can_see_full_phone", "shown_phone"]
 
 
 def visible_customers(user) -> QuerySet[Customer]:
@@ -53,11 +53,11 @@ class CustomerFilters:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None, False)}
 
 
-def _match_text(q: str) -> Q:
+def _match_text(q: str, *, by_phone: bool = True) -> Q:
     q = q.strip()
     digits = phone_numbers.normalize(q)
     condition = Q(account_no=q) | Q(name=q)
-    if digits and len(digits) >= 7 and digits == re.sub(r"[\s-]", "", q).lstrip("+"):
+    if by_phone and digits and len(digits) >= 7 and digits == re.sub(r"[\s-]", "", q).lstrip("+"):
         phone_match = CustomerPhone.objects.filter(customer=OuterRef("pk"), number=digits)
         condition |= Exists(phone_match)
     if len(q) >= 2 and not q.isdigit():
@@ -69,7 +69,7 @@ def _match_text(q: str) -> Q:
 def search_customers(user, filters: CustomerFilters) -> QuerySet[Customer]:
     queryset = visible_customers(user)
     if filters.q:
-        queryset = queryset.filter(_match_text(filters.q))
+        queryset = queryset.filter(_match_text(filters.q, by_phone=may_search_by_phone(user)))
     if filters.station:
         queryset = queryset.filter(
             Exists(Premises.objects.filter(customer=OuterRef("pk"), station_id=filters.station))
@@ -106,6 +106,8 @@ def lookup_customers(
     The lookup is personal-data access, so it is logged for every customer shown.
     """
     queryset = visible_customers(user)
+    if phone and not may_search_by_phone(user):
+        return []
     if phone:
         number = phone_numbers.normalize(phone)
         queryset = queryset.filter(
@@ -118,7 +120,7 @@ def lookup_customers(
             Exists(Premises.objects.filter(customer=OuterRef("pk"), address_text__contains=address))
         )
     if q:
-        queryset = queryset.filter(_match_text(q))
+        queryset = queryset.filter(_match_text(q, by_phone=may_search_by_phone(user)))
     if not (phone or account_no or address or q):
         return []
     customers = list(
@@ -133,7 +135,7 @@ def lookup_customers(
         ).order_by("account_no")[:limit]
     )
     if customers:
-        log_access(
+        record_access(
             user,
             AccessLog.Action.LOOKUP,
             customers,
@@ -194,8 +196,21 @@ def get_customer(user, customer_id: int, ip_address: str | None = None) -> Custo
     )
     if customer is None:
         raise PermissionDenied(_("This customer does not exist or is outside your area."))
-    log_access(user, AccessLog.Action.VIEW, [customer], ip_address=ip_address)
+    record_access(user, AccessLog.Action.VIEW, [customer], ip_address=ip_address)
     return customer
+
+
+def customer_history(user, customer: Customer, premises: list[Premises], limit: int = 50) -> list:
+    """The change history of a customer and their premises, phone numbers masked in old and
+    new values for people who may not see them in full."""
+    from utilitydesk.audit.selectors import history_of
+    from utilitydesk.privacy.masking import text_for
+
+    records = list(history_of(customer, *premises)[:limit])
+    for record in records:
+        record.old_shown = text_for(user, record.old_display)
+        record.new_shown = text_for(user, record.new_display)
+    return records
 
 
 def pending_grade_requests(user) -> QuerySet[GradeChangeRequest]:

@@ -20,3 +20,24 @@ document.addEventListener("keydown", function (event) {
     if (form) { event.preventDefault(); form.requestSubmit(); }
   }
 });
+
+// Event handlers live here, not in the pages: the Content-Security-Policy forbids inline
+// scripts and handlers.
+document.addEventListener("change", function (event) {
+  if (event.target.matches && event.target.matches("select.submit-on-change")) {
+    event.target.form.submit();
+  }
+});
+
+// Intake: "answer with this" fills the answer from a knowledge entry and makes the
+// contact a consultation.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button.use-answer");
+  if (!button) return;
+  var answer = document.getElementById("id_answer");
+  if (!answer) return;
+  answer.value = button.dataset.answer;
+  document.getElementById("id_knowledge_entry_id").value = button.dataset.entry;
+  document.getElementById("id_kind").value = "consultation";
+  answer.focus();
+});

@@ -1,0 +1,136 @@
+"""Every read of personal data leaves a row in the access log (R-105, PIPL art. 51), and a
+volume that looks like harvesting is throttled and reported to the service office."""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.throttling import UserRateThrottle
+
+from utilitydesk.audit.models import AccessLog
+from utilitydesk.notifications.services import notify_staff
+from utilitydesk.org.models import Position
+
+log = logging.getLogger("utilitydesk.privacy")
+
+Action = AccessLog.Action
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def _customer_ids(customers: Iterable[Any]) -> list[int]:
+    seen: dict[int, None] = {}
+    for customer in customers:
+        pk = getattr(customer, "pk", customer)
+        if pk is not None:
+            seen.setdefault(int(pk), None)
+    return list(seen)
+
+
+def record_access(
+    user,
+    action: str,
+    customers: Iterable[Any] = (),
+    *,
+    request=None,
+    ip_address: str | None = None,
+    detail: dict | None = None,
+    now: datetime | None = None,
+) -> int:
+    """One access-log row per customer shown (a page of customers is one bulk insert), or
+    one row without a customer when the page shows only a caller's number or a name.
+    Returns the number of rows written."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    now = now or timezone.now()
+    ip_address = ip_address or client_ip(request)
+    detail = dict(detail or {})
+    if request is not None and "page" not in detail:
+        detail["page"] = request.path
+    ids = _customer_ids(customers)
+    rows = [
+        AccessLog(
+            actor=user,
+            action=action,
+            customer_id=pk,
+            at=now,
+            ip_address=ip_address,
+            detail=detail,
+        )
+        for pk in ids
+    ] or [AccessLog(actor=user, action=action, at=now, ip_address=ip_address, detail=detail)]
+    AccessLog.objects.bulk_create(rows)
+    _count_towards_harvest_alert(user, len(ids), now)
+    return len(rows)
+
+
+def _count_towards_harvest_alert(user, shown: int, now: datetime) -> None:
+    """Counts customers shown to ``user`` in the current hour; past the threshold the
+    service-management office is told once for that hour."""
+    if not shown:
+        return
+    hour = now.strftime("%Y%m%d%H")
+    key = f"privacy:shown:{user.pk}:{hour}"
+    cache.add(key, 0, timeout=3700)
+    try:
+        total = cache.incr(key, shown)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, shown, timeout=3700)
+        total = shown
+    threshold = settings.HARVEST_ALERT_CUSTOMERS_PER_HOUR
+    if total - shown < threshold <= total:
+        raise_harvest_alert(user, total, now)
+
+
+def raise_harvest_alert(user, customers_shown: int, now: datetime) -> int:
+    office = (
+        get_user_model()
+        .objects.filter(
+            assignments__position=Position.SERVICE_OFFICE,
+            assignments__is_active=True,
+            is_active=True,
+        )
+        .distinct()
+    )
+    local = timezone.localtime(now)
+    log.warning(
+        "personal-data harvest alert: user %s saw %s customers in the hour from %s",
+        user.pk,
+        customers_shown,
+        local.strftime("%Y-%m-%d %H:00"),
+    )
+    return notify_staff(
+        office,
+        _("Unusual volume of personal data read"),
+        _(
+            "%(user)s (%(username)s) has seen %(count)d customers' personal data since "
+            "%(hour)s. Check the access log and ask why."
+        )
+        % {
+            "user": user.get_full_name() or user.get_username(),
+            "username": user.get_username(),
+            "count": customers_shown,
+            "hour": local.strftime("%Y-%m-%d %H:00"),
+        },
+        link=f"/admin/audit/accesslog/?actor__id__exact={user.pk}",
+        reference=f"privacy:harvest:{user.pk}",
+        dedupe_prefix=f"privacy:harvest:{user.pk}:{local:%Y%m%d%H}",
+    )
+
+
+class PersonalDataThrottle(UserRateThrottle):
+    """Requests per user to pages and endpoints that show personal data (settings
+    API_THROTTLE_RATES["personal_data"]); web views use it through ``personal_data_view``."""
+
+    scope = "personal_data"
+
+    def get_rate(self) -> str | None:
+        return settings.API_THROTTLE_RATES.get(self.scope)
