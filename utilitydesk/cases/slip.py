@@ -16,10 +16,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from utilitydesk.audit.models import AccessLog
-from utilitydesk.privacy.access import record_access
-from utilitydesk.privacy.masking import phone_for
 from utilitydesk.org.models import Position, UnitKind
 from utilitydesk.org.selectors import holders_of
+from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.masking import phone_for
 
 from .models import Case
 from .selectors import is_own_work
