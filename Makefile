@@ -61,6 +61,7 @@ run: deps
 lint: python-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -r utilitydesk -x '*/migrations/*' -c pyproject.toml
 
 migrate-check: python-deps
 	$(PY) manage.py makemigrations --check --dry-run -v 1

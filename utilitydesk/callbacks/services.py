@@ -81,6 +81,17 @@ def may_call_at(moment: datetime, policy) -> bool:
     return True
 
 
+def may_record(actor, task: CallbackTask) -> bool:
+    """A callback is recorded by the person it is assigned to (anyone who makes callbacks
+    when it is unassigned) or by a supervisor of callbacks (who runs spot checks)."""
+    return (
+        task.caller_id is None
+        or task.caller_id == actor.pk
+        or actor.is_superuser
+        or actor.has_perm("callbacks.run_spot_check")
+    )
+
+
 @transaction.atomic
 def record_outcome(
     actor,
@@ -113,6 +124,8 @@ def record_outcome(
         .select_related("case__policy_version")
         .get(pk=task_id)
     )
+    if not may_record(actor, task):
+        raise PermissionDenied(_("This callback is assigned to someone else."))
     if task.status != CallbackTask.Status.OPEN:
         raise ValidationError({"outcome": [_("This callback is already finished.")]})
     policy = (task.case.policy_version if task.case_id else None) or current_policy()
@@ -182,7 +195,7 @@ def spot_check_sample(case_ids: list[int], ratio: Decimal | float, seed: str) ->
     if not population:
         return []
     size = max(1, round(len(population) * float(ratio)))
-    return sorted(random.Random(seed).sample(population, min(size, len(population))))
+    return sorted(random.Random(seed).sample(population, min(size, len(population))))  # nosec B311: seeded, reproducible sample
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:

@@ -19,7 +19,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",  # nosec B608: table from model metadata
             [count],
         )
         return [row[0] for row in cursor.fetchall()]
@@ -134,7 +134,7 @@ class RowWriter:
                     ]
                     for row in self.rows
                 ]
-                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepared)
+                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepared)  # nosec B608: table/columns from model metadata
         self.rows = []
 
     def __exit__(self, exc_type, exc, tb):
@@ -155,7 +155,7 @@ def fix_sequences(models_: Iterable[type[models.Model]]) -> None:
         for model in models_:
             table = model._meta.db_table
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # nosec B608: table from model metadata
                 f"COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0) + 1, false)"
             )
 

@@ -260,7 +260,7 @@ def _update_cases(cases: list[Case]) -> None:
     placeholders = ", ".join(["(%s, %s::timestamptz, %s)"] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Case._meta.db_table} AS c SET next_check_at = v.next_check_at, "
+            f"UPDATE {Case._meta.db_table} AS c SET next_check_at = v.next_check_at, "  # nosec B608: table name and placeholders from code
             f"last_event_seq = v.seq FROM (VALUES {placeholders}) AS v(id, next_check_at, seq) "
             "WHERE c.id = v.id",
             [value for row in rows for value in row],

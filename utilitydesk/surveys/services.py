@@ -82,7 +82,7 @@ def create_survey(
     )
     members = []
     for key in sorted(population):
-        chosen = random.Random(f"{seed}:{key}").sample(population[key], quotas[key])
+        chosen = random.Random(f"{seed}:{key}").sample(population[key], quotas[key])  # nosec B311: seeded, reproducible sample
         members += [
             Member(survey=survey, customer_id=pk, stratum=key, nonce=secrets.token_hex(8))
             for pk in sorted(chosen)

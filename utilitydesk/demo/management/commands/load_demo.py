@@ -22,7 +22,7 @@ from utilitydesk.demo import names
 from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position, UnitKind
 from utilitydesk.org.services import assign_position
 
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "demo-2026"  # nosec B105: documented demo password
 
 STATIONS = [
     ("ST-E", "城东供热所", "东城区"),
@@ -75,7 +75,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        rng = random.Random(options["seed"])
+        rng = random.Random(options["seed"])  # nosec B311: demo data
         units = self._organisation()
         users = self._staff(units)
         buildings = self._area(units, users)
