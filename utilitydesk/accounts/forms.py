@@ -1,36 +1,37 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+
+LOCKED_MESSAGE = _("Too many failed sign-ins. Wait %(minutes)d minutes or ask an administrator.")
 
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": _("Too many failed sign-ins. Wait %(minutes)d minutes or ask an administrator."),
-    }
+class LockoutMessageMixin:
+    """The lockout itself is in the authentication backend; a refused sign-in says so when
+    it was refused because of the lockout."""
 
     def clean(self):
-        from django.conf import settings
-
-        username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
-        if username and services.is_locked_out(username, ip):
-            raise forms.ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-            )
         try:
-            cleaned = super().clean()
+            return super().clean()
         except forms.ValidationError:
-            if username:
-                services.record_failure(username, ip)
+            username = self.cleaned_data.get("username") or ""
+            lockout = username and services.lockout_for(username, client_ip(self.request))
+            if lockout:
+                raise forms.ValidationError(
+                    LOCKED_MESSAGE, code="locked", params={"minutes": lockout.minutes()}
+                ) from None
             raise
-        services.clear_failures(username)
-        return cleaned
+
+
+class ThrottledAuthenticationForm(LockoutMessageMixin, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminAuthenticationForm(LockoutMessageMixin, AdminAuthenticationForm):
+    pass
