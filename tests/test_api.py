@@ -1,7 +1,7 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from utilitydesk.accounts.services import issue_token
 from utilitydesk.audit.models import AccessLog
 
 pytestmark = pytest.mark.django_db
@@ -9,8 +9,7 @@ pytestmark = pytest.mark.django_db
 
 def api_for(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user).key}")
     return client
 
 

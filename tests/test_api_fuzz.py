@@ -5,10 +5,10 @@ Bounded: a few examples per operation, so it runs in every `make test`."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from utilitydesk.accounts.services import issue_token
 from utilitydesk.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
@@ -32,7 +32,7 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def token(people, customers):
-    return Token.objects.get_or_create(user=people["agent"])[0].key
+    return issue_token(people["agent"]).key
 
 
 @schema.parametrize()

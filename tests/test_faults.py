@@ -95,11 +95,10 @@ class Gunicorn:
 
 
 def test_killed_web_server_loses_and_duplicates_no_acknowledged_case(people, customers):
-    from rest_framework.authtoken.models import Token
-
+    from utilitydesk.accounts.services import issue_token
     from utilitydesk.cases.models import Case, Contact, IdempotencyRecord
 
-    token = Token.objects.create(user=people["agent"]).key
+    token = issue_token(people["agent"]).key
     server = Gunicorn(free_port())
     server.start()
     acknowledged: dict[str, str] = {}  # Idempotency-Key -> case number the client was given

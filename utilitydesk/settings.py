@@ -174,7 +174,7 @@ SESSION_COOKIE_AGE = 12 * 3600
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "utilitydesk.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -226,3 +226,14 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "account-callbacks": {"task": "callbacks.schedule_account_callbacks", "schedule": 3600.0},
 }
+
+# Sign-in lockout (accounts/services.py), counted over LOGIN_LOCKOUT_MINUTES: a name from one
+# address is locked after LOGIN_MAX_FAILURES; a name from anywhere after
+# LOGIN_MAX_FAILURES_PER_NAME and an address for all names after LOGIN_MAX_FAILURES_PER_ADDRESS,
+# both except where the name signed in from within LOGIN_KNOWN_ADDRESS_DAYS. Every password
+# check (web, admin, API token) goes through the backend below.
+LOGIN_MAX_FAILURES_PER_NAME = int(os.environ.get("LOGIN_MAX_FAILURES_PER_NAME", "20"))
+LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "30"))
+AUTHENTICATION_BACKENDS = ["utilitydesk.accounts.backends.ThrottledModelBackend"]
+# Live API tokens one user may hold; issuing one more revokes the oldest.
+API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))

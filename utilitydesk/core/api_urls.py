@@ -1,14 +1,14 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import AllowAny
 
+from utilitydesk.accounts import api as accounts_api
 from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
 
 app_name = "v1"
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("customers/", customers_api.CustomerListView.as_view(), name="customer-list"),
     path("customers/lookup/", customers_api.CustomerLookupView.as_view(), name="customer-lookup"),
     path("customers/<int:pk>/", customers_api.CustomerDetailView.as_view(), name="customer-detail"),
