@@ -1,3 +1,7 @@
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+
 class DefaultLanguageMiddleware:
     """Chinese unless the person chose another language: the browser's Accept-Language is
     ignored, so an English-configured PC at the hotline still shows the Chinese UI."""
@@ -11,20 +15,34 @@ class DefaultLanguageMiddleware:
 
 
 class RejectNulCharactersMiddleware:
-    """A NUL character in a query or form value can never be stored (PostgreSQL refuses
-    it) and never comes from a real form: answer 400 instead of failing deeper down."""
+    """Input cleaning at the edge for every page and the API's query strings.
+
+    A NUL character in a query or form value never comes from a real form: answer 400.
+    Every other control character (except tab, line feed, carriage return) is removed
+    from query and form values here, once (core.text.clean_text), so no stored value can
+    break an export later; JSON bodies are cleaned by core.parsers the same way. Uploaded
+    files larger than settings.IMPORT_MAX_FILE_BYTES (the largest file the product
+    accepts) are cut off while they arrive and marked on the request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        from utilitydesk.core.text import clean_query_dict
+
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))
         fields = [key for key, values in request.GET.lists() if any("\x00" in v for v in values)]
-        if request.method == "POST" and request.content_type in (
+        form_body = request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
-        ):
+        )
+        if form_body:
             fields += [k for k, values in request.POST.lists() if any("\x00" in v for v in values)]
         if not fields:
+            request.GET = clean_query_dict(request.GET)
+            if form_body:
+                request.POST = clean_query_dict(request.POST)
             return self.get_response(request)
         from django.http import HttpResponseBadRequest, JsonResponse
         from django.utils.translation import gettext as _
@@ -42,3 +60,18 @@ class RejectNulCharactersMiddleware:
                 status=400,
             )
         return HttpResponseBadRequest(message)
+
+
+class SizeLimitedUploadHandler(FileUploadHandler):
+    """Stops an uploaded file once it is larger than settings.IMPORT_MAX_FILE_BYTES: the
+    rest of the body is read and dropped, nothing more is stored, and
+    ``request.upload_too_large`` tells the view why the file is missing."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.IMPORT_MAX_FILE_BYTES:
+            self.request.upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None

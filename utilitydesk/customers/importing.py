@@ -3,13 +3,16 @@ idempotent upserts keyed by account number, chunked bulk writes. Columns: docs/i
 
 import csv
 import io
+import logging
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,9 +22,13 @@ from utilitydesk.area.models import Building, Community, District, Grid, Substat
 from utilitydesk.audit.models import AccessLog, ChangeRecord
 from utilitydesk.audit.services import change_records_for, diff_values, log_access
 from utilitydesk.core.bulk import insert_instances, insert_rows
+from utilitydesk.core.spreadsheets import append_row
+from utilitydesk.core.text import clean_text
 
 from .models import Customer, CustomerPhone, CustomerType, Premises, SpecialCare, SupplyStatus
 from .services import address_of, clean_area, clean_phone_list
+
+log = logging.getLogger(__name__)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "account_no": ("account_no", "account", "户号", "账号", "用户编号"),
@@ -88,6 +95,33 @@ SPECIAL_CARE_WORDS = {
 ACCOUNT_NO = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
 
+# A customer row is a few hundred characters; a longer line is not a customer file and
+# would otherwise be held in memory whole.
+MAX_LINE_CHARS = 65536
+# Longest cell value kept in a report (the report lists values, it does not archive them).
+REPORT_VALUE_CHARS = 100
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What one import may hold (settings IMPORT_*; docs/security.md)."""
+
+    max_file_bytes: int | None
+    max_rows: int | None
+    max_xlsx_uncompressed_bytes: int | None
+    reasons_per_column: int
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> "ImportLimits":
+        values = {
+            "max_file_bytes": settings.IMPORT_MAX_FILE_BYTES,
+            "max_rows": settings.IMPORT_MAX_ROWS,
+            "max_xlsx_uncompressed_bytes": settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+            "reasons_per_column": settings.IMPORT_REPORT_REASONS_PER_COLUMN,
+        }
+        return cls(**{**values, **overrides})
+
+
 @dataclass
 class RowError:
     row: int
@@ -99,25 +133,39 @@ class RowError:
 
 @dataclass
 class ImportReport:
+    """What happened to every row. ``rejected`` keeps the first reasons of each column
+    (``reasons_per_column``); ``rejected_by_column`` counts them all. When the import
+    stops early, rows before ``not_processed_from_row`` were processed (imported or
+    rejected) and that row and every later one were not."""
+
     total_rows: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     buildings_created: int = 0
+    rejected_rows: int = 0
     rejected: list[RowError] = field(default_factory=list)
+    rejected_by_column: dict[str, int] = field(default_factory=dict)
     file_errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     column_titles: dict[str, str] = field(default_factory=dict)
+    not_processed_from_row: int | None = None
     dry_run: bool = False
+    reasons_per_column: int = 100
 
-    @property
-    def rejected_rows(self) -> int:
-        return len({e.row for e in self.rejected})
+    def reject(self, errors: list[RowError]) -> None:
+        """Record one rejected row and its reasons."""
+        self.rejected_rows += 1
+        for error in errors:
+            seen = self.rejected_by_column.get(error.column, 0)
+            if seen < self.reasons_per_column:
+                if len(error.value) > REPORT_VALUE_CHARS:
+                    error.value = error.value[:REPORT_VALUE_CHARS] + "…"
+                self.rejected.append(error)
+            self.rejected_by_column[error.column] = seen + 1
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["rejected_rows"] = self.rejected_rows
-        return data
+        return asdict(self)
 
 
 class ImportFileError(Exception):
@@ -132,10 +180,10 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
-def _map_header(header: list[str], report: ImportReport) -> dict[int, str]:
+def _map_header(header: list[Any], report: ImportReport) -> dict[int, str]:
     lookup = {alias.lower(): key for key, aliases in COLUMNS.items() for alias in aliases}
     mapping: dict[int, str] = {}
     for index, title in enumerate(header):
@@ -143,8 +191,8 @@ def _map_header(header: list[str], report: ImportReport) -> dict[int, str]:
         if key and key not in mapping.values():
             mapping[index] = key
             report.column_titles[key] = _cell_text(title)
-        elif _cell_text(title):
-            report.ignored_columns.append(_cell_text(title))
+        elif _cell_text(title) and len(report.ignored_columns) < report.reasons_per_column:
+            report.ignored_columns.append(_cell_text(title)[:REPORT_VALUE_CHARS])
     missing = [key for key in REQUIRED if key not in mapping.values()]
     if missing:
         raise ImportFileError(
@@ -153,69 +201,151 @@ def _map_header(header: list[str], report: ImportReport) -> dict[int, str]:
     return mapping
 
 
-def _decode_csv(path: Path) -> io.StringIO:
-    raw = path.read_bytes()
+def _too_many_rows(limit: int) -> ImportFileError:
+    return ImportFileError(
+        _("The file has more than %(limit)s rows; split it into smaller files.")
+        % {"limit": f"{limit:,}"}
+    )
+
+
+def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
+    """The file's lines, refusing one that is too long before it is held in memory."""
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ImportFileError(
+                _("A line of the file is longer than %(limit)s characters.")
+                % {"limit": f"{MAX_LINE_CHARS:,}"}
+            )
+        yield line
+
+
+def _open_csv(path: Path, limits: ImportLimits) -> tuple[str, type[csv.Dialect] | csv.Dialect, int]:
+    """Encoding, dialect and number of data rows, found in one streaming pass that also
+    enforces the row limit: nothing is written for a file that would be refused."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return io.StringIO(raw.decode(encoding), newline="")
+            with path.open(encoding=encoding, newline="") as text:
+                sample = text.read(8192)
+                try:
+                    dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+                except csv.Error:
+                    dialect = csv.excel
+                text.seek(0)
+                rows = -1  # the header
+                for values in csv.reader(_bounded_lines(text), dialect):
+                    if any(v.strip() for v in values):
+                        rows += 1
+                        if limits.max_rows is not None and rows > limits.max_rows:
+                            raise _too_many_rows(limits.max_rows)
+            return encoding, dialect, max(rows, 0)
         except UnicodeDecodeError:
             continue
+        except csv.Error as exc:
+            raise ImportFileError(
+                _("The CSV file cannot be read: %(error)s") % {"error": exc}
+            ) from exc
     raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
 
 
-def read_rows(path: Path, report: ImportReport) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
-    """Rows as (spreadsheet row number, {column key: text}) and the number of data rows."""
+def _check_xlsx(path: Path, limits: ImportLimits) -> None:
+    """Refuse a workbook that would unpack to more than the limit (a "zip bomb") from the
+    sizes its zip directory declares, before anything is unpacked. The declared sizes
+    also bound what is unpacked: Python's zipfile stops at them."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError(
+            _("The Excel file cannot be read: %(error)s") % {"error": exc}
+        ) from exc
+    limit = limits.max_xlsx_uncompressed_bytes
+    if limit is not None and unpacked > limit:
+        raise ImportFileError(
+            _(
+                "The Excel file unpacks to %(size)s MB, more than the %(limit)s MB allowed; "
+                "save it as CSV or split it."
+            )
+            % {"size": megabytes(unpacked), "limit": megabytes(limit)}
+        )
+
+
+def read_rows(
+    path: Path, report: ImportReport, limits: ImportLimits | None = None
+) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
+    """Rows as (spreadsheet row number, {column key: text}) and the number of data rows.
+    Both formats are read as a stream: memory does not grow with the file."""
+    limits = limits or ImportLimits.from_settings()
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ImportFileError(_("Only .xlsx and .csv files can be imported."))
+    size = path.stat().st_size
+    if limits.max_file_bytes is not None and size > limits.max_file_bytes:
+        raise ImportFileError(file_too_large(size, limits.max_file_bytes))
     if suffix == ".csv":
-        text = _decode_csv(path)
-        sample = text.read(8192)
-        text.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        total = max(0, sum(1 for line in text if line.strip()) - 1)
-        text.seek(0)
-        reader = csv.reader(text, dialect)
+        encoding, dialect, total = _open_csv(path, limits)
+        text = path.open(encoding=encoding, newline="")
+        reader = csv.reader(_bounded_lines(text), dialect)
         header = next(reader, None)
         if header is None:
+            text.close()
             raise ImportFileError(_("The file is empty."))
-        mapping = _map_header(header, report)
+        try:
+            mapping = _map_header(header, report)
+        except ImportFileError:
+            text.close()
+            raise
 
         def csv_rows() -> Iterator[tuple[int, dict[str, str]]]:
-            for number, values in enumerate(reader, start=2):
-                if not any(v.strip() for v in values):
-                    continue
-                yield (
-                    number,
-                    {
-                        key: _cell_text(values[i]) if i < len(values) else ""
-                        for i, key in mapping.items()
-                    },
-                )
+            with text:
+                for number, values in enumerate(reader, start=2):
+                    if not any(v.strip() for v in values):
+                        continue
+                    yield (
+                        number,
+                        {
+                            key: _cell_text(values[i]) if i < len(values) else ""
+                            for i, key in mapping.items()
+                        },
+                    )
 
         return csv_rows(), total
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
 
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise ImportFileError(
-                _("The Excel file cannot be read: %(error)s") % {"error": exc}
-            ) from exc
+    from openpyxl import load_workbook
+
+    _check_xlsx(path, limits)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
-        if header is None:
-            raise ImportFileError(_("The file is empty."))
+        declared_rows = sheet.max_row
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ImportFileError(
+            _("The Excel file cannot be read: %(error)s") % {"error": exc}
+        ) from exc
+    if header is None:
+        workbook.close()
+        raise ImportFileError(_("The file is empty."))
+    try:
         mapping = _map_header(list(header), report)
-        total = max(0, (sheet.max_row or 1) - 1)
+    except ImportFileError:
+        workbook.close()
+        raise
+    total = max(0, (declared_rows or 1) - 1)
+    if limits.max_rows is not None and total > limits.max_rows:
+        workbook.close()
+        raise _too_many_rows(limits.max_rows)
 
-        def xlsx_rows() -> Iterator[tuple[int, dict[str, str]]]:
+    def xlsx_rows() -> Iterator[tuple[int, dict[str, str]]]:
+        # The declared size can be wrong: the limit is checked again while reading.
+        data_rows = 0
+        try:
             for number, values in enumerate(rows, start=2):
                 if not any(_cell_text(v) for v in values):
                     continue
+                data_rows += 1
+                if limits.max_rows is not None and data_rows > limits.max_rows:
+                    raise _too_many_rows(limits.max_rows)
                 yield (
                     number,
                     {
@@ -223,10 +353,41 @@ def read_rows(path: Path, report: ImportReport) -> tuple[Iterator[tuple[int, dic
                         for i, key in mapping.items()
                     },
                 )
+        finally:
             workbook.close()
 
-        return xlsx_rows(), total
-    raise ImportFileError(_("Only .xlsx and .csv files can be imported."))
+    return xlsx_rows(), total
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 2**20:,.2f}".rstrip("0").rstrip(".")
+
+
+def file_too_large(size: int, limit: int) -> str:
+    return _("The file is %(size)s MB, more than the %(limit)s MB allowed; split it.") % {
+        "size": megabytes(size),
+        "limit": megabytes(limit),
+    }
+
+
+def upload_too_large() -> str:
+    """The message for an upload stopped at settings.IMPORT_MAX_FILE_BYTES."""
+    return _("The file is larger than the %(limit)s MB allowed; split it.") % {
+        "limit": megabytes(settings.IMPORT_MAX_FILE_BYTES)
+    }
+
+
+def reasons_not_listed(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per column of a stored report, how many reasons are counted but not listed."""
+    listed: dict[str, int] = {}
+    for error in report.get("rejected") or []:
+        listed[error.get("column", "")] = listed.get(error.get("column", ""), 0) + 1
+    titles = report.get("column_titles") or {}
+    return [
+        {"column": titles.get(column, column), "count": count, "listed": listed.get(column, 0)}
+        for column, count in (report.get("rejected_by_column") or {}).items()
+        if count > listed.get(column, 0)
+    ]
 
 
 # --- validating one row ----------------------------------------------------------------
@@ -308,15 +469,35 @@ def clean_row(number: int, values: dict[str, str]) -> tuple[dict[str, Any] | Non
 # --- writing a chunk -------------------------------------------------------------------
 
 
+@dataclass
+class _ChunkOutcome:
+    """What one chunk did; added to the report only once the chunk is committed."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    buildings_created: int = 0
+    rejected: list[RowError] = field(default_factory=list)  # one per row
+
+    def add_to(self, report: ImportReport) -> None:
+        report.created += self.created
+        report.updated += self.updated
+        report.unchanged += self.unchanged
+        report.buildings_created += self.buildings_created
+        for error in self.rejected:
+            report.reject([error])
+
+
 class _Buildings:
     """Resolves (district, community, building) to a Building, creating it when allowed."""
 
-    def __init__(self, create: bool, report: ImportReport):
+    def __init__(self, create: bool):
         self.create = create
-        self.report = report
         self.cache: dict[tuple[str, str, str], Building] = {}
 
-    def get(self, row: dict[str, Any]) -> tuple[Building | None, RowError | None]:
+    def get(
+        self, row: dict[str, Any], outcome: _ChunkOutcome
+    ) -> tuple[Building | None, RowError | None]:
         key = row["building_key"]
         if key in self.cache:
             return self.cache[key], None
@@ -356,7 +537,7 @@ class _Buildings:
             building = Building.objects.select_related(
                 "community__district", "substation__station", "grid__station"
             ).get(pk=building.pk)
-            self.report.buildings_created += 1
+            outcome.buildings_created += 1
         self.cache[key] = building
         return building, None
 
@@ -365,7 +546,7 @@ def _write_chunk(
     rows: list[dict[str, Any]],
     actor,
     buildings: _Buildings,
-    report: ImportReport,
+    outcome: _ChunkOutcome,
     seen_accounts: dict[str, int],
     seen_premises: dict[tuple, int],
 ) -> None:
@@ -380,7 +561,7 @@ def _write_chunk(
     for row in rows:
         first_row = seen_accounts.get(row["account_no"])
         if first_row is not None:
-            report.rejected.append(
+            outcome.rejected.append(
                 RowError(
                     row["row"],
                     "account_no",
@@ -389,14 +570,14 @@ def _write_chunk(
                 )
             )
             continue
-        building, error = buildings.get(row)
+        building, error = buildings.get(row, outcome)
         if error:
-            report.rejected.append(error)
+            outcome.rejected.append(error)
             continue
         premises_key = (building.pk, row["unit_no"], row["room_no"])
         first_row = seen_premises.get(premises_key)
         if first_row is not None:
-            report.rejected.append(
+            outcome.rejected.append(
                 RowError(
                     row["row"],
                     "room",
@@ -428,7 +609,7 @@ def _write_chunk(
         key = (building.pk, row["unit_no"], row["room_no"])
         holder = occupied.get(key)
         if holder is not None and holder.customer.account_no != row["account_no"]:
-            report.rejected.append(
+            outcome.rejected.append(
                 RowError(
                     row["row"],
                     "room",
@@ -502,9 +683,9 @@ def _write_chunk(
             if "phones" in customer_diff:
                 phone_replacements.append((customer, row["phones"]))
         if customer_diff or premises_diff or holder is None:
-            report.updated += 1
+            outcome.updated += 1
         else:
-            report.unchanged += 1
+            outcome.unchanged += 1
 
     if new_customers:
         insert_instances(Customer, [c for c, _r, _b in new_customers])
@@ -517,7 +698,7 @@ def _write_chunk(
                 for i, n in enumerate(r["phones"])
             ],
         )
-        report.created += len(new_customers)
+        outcome.created += len(new_customers)
     insert_rows(Premises, new_premises)
     if customers_to_update:
         Customer.objects.bulk_update(
@@ -577,51 +758,101 @@ def import_customers(
     create_buildings: bool = False,
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = 2000,
+    limits: ImportLimits | None = None,
 ) -> ImportReport:
     """Import a customer file. Good rows are written, bad rows reported with row and reason.
 
-    Rows are written a chunk at a time, each chunk in one transaction; a dry run does the
-    same work inside one transaction that is rolled back, so its report is exact.
+    Rows are written a chunk at a time, each chunk in one transaction, so a long import
+    never holds the database for long and its progress is visible. If the import stops
+    (a failure, or a limit found while reading), the chunk being written is rolled back
+    and the report says which rows were processed and which were not; importing the file
+    again is safe. A dry run does the same work inside one transaction that is rolled
+    back, so its report is exact. The access log records the import whatever happens.
     """
     path = Path(path)
-    report = ImportReport(dry_run=dry_run)
+    limits = limits or ImportLimits.from_settings()
+    report = ImportReport(dry_run=dry_run, reasons_per_column=limits.reasons_per_column)
     try:
-        rows, total = read_rows(path, report)
+        rows, total = read_rows(path, report, limits)
     except ImportFileError as exc:
         report.file_errors.append(str(exc))
-        return report
-    report.total_rows = total
-    buildings = _Buildings(create_buildings, report)
+    else:
+        report.total_rows = total
+        try:
+            _import_rows(rows, report, actor, create_buildings, progress, chunk_size)
+        finally:
+            rows.close()  # the file, when the import stopped before its end
+    report.rejected.sort(key=lambda e: e.row)
+    for error in report.rejected:
+        error.column_title = report.column_titles.get(error.column, error.column)
+    if actor is not None:
+        log_access(
+            actor,
+            AccessLog.Action.IMPORT,
+            detail={
+                "file": path.name,
+                "dry_run": dry_run,
+                "created": report.created,
+                "updated": report.updated,
+                "rejected_rows": report.rejected_rows,
+                "file_errors": len(report.file_errors),
+                "not_processed_from_row": report.not_processed_from_row,
+            },
+        )
+    return report
+
+
+def _import_rows(
+    rows: Iterator[tuple[int, dict[str, str]]],
+    report: ImportReport,
+    actor,
+    create_buildings: bool,
+    progress: Callable[[int, int], None] | None,
+    chunk_size: int,
+) -> None:
+    buildings = _Buildings(create_buildings)
     seen_accounts: dict[str, int] = {}
     seen_premises: dict[tuple, int] = {}
     processed = 0
     next_analyze = 10_000
+    chunk: list[dict[str, Any]] = []
+    chunk_rejected: list[list[RowError]] = []
+    chunk_first_row: int | None = None
+    last_row = done_through = 1  # the header
+    rows_in_chunk = 0
+
+    def flush() -> None:
+        nonlocal processed, rows_in_chunk, next_analyze, chunk_first_row, done_through
+        outcome = _ChunkOutcome()
+        with transaction.atomic():
+            _write_chunk(chunk, actor, buildings, outcome, seen_accounts, seen_premises)
+        for errors in chunk_rejected:
+            report.reject(errors)
+        outcome.add_to(report)
+        processed += rows_in_chunk
+        done_through = last_row
+        rows_in_chunk = 0
+        chunk_first_row = None
+        chunk.clear()
+        chunk_rejected.clear()
+        if processed >= next_analyze and not report.dry_run:
+            # A first import fills empty tables: without fresh statistics PostgreSQL
+            # would keep planning for the empty table (full scans per chunk).
+            _refresh_statistics()
+            next_analyze *= 2
+        if progress:
+            progress(processed, max(report.total_rows, processed))
 
     def run() -> None:
-        nonlocal processed, next_analyze
-        chunk: list[dict[str, Any]] = []
-        rows_in_chunk = 0
-
-        def flush() -> None:
-            nonlocal processed, rows_in_chunk, next_analyze
-            with transaction.atomic():
-                _write_chunk(chunk, actor, buildings, report, seen_accounts, seen_premises)
-            processed += rows_in_chunk
-            if processed >= next_analyze and not dry_run:
-                # A first import fills empty tables: without fresh statistics PostgreSQL
-                # would keep planning for the empty table (full scans per chunk).
-                _refresh_statistics()
-                next_analyze *= 2
-            rows_in_chunk = 0
-            chunk.clear()
-            if progress:
-                progress(processed, max(total, processed))
-
+        nonlocal rows_in_chunk, chunk_first_row, last_row
         for number, values in rows:
+            last_row = number
+            if chunk_first_row is None:
+                chunk_first_row = number
             rows_in_chunk += 1
             cleaned, errors = clean_row(number, values)
             if errors:
-                report.rejected.extend(errors)
+                chunk_rejected.append(errors)
             else:
                 chunk.append(cleaned)
             if rows_in_chunk >= chunk_size:
@@ -629,7 +860,7 @@ def import_customers(
         flush()
 
     try:
-        if dry_run:
+        if report.dry_run:
             with transaction.atomic():
                 run()
                 raise _DryRunRollback
@@ -637,21 +868,23 @@ def import_customers(
             run()
     except _DryRunRollback:
         pass
-    report.total_rows = max(report.total_rows, processed)
-    for error in report.rejected:
-        error.column_title = report.column_titles.get(error.column, error.column)
-    if not dry_run and actor is not None:
-        log_access(
-            actor,
-            AccessLog.Action.IMPORT,
-            detail={
-                "file": path.name,
-                "created": report.created,
-                "updated": report.updated,
-                "rejected_rows": report.rejected_rows,
-            },
+    except Exception as exc:
+        if isinstance(exc, ImportFileError):
+            error = str(exc)
+        else:
+            log.exception("customer import stopped")
+            error = _("an internal error (%(error)s)") % {"error": str(exc)[:200]}
+        first = chunk_first_row if chunk_first_row is not None else done_through + 1
+        report.not_processed_from_row = first
+        report.file_errors.append(
+            _(
+                "The import stopped at row %(row)d: %(error)s. Rows before row %(row)d were "
+                "processed (imported, or rejected as listed); row %(row)d and every row "
+                "after it were not imported. Importing the same file again is safe."
+            )
+            % {"row": first, "error": error}
         )
-    return report
+    report.total_rows = max(report.total_rows, processed)
 
 
 # --- export ----------------------------------------------------------------------------
@@ -670,18 +903,20 @@ EXPORT_HEADER = (
 )
 
 
-def write_export(customers, stream) -> int:
-    """Write customers as .xlsx to ``stream``; returns the number of rows."""
+def write_export(customers, stream, exported_ids: list[int] | None = None) -> int:
+    """Write customers as .xlsx to ``stream`` (every cell through core.spreadsheets);
+    returns the number of rows and appends each customer's id to ``exported_ids``."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("客户")
-    sheet.append(EXPORT_HEADER)
+    append_row(sheet, EXPORT_HEADER)
     count = 0
     for customer in customers.iterator(chunk_size=2000):
         premises = list(customer.premises.all())
         first = premises[0] if premises else None
-        sheet.append(
+        append_row(
+            sheet,
             [
                 customer.account_no,
                 customer.name,
@@ -693,8 +928,10 @@ def write_export(customers, stream) -> int:
                 first.station.name if first and first.station else "",
                 float(first.heated_area) if first else None,
                 first.get_status_display() if first else "",
-            ]
+            ],
         )
+        if exported_ids is not None:
+            exported_ids.append(customer.pk)
         count += 1
     workbook.save(stream)
     return count

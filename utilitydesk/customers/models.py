@@ -262,7 +262,8 @@ class ImportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    # Emptied when the file is deleted after settings.IMPORT_FILE_RETENTION_DAYS.
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
     original_name = models.CharField(_("file name"), max_length=255)
     dry_run = models.BooleanField(_("check only (dry run)"), default=False)
     create_buildings = models.BooleanField(_("create missing buildings"), default=False)
@@ -276,7 +277,9 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer import")

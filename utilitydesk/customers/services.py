@@ -326,26 +326,39 @@ def log_customer_view(actor, customer_id: int, ip_address: str | None = None) ->
     log_access(actor, AccessLog.Action.VIEW, [customer_id], ip_address=ip_address)
 
 
+EXPORT_LOG_BATCH = 5000
+
+
 def export_customers(actor, filters, stream, ip_address: str | None = None) -> int:
-    """Write the filtered customers the actor may see to ``stream`` as .xlsx; logged (R-105)."""
+    """Write the filtered customers the actor may see to ``stream`` as .xlsx; logged with
+    one access-log row per customer exported, written in batches (R-105)."""
     from .importing import write_export
     from .selectors import search_customers
 
     _require(actor, "customers.export_customers")
-    count = write_export(search_customers(actor, filters), stream)
-    log_access(
-        actor,
-        AccessLog.Action.EXPORT,
-        ip_address=ip_address,
-        detail={"filters": filters.as_dict(), "rows": count},
-    )
+    exported: list[int] = []
+    count = write_export(search_customers(actor, filters), stream, exported_ids=exported)
+    detail = {"filters": filters.as_dict(), "rows": count}
+    if not exported:
+        log_access(actor, AccessLog.Action.EXPORT, ip_address=ip_address, detail=detail)
+    for begin in range(0, len(exported), EXPORT_LOG_BATCH):
+        log_access(
+            actor,
+            AccessLog.Action.EXPORT,
+            exported[begin : begin + EXPORT_LOG_BATCH],
+            ip_address=ip_address,
+            detail=detail,
+        )
     return count
 
 
 def start_import(actor, uploaded_file, dry_run: bool, create_buildings: bool):
     """Store an uploaded file as an import job and hand it to the background runner."""
+    from django.conf import settings
+
     from utilitydesk.core.background import enqueue
 
+    from .importing import file_too_large
     from .models import ImportJob
     from .tasks import run_import_job
 
@@ -353,6 +366,10 @@ def start_import(actor, uploaded_file, dry_run: bool, create_buildings: bool):
     name = uploaded_file.name or ""
     if not name.lower().endswith((".xlsx", ".csv")):
         raise ValidationError({"file": _("Only .xlsx and .csv files can be imported.")})
+    if uploaded_file.size > settings.IMPORT_MAX_FILE_BYTES:
+        raise ValidationError(
+            {"file": file_too_large(uploaded_file.size, settings.IMPORT_MAX_FILE_BYTES)}
+        )
     job = ImportJob.objects.create(
         file=uploaded_file,
         original_name=name,
@@ -364,20 +381,52 @@ def start_import(actor, uploaded_file, dry_run: bool, create_buildings: bool):
     return job
 
 
+def _claim_import_job(job_id: int | None = None) -> int | None:
+    """Mark one queued job (the oldest, or ``job_id``) running and return its id; None when
+    there is none or another worker has it. Two workers never claim the same job."""
+    from django.db import connection
+
+    from .models import ImportJob
+
+    with transaction.atomic():
+        queued = ImportJob.objects.filter(status=ImportJob.Status.QUEUED)
+        if job_id is not None:
+            queued = queued.filter(pk=job_id)
+        if connection.features.has_select_for_update_skip_locked:
+            queued = queued.select_for_update(skip_locked=True)
+        job = queued.order_by("created_at", "pk").values("pk").first()
+        if job is None:
+            return None
+        claimed = ImportJob.objects.filter(pk=job["pk"], status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        )
+    return job["pk"] if claimed else None
+
+
 def run_import(job_id: int) -> None:
-    """Process one import job, saving progress as it goes. Safe to run twice: a job that
-    is no longer queued is left alone, and the import itself is idempotent."""
+    """Process one import job (the Celery task). Safe to run twice: a job that is no
+    longer queued is left alone, and the import itself is idempotent."""
+    if _claim_import_job(job_id) is not None:
+        _process_import(job_id)
+
+
+def run_next_import() -> bool:
+    """Claim and process the oldest queued import job: the embedded server's worker
+    process calls this (core.background.work). False when nothing was queued."""
+    job_id = _claim_import_job()
+    if job_id is None:
+        return False
+    _process_import(job_id)
+    return True
+
+
+def _process_import(job_id: int) -> None:
     from pathlib import Path
 
     from .importing import import_customers
     from .models import ImportJob
 
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING
-    )
-    if not claimed:
-        return
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    job = ImportJob.objects.select_related("created_by").defer("report").get(pk=job_id)
 
     def progress(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
@@ -391,16 +440,65 @@ def run_import(job_id: int) -> None:
             progress=progress,
         )
     except Exception as exc:
+        # import_customers reports its own failures; this is the last resort (the
+        # database gone, say), so the job does not stay "running" for ever.
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.FAILED,
-            report={"file_errors": [str(exc)]},
+            report={"file_errors": [_("The import failed: %(error)s") % {"error": exc}]},
             finished_at=timezone.now(),
         )
         raise
     ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.DONE,
+        status=ImportJob.Status.FAILED if report.file_errors else ImportJob.Status.DONE,
         report=report.as_dict(),
         total_rows=report.total_rows,
         processed_rows=report.total_rows,
         finished_at=timezone.now(),
     )
+
+
+def fail_interrupted_imports() -> int:
+    """Jobs left "running" by an embedded worker process that stopped (the server was shut
+    down mid-import) are marked failed with what is known, so they can be started again.
+    Only the embedded worker calls this: it is the only one of its kind."""
+    from .models import ImportJob
+
+    count = 0
+    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING).only(
+        "pk", "processed_rows"
+    ):
+        message = _(
+            "The import was interrupted when the server stopped, after %(rows)d rows. "
+            "Importing the same file again is safe."
+        ) % {"rows": job.processed_rows}
+        count += ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+            status=ImportJob.Status.FAILED,
+            report={"file_errors": [message], "total_rows": job.processed_rows},
+            finished_at=timezone.now(),
+        )
+    return count
+
+
+def purge_import_files(now=None) -> int:
+    """Delete uploaded import files older than settings.IMPORT_FILE_RETENTION_DAYS (the
+    job and its report stay). Idempotent; returns the number of files deleted."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .models import ImportJob
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    old = (
+        ImportJob.objects.filter(
+            created_at__lt=cutoff, status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED]
+        )
+        .exclude(file="")
+        .only("pk", "file")
+    )
+    count = 0
+    for job in old.iterator():
+        job.file.storage.delete(job.file.name)  # no error when it is already gone
+        count += ImportJob.objects.filter(pk=job.pk).update(file="", file_deleted_at=now)
+    return count

@@ -54,34 +54,39 @@ def report(survey: Survey) -> SurveyReport:
 
 
 def report_xlsx(survey: Survey, stream) -> None:
+    """The report as .xlsx; every cell through core.spreadsheets (comments are anonymous
+    free text from the public form)."""
     from openpyxl import Workbook
+
+    from utilitydesk.core.spreadsheets import append_row
 
     data = report(survey)
     book = Workbook()
     sheet = book.active
     sheet.title = "汇总"
-    sheet.append(["调查", survey.title])
-    sheet.append(["样本", data.sample])
-    sheet.append(["回复", data.responses])
-    sheet.append(["回复率", data.response_rate])
-    sheet.append([])
-    sheet.append(["主题", "平均分（1-5）"])
+    append_row(sheet, ["调查", survey.title])
+    append_row(sheet, ["样本", data.sample])
+    append_row(sheet, ["回复", data.responses])
+    append_row(sheet, ["回复率", data.response_rate])
+    append_row(sheet, [])
+    append_row(sheet, ["主题", "平均分（1-5）"])
     for topic, score in data.topic_scores.items():
-        sheet.append([str(Topic(topic).label), score])
+        append_row(sheet, [str(Topic(topic).label), score])
     strata = book.create_sheet("分层")
-    strata.append(["区", "客户类型", "样本", "回复", "平均分"])
+    append_row(strata, ["区", "客户类型", "样本", "回复", "平均分"])
     for row in data.strata:
-        strata.append(
+        append_row(
+            strata,
             [
                 row["district"],
                 row["customer_type"],
                 row["sample"],
                 row["responses"],
                 row["mean_score"],
-            ]
+            ],
         )
     comments = book.create_sheet("意见")
-    comments.append(["意见"])
+    append_row(comments, ["意见"])
     for text in data.comments:
-        comments.append([text])
+        append_row(comments, [text])
     book.save(stream)
