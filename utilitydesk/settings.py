@@ -237,3 +237,15 @@ LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "30"))
 AUTHENTICATION_BACKENDS = ["utilitydesk.accounts.backends.ThrottledModelBackend"]
 # Live API tokens one user may hold; issuing one more revokes the oldest.
 API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))
+# Text cleaning at the edge (core/text.py): API bodies are cleaned by these parsers, as web
+# forms and query strings are by core.middleware.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "utilitydesk.core.parsers.CleanJSONParser",
+    "utilitydesk.core.parsers.CleanFormParser",
+    "utilitydesk.core.parsers.CleanMultiPartParser",
+]
+# Uploaded customer-import files are deleted IMPORT_FILE_RETENTION_DAYS after upload.
+CELERY_BEAT_SCHEDULE["customers-purge-import-files"] = {
+    "task": "customers.purge_import_files",
+    "schedule": 3600.0,
+}

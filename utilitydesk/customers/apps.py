@@ -45,3 +45,17 @@ class CustomersConfig(AppConfig):
                 order=900,
             )
         )
+
+        from utilitydesk.core import background, scheduler
+
+        from .services import fail_interrupted_imports, run_next_import
+        from .tasks import purge_import_files_now
+
+        background.register_queue(
+            background.WorkQueue(
+                "customers.run_import_job", run_next_import, recover=fail_interrupted_imports
+            )
+        )
+        scheduler.register(
+            scheduler.PeriodicJob("customers.purge_import_files", 3600, purge_import_files_now)
+        )

@@ -245,8 +245,15 @@ def grade_decide(request, pk: int):
 @login_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_start(request):
+    from django.conf import settings
+
+    from .importing import megabytes, upload_too_large
+
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and getattr(request, "upload_too_large", False):
+        # core.middleware stopped the upload at the size limit.
+        form.errors["file"] = form.error_class([upload_too_large()])
+    elif request.method == "POST" and form.is_valid():
         try:
             job = services.start_import(
                 request.user,
@@ -258,23 +265,34 @@ def import_start(request):
             _add_errors(form, exc)
         else:
             return redirect("customers:import_job", pk=job.pk)
-    jobs = ImportJob.objects.filter(created_by=request.user)[:10]
-    return render(request, "customers/import.html", {"form": form, "jobs": jobs})
+    jobs = ImportJob.objects.filter(created_by=request.user).defer("report")[:10]
+    limits = {
+        "megabytes": megabytes(settings.IMPORT_MAX_FILE_BYTES),
+        "rows": f"{settings.IMPORT_MAX_ROWS:,}",
+    }
+    return render(request, "customers/import.html", {"form": form, "jobs": jobs, "limits": limits})
 
 
 @login_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_job(request, pk: int):
+    from .importing import reasons_not_listed
+
     job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
     template = (
         "customers/_import_progress.html"
         if request.headers.get("HX-Request")
         else "customers/import_job.html"
     )
-    rejected = job.report.get("rejected", []) if job.report else []
-    page = Paginator(rejected, 100).get_page(request.GET.get("page"))
+    report = job.report or {}
+    page = Paginator(report.get("rejected", []), 100).get_page(request.GET.get("page"))
     return render(
         request,
         template,
-        {"job": job, "rejected_page": page, "poll_url": reverse("customers:import_job", args=[pk])},
+        {
+            "job": job,
+            "rejected_page": page,
+            "not_listed": reasons_not_listed(report),
+            "poll_url": reverse("customers:import_job", args=[pk]),
+        },
     )
