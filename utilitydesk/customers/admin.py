@@ -103,6 +103,16 @@ class PremisesAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        record_access(
+            request.user,
+            AccessLog.Action.LIST,
+            [p.customer_id for p in changelist.result_list],
+            request=request,
+        )
+        return changelist
+
 
 @admin.register(GradeChangeRequest)
 class GradeChangeRequestAdmin(admin.ModelAdmin):
