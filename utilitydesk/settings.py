@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "utilitydesk.area",
     "utilitydesk.customers",
     "utilitydesk.notifications",
+    "utilitydesk.privacy",
     "utilitydesk.knowledge",
     "utilitydesk.cases",
     "utilitydesk.sla",
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "utilitydesk.privacy.middleware.NoStoreForSignedInMiddleware",
 ]
 
 ROOT_URLCONF = "utilitydesk.urls"
@@ -199,7 +203,12 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request lines carry query strings: phone numbers in them are masked before writing.
+    "filters": {"mask_phones": {"()": "utilitydesk.privacy.logs.MaskPhoneNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_phones"]}},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -227,6 +236,49 @@ CELERY_BEAT_SCHEDULE = {
     "account-callbacks": {"task": "callbacks.schedule_account_callbacks", "schedule": 3600.0},
 }
 
+# --- Security and personal data (docs/security.md lists every limit) ----------------------
+# Content-Security-Policy: scripts only from this server (no inline scripts or handlers);
+# inline styles are allowed (htmx inserts its indicator style).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Password guessing: one lockout for every way in (web, admin, API token).
+LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
+# API tokens expire this many hours after they were issued.
+API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))
+# Bulk reads of personal data: per-user request throttles (DRF rate strings) and the
+# number of distinct customers one person may see in an hour before the service office
+# is alerted (once per person per hour).
+API_THROTTLE_RATES = {
+    "personal_data": os.environ.get("THROTTLE_PERSONAL_DATA", "120/min"),
+    "token": os.environ.get("THROTTLE_TOKEN", "10/min"),
+}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = API_THROTTLE_RATES
+HARVEST_ALERT_CUSTOMERS_PER_HOUR = int(os.environ.get("HARVEST_ALERT_CUSTOMERS_PER_HOUR", "1000"))
+# The access log is kept at least six months (PIPL; R-105), then purged by a daily job.
+ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", "190"))
+# Customer imports: limits, bounded reports, and how long the uploaded file is kept.
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(50 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1000000"))
+IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES", str(400 * 1024 * 1024))
+)
+IMPORT_REPORT_REASONS_PER_COLUMN = int(os.environ.get("IMPORT_REPORT_REASONS_PER_COLUMN", "100"))
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
+# Texts to customers from a case: at most this many per case and per staff member a day.
+CUSTOMER_SMS_PER_CASE_PER_DAY = int(os.environ.get("CUSTOMER_SMS_PER_CASE_PER_DAY", "3"))
+CUSTOMER_SMS_PER_USER_PER_DAY = int(os.environ.get("CUSTOMER_SMS_PER_USER_PER_DAY", "50"))
+CELERY_BEAT_SCHEDULE["privacy-purge-access-log"] = {
+    "task": "privacy.purge_access_log",
+    "schedule": 86400.0,
+}
 # Sign-in lockout (accounts/services.py), counted over LOGIN_LOCKOUT_MINUTES: a name from one
 # address is locked after LOGIN_MAX_FAILURES; a name from anywhere after
 # LOGIN_MAX_FAILURES_PER_NAME and an address for all names after LOGIN_MAX_FAILURES_PER_ADDRESS,
