@@ -207,15 +207,22 @@ def test_the_field_visit_from_accept_to_signed_resolution(people, customers):
     assert not_home.note == "门上留了联系条" and not_home.data["missed"]
 
 
-def test_confirmation_code_as_sign_off(people, customers):
+def test_confirmation_code_as_sign_off(people, customers, settings):
+    from utilitydesk.notifications.backends import MemoryBackend
+
+    settings.NOTIFICATION_BACKENDS = {
+        **settings.NOTIFICATION_BACKENDS,
+        "sms": "utilitydesk.notifications.backends.MemoryBackend",
+    }
+    MemoryBackend.sent.clear()
     case = repair(people, customers)
     tech = people["tech"]
     services.accept(tech, case.number)
     services.arrive(tech, case.number)
     services.send_signoff_code(tech, case.number)
     sms = Message.objects.get(channel="sms")
-    assert sms.address == "13812345678"
-    code = re.search(r"(?<!\d)\d{6}(?!\d)", sms.body).group()
+    assert sms.address == "13812345678" and "******" in sms.body  # the code: gateway only
+    code = re.search(r"(?<!\d)\d{6}(?!\d)", MemoryBackend.sent[-1]["text"]).group()
     with pytest.raises(ValidationError):
         services.confirm_signoff_code(tech, case.number, "000000" if code != "000000" else "111111")
     assert case.signoff_codes.get().attempts == 1  # the wrong try is counted

@@ -194,8 +194,13 @@ def test_new_years_eve_complaint_is_provisional_then_final_after_the_2027_file(
     assert resolution.provisional and resolution.due_at == datetime(2027, 1, 6, 0, 0, tzinfo=SH)
     assert 2027 in sla.missing_years(eve)
     file = tmp_path / "2027.csv"
+    # A whole year (an example: the official 2027 schedule is published in autumn 2026).
+    later = ["2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"]
+    later += ["2027-04-05", "2027-05-03", "2027-05-04", "2027-06-09", "2027-09-15"]
+    later += ["2027-10-01", "2027-10-04", "2027-10-05"]
     file.write_text(
-        "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-04,holiday,元旦调休（示例）\n",
+        "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-04,holiday,元旦调休（示例）\n"
+        + "".join(f"{day},holiday,示例\n" for day in later),
         encoding="utf-8",
     )
     call_command("holidays", "import", str(file))

@@ -24,3 +24,9 @@ urlpatterns = [
     # Uploaded files only through a permission check, in every mode (docs/security.md).
     path("media/<path:path>", privacy_views.media_file, name="media"),
 ]
+
+# Error pages: JSON under /api/, the product's Chinese pages elsewhere (DEBUG off).
+handler400 = "utilitydesk.core.errors.bad_request"
+handler403 = "utilitydesk.core.errors.permission_denied"
+handler404 = "utilitydesk.core.errors.page_not_found"
+handler500 = "utilitydesk.core.errors.server_error"

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -68,13 +70,23 @@ def queue(request):
     )
 
 
+def _next_page(request) -> str:
+    """Back to the page the form was on, never to another site (open redirect)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("callbacks:queue")
+
+
 @login_required
 @require_POST
 def record(request, pk: int):
     form = OutcomeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the result of the call."))
-        return redirect(request.POST.get("next") or "callbacks:queue")
+        return redirect(_next_page(request))
     try:
         task = services.record_outcome(
             request.user,
@@ -83,15 +95,17 @@ def record(request, pk: int):
             form.cleaned_data["comment"],
             form.cleaned_data["if_dissatisfied"],
         )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     except CallbackTask.DoesNotExist:
         raise Http404 from None
     else:
         messages.success(
-            request, _("Callback recorded for %(number)s.") % {"number": task.case.number}
+            request,
+            _("Callback recorded for %(number)s.")
+            % {"number": task.case.number if task.case_id else task.customer},
         )
-    return redirect(request.POST.get("next") or "callbacks:queue")
+    return redirect(_next_page(request))
 
 
 @login_required
@@ -134,6 +148,17 @@ def spot_check(request, pk: int):
     )
 
 
+def _date_param(request, name: str, default: date) -> date:
+    """A YYYY-MM-DD query parameter; ValueError for anything else or a far-off year."""
+    raw = request.GET.get(name, "")
+    if not raw:
+        return default
+    value = date.fromisoformat(raw)
+    if not 2000 <= value.year <= 2100:
+        raise ValueError(raw)
+    return value
+
+
 @login_required
 def unit_rates(request):
     if not request.user.has_perm("callbacks.view_callbacktask"):
@@ -141,17 +166,22 @@ def unit_rates(request):
     units = OrgUnit.objects.filter(
         kind__in=[UnitKind.COMPANY, UnitKind.STATION, UnitKind.DEPARTMENT], is_active=True
     )
+    raw_unit = request.GET.get("unit", "")
+    if raw_unit and not (raw_unit.isdecimal() and len(raw_unit) < 19):
+        messages.error(request, _("Choose a unit from the list."))
+        return redirect("callbacks:rates")
     unit = (
-        units.filter(pk=request.GET.get("unit") or 0).first()
-        or units.filter(kind=UnitKind.COMPANY).first()
+        units.filter(pk=int(raw_unit or 0)).first() or units.filter(kind=UnitKind.COMPANY).first()
     )
     today = timezone.localdate()
     try:
-        start = datetime.fromisoformat(request.GET.get("from") or today.replace(day=1).isoformat())
-        end = datetime.fromisoformat(request.GET.get("to") or today.isoformat()) + timedelta(days=1)
+        first = _date_param(request, "from", today.replace(day=1))
+        last = _date_param(request, "to", today)
     except ValueError:
-        messages.error(request, _("Dates are YYYY-MM-DD."))
+        messages.error(request, _("Dates are YYYY-MM-DD, from 2000 to 2100."))
         return redirect("callbacks:rates")
+    start = datetime.combine(first, datetime.min.time())
+    end = datetime.combine(last, datetime.min.time()) + timedelta(days=1)
     aware_start, aware_end = timezone.make_aware(start), timezone.make_aware(end)
     result = selectors.rates(unit, aware_start, aware_end) if unit else None
     return render(

@@ -1,4 +1,7 @@
+import math
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -12,6 +15,16 @@ from .actions import API_ACTIONS, perform_action
 from .labels import ACTION_LABELS
 from .models import Case, Channel, Kind, Status
 from .workflow import allowed_actions
+
+MAX_ID = 2**63 - 1  # the largest primary key a table holds
+
+
+def _finite(value: str) -> bool:
+    """False for the texts a number parser reads as NaN or infinity ("NaN", "-inf", "1e999")."""
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True  # not a number at all: a word such as "commercial" is fine
 
 
 class ContactCreateSerializer(serializers.Serializer):
@@ -34,6 +47,17 @@ class ContactCreateSerializer(serializers.Serializer):
         default=dict,
         help_text='Facts that choose the time limits, e.g. {"pipe_diameter_mm": "600"} (R-406).',
     )
+
+    def validate_attributes(self, value: dict) -> dict:
+        bad = sorted(key for key, text in value.items() if not _finite(text))
+        if bad:
+            raise serializers.ValidationError(
+                [
+                    _("%(key)s: a number must be finite (not NaN or Infinity).") % {"key": key}
+                    for key in bad
+                ]
+            )
+        return value
 
 
 class EventSerializer(serializers.Serializer):
@@ -186,7 +210,8 @@ class CaseListView(generics.ListAPIView):
         if params.get("kind") and params["kind"] not in Kind.values:
             errors["kind"] = [f"Use one of {', '.join(Kind.values)}."]
         unit = params.get("unit", "")
-        if unit and not unit.isdigit():
+        # isdecimal, not isdigit: "²" is a digit but not a number int() reads.
+        if unit and not (unit.isdecimal() and int(unit) <= MAX_ID):
             errors["unit"] = ["A unit id is a number."]
         if errors:
             raise serializers.ValidationError(errors)
@@ -225,6 +250,9 @@ class ActionSerializer(serializers.Serializer):
     signature = serializers.CharField(required=False, allow_blank=True, max_length=800_000)
     code = serializers.CharField(required=False, allow_blank=True, max_length=10)
     text = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    phrase_id = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="A standard phrase (reply)."
+    )
 
 
 class CaseActionView(APIView):

@@ -14,6 +14,34 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+MAX_ID = 2**63 - 1
+
+
+class DateTimeField(forms.DateTimeField):
+    """A time in years 2000 to 2100: year 1 or 99999 parse, but no database column and no
+    time-zone conversion takes them (a form error instead of a server error)."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None and not 2000 <= result.year <= 2100:
+            raise forms.ValidationError(_("Give a time between the years 2000 and 2100."))
+        return result
+
+
+class UnitsField(forms.ModelMultipleChoiceField):
+    """Unit ids are checked to be ids before the database is asked about them."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not (str(pk).isdecimal() and int(pk) <= MAX_ID):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class IntakeForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Kind.choices, widget=forms.Select(attrs={"autofocus": True})
@@ -22,7 +50,7 @@ class IntakeForm(forms.Form):
     content = forms.CharField(
         label=_("What the customer says"), widget=forms.Textarea(attrs={"rows": 4})
     )
-    received_at = forms.DateTimeField(
+    received_at = DateTimeField(
         label=_("Received at"),
         widget=DateTimeLocalInput(),
         required=False,
@@ -76,7 +104,7 @@ class DispatchForm(NoteForm):
 
 
 class BookForm(NoteForm):
-    appointment_at = forms.DateTimeField(label=_("Appointment"), widget=DateTimeLocalInput())
+    appointment_at = DateTimeField(label=_("Appointment"), widget=DateTimeLocalInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,11 +160,31 @@ class CodeForm(NoteForm):
 
 
 class ReplyForm(forms.Form):
+    """A standard phrase (服务用语), or free text checked for forbidden phrases."""
+
+    phrase_id = forms.TypedChoiceField(
+        label=_("Standard phrase"), coerce=int, required=False, empty_value=None
+    )
     text = forms.CharField(
         label=_("Message to the customer (SMS)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=500,
+        required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from utilitydesk.knowledge.selectors import standard_phrases
+
+        self.fields["phrase_id"].choices = [("", _("Free text"))] + [
+            (p.pk, f"{p.situation}：{p.text[:40]}") for p in standard_phrases()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phrase_id") and not (data.get("text") or "").strip():
+            raise forms.ValidationError(_("Choose a standard phrase or write the message."))
+        return data
 
 
 class CaseFilterForm(forms.Form):
@@ -157,15 +205,23 @@ class CaseFilterForm(forms.Form):
 
 class FaultForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    occurred_at = forms.DateTimeField(label=_("Time"), widget=DateTimeLocalInput())
+    occurred_at = DateTimeField(label=_("Time"), widget=DateTimeLocalInput())
     place = forms.CharField(label=_("Place"), max_length=200)
     symptoms = forms.CharField(label=_("Symptoms"), widget=forms.Textarea(attrs={"rows": 2}))
     response_plan = forms.CharField(
         label=_("Response plan"), widget=forms.Textarea(attrs={"rows": 2})
     )
-    units = forms.ModelMultipleChoiceField(
+    units = UnitsField(
         label=_("Responsible units to notify"), queryset=OrgUnit.objects.filter(is_active=True)
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .selectors import fault_units_of
+
+        own_units = fault_units_of(user) if user is not None else None
+        if own_units is not None:
+            self.fields["units"].queryset = OrgUnit.objects.filter(is_active=True, pk__in=own_units)
 
 
 class FaultAnalysisForm(forms.Form):

@@ -23,4 +23,5 @@ ACTION_LABELS = {
     "note": _("Note"),
     "reply": _("Message to customer"),
     "contact_added": _("Customer contacted again"),
+    "classify_complaint": _("Complaint category and level"),
 }

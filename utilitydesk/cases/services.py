@@ -5,6 +5,7 @@ timeline event — all in one transaction."""
 import base64
 import binascii
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,10 +23,11 @@ from django.utils.translation import gettext as _
 from utilitydesk.callbacks import services as callbacks
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
-from utilitydesk.knowledge.models import Entry
+from utilitydesk.knowledge.models import Entry, StandardPhrase
 from utilitydesk.knowledge.services import check_customer_text, record_use
-from utilitydesk.notifications.services import notify_staff, send_sms
-from utilitydesk.org.models import OrgUnit, Position
+from utilitydesk.notifications.services import notify_staff, send_sms, texts_sent_by
+from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position
+from utilitydesk.org.selectors import works_in_function
 from utilitydesk.sla import services as sla
 from utilitydesk.sla.models import CaseDeadline
 
@@ -44,7 +46,14 @@ from .models import (
     SignoffCode,
     Status,
 )
-from .selectors import find_duplicates, in_unit_scope, visible_cases
+from .selectors import (
+    fault_units_of,
+    find_duplicates,
+    in_unit_scope,
+    may_act_on_fault,
+    visible_cases,
+    visible_faults,
+)
 from .workflow import TRANSITIONS
 
 # How long after a call an agent may still record it with its real received time.
@@ -133,6 +142,17 @@ def _event(case: Case, actor, action: str, before: str, note: str = "", **data: 
         note=note,
         data=data,
     )
+
+
+def append_event(case: Case, actor, action: str, note: str = "", **data: Any) -> CaseEvent:
+    """A timeline event for a change another app makes to a case the caller has locked
+    (select_for_update), e.g. a complaint's new category: numbered like every event, and
+    the case's version moves on so that stale forms are refused."""
+    event = _event(case, actor, action, case.status, note, **data)
+    case.version += 1
+    case.updated_at = event.at
+    case.save(update_fields=["last_event_seq", "version", "updated_at"])
+    return event
 
 
 # --- intake ----------------------------------------------------------------------------
@@ -644,6 +664,9 @@ class Resolution:
     signature_png: bytes | None = None
 
 
+MAX_QUANTITY = 1_000_000
+
+
 def _clean_materials(items: list[dict]) -> list[dict]:
     cleaned = []
     for index, item in enumerate(items or []):
@@ -652,7 +675,8 @@ def _clean_materials(items: list[dict]) -> list[dict]:
             quantity = float(item.get("quantity", 1))
         except (TypeError, ValueError):
             quantity = -1
-        if not name or quantity <= 0:
+        # NaN and infinity pass "> 0" tests but no JSON column stores them.
+        if not name or not math.isfinite(quantity) or quantity <= 0 or quantity > MAX_QUANTITY:
             raise ValidationError(
                 {
                     "materials": [
@@ -777,18 +801,66 @@ def add_note(actor, number: str, note: str) -> Case:
     return _act(actor, number, "note", lambda case: None, note=note)
 
 
-def reply_to_customer(actor, number: str, text: str) -> Case:
-    """Send the customer a text message about the case; forbidden phrases are refused."""
+def may_text_customer(actor, case: Case) -> bool:
+    """Texting a case's customer is for the people acting on it: the assigned technician,
+    supervisors of the responsible unit (station head, team leader) and the service
+    centre — not every colleague who can read the case."""
+    if actor.is_superuser or (case.assignee_id is not None and case.assignee_id == actor.pk):
+        return True
+    if actor.has_perm("cases.supervise_case") and in_unit_scope(actor, case.responsible_unit):
+        return True
+    return works_in_function(actor, DepartmentFunction.SERVICE_CENTRE)
+
+
+def _start_of_day(now: datetime) -> datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def reply_to_customer(actor, number: str, text: str, phrase_id: int | None = None) -> Case:
+    """Send the customer a text message about the case: a standard phrase (服务用语), or
+    free text without forbidden phrases; at most CUSTOMER_SMS_PER_CASE_PER_DAY texts a
+    case and CUSTOMER_SMS_PER_USER_PER_DAY a person (local day)."""
+    from django.conf import settings
+
+    phrase = None
+    if phrase_id:
+        phrase = StandardPhrase.objects.filter(pk=phrase_id).first()
+        if phrase is None:
+            raise ValidationError({"phrase_id": [_("Unknown standard phrase.")]})
+        text = (text or "").strip() or phrase.text
     text = _require_text(text, "text", _("The message is empty."))
     check_customer_text(text)
 
     def apply(case: Case):
+        if not may_text_customer(actor, case):
+            raise PermissionDenied(
+                _("Only the people handling the case and the service centre text its customer.")
+            )
         if not case.caller_phone:
             raise ValidationError({"text": [_("The case has no phone number to send to.")]})
-        return {"to": phone_numbers.mask(case.caller_phone)}
+        since = _start_of_day(timezone.now())
+        per_case = settings.CUSTOMER_SMS_PER_CASE_PER_DAY
+        if case.events.filter(action="reply", at__gte=since).count() >= per_case:
+            raise ValidationError(
+                {
+                    "text": [
+                        _("This customer has had %(n)d texts about the case today: call instead.")
+                        % {"n": per_case}
+                    ]
+                }
+            )
+        per_user = settings.CUSTOMER_SMS_PER_USER_PER_DAY
+        if texts_sent_by(actor, since) >= per_user:
+            raise ValidationError(
+                {"text": [_("You have sent %(n)d texts today, the daily limit.") % {"n": per_user}]}
+            )
+        data = {"to": phone_numbers.mask(case.caller_phone)}
+        if phrase is not None:
+            data["phrase"] = phrase.pk
+        return data
 
     case = _act(actor, number, "reply", apply, note=text)
-    send_sms(case.caller_phone, text, reference=f"case:{case.number}")
+    send_sms(case.caller_phone, text, reference=f"case:{case.number}", sent_by=actor)
     return case
 
 
@@ -817,13 +889,16 @@ def send_signoff_code(actor, number: str) -> SignoffCode:
         phone=case.caller_phone,
         expires_at=timezone.now() + CODE_TTL,
     )
+    # The code reaches the gateway only: the stored message and the outbox show ******.
     send_sms(
         case.caller_phone,
         _(
             "Your confirmation code for work order %(number)s is %(code)s. Give it to the technician only when the work is done."
         )
-        % {"number": case.number, "code": code},
+        % {"number": case.number, "code": "{code}"},
         reference=f"case:{case.number}",
+        secret={"code": code},
+        sent_by=actor,
     )
     return record
 
@@ -901,6 +976,9 @@ def report_major_fault(
     units = list(OrgUnit.objects.filter(pk__in=unit_ids or []))
     if not units:
         errors["unit_ids"] = [_("Choose the responsible units to notify.")]
+    own_units = fault_units_of(actor)
+    if own_units is not None and any(unit.pk not in own_units for unit in units):
+        errors["unit_ids"] = [_("You can report major faults of your own station only.")]
     if occurred_at and occurred_at > timezone.now() + CLOCK_SKEW:
         errors["occurred_at"] = [_("The time cannot be in the future.")]
     if errors:
@@ -937,8 +1015,23 @@ def report_major_fault(
     return fault
 
 
+def _fault_to_act_on(actor, fault_id: int, *, lock: bool = False) -> MajorFault:
+    """The fault, if the actor may see it (otherwise: unknown), and may act on it."""
+    faults = visible_faults(actor)
+    if lock:
+        faults = faults.select_for_update()
+    fault = faults.filter(pk=fault_id).first()
+    if fault is None:
+        raise MajorFault.DoesNotExist
+    if not may_act_on_fault(actor, fault):
+        raise PermissionDenied(_("Only the units named in the major fault can do this."))
+    return fault
+
+
 def link_case_to_fault(actor, number: str, fault_id: int) -> Case:
-    fault = MajorFault.objects.filter(pk=fault_id).first()
+    if not actor.has_perm("cases.manage_major_fault"):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    fault = visible_faults(actor).filter(pk=fault_id, state=MajorFault.State.OPEN).first()
     if fault is None:
         raise ValidationError({"fault_id": [_("Unknown major fault.")]})
 
@@ -974,7 +1067,7 @@ def close_major_fault(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        fault = MajorFault.objects.select_for_update().get(pk=fault_id)
+        fault = _fault_to_act_on(actor, fault_id, lock=True)
         if fault.state == MajorFault.State.CLOSED:
             raise ValidationError({"state": [_("The analysis is already recorded.")]})
         for key, value in values.items():
@@ -989,7 +1082,7 @@ def share_fault_report(actor, fault_id: int) -> int:
     """Tell every customer with a linked case what happened (R-306); once per case."""
     if not actor.has_perm("cases.manage_major_fault"):
         raise PermissionDenied(_("You are not allowed to do this."))
-    fault = MajorFault.objects.get(pk=fault_id)
+    fault = _fault_to_act_on(actor, fault_id)
     if fault.state != MajorFault.State.CLOSED:
         raise ValidationError({"state": [_("Record the fault analysis before sharing it.")]})
     text = _(

@@ -33,7 +33,7 @@ from .forms import (
     ResolveForm,
 )
 from .labels import ACTION_LABELS
-from .models import MajorFault, Status
+from .models import Status
 from .slip import render_slip
 
 
@@ -228,7 +228,7 @@ def case_detail(request, number: str):
             "resolve_form": ResolveForm(initial={"expected_version": case.version}),
             "code_form": CodeForm(initial={"expected_version": case.version}),
             "reply_form": ReplyForm(),
-            "faults": selectors.open_faults(),
+            "faults": selectors.open_faults(request.user),
             "field_view": request.GET.get("field") == "1",
         },
     )
@@ -283,6 +283,10 @@ def case_act(request, number: str, action: str):
     case = selectors.get_case(request.user, number)
     if case is None:
         raise Http404
+    if action == "reply" and not services.may_text_customer(request.user, case):
+        raise PermissionDenied(
+            _("Only the people handling the case and the service centre text its customer.")
+        )
     form_class = FORMS.get(action, NoteForm)
     form = form_class(request.POST)
     if form_class is AssignForm:
@@ -302,7 +306,8 @@ def case_act(request, number: str, action: str):
     if "assignee" in data:
         data["assignee_id"] = data.pop("assignee")
     if action == "link_fault":
-        data["fault_id"] = int(request.POST.get("fault_id") or 0)
+        fault_id = request.POST.get("fault_id", "")
+        data["fault_id"] = int(fault_id) if fault_id.isdecimal() and len(fault_id) < 19 else 0
     try:
         perform_action(request.user, number, action, data)
     except UnknownAction:
@@ -366,7 +371,7 @@ def field_case(request, number: str):
 @login_required
 @permission_required("cases.view_majorfault", raise_exception=True)
 def fault_list(request):
-    form = FaultForm(request.POST or None)
+    form = FaultForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -388,18 +393,22 @@ def fault_list(request):
                 request, _("Major fault reported; the responsible leaders were notified.")
             )
             return redirect("cases:fault", pk=fault.pk)
-    page = Paginator(MajorFault.objects.all(), 20).get_page(request.GET.get("page"))
+    faults = selectors.visible_faults(request.user).order_by("-occurred_at", "-pk")
+    page = Paginator(faults, 20).get_page(request.GET.get("page"))
     return render(request, "cases/faults.html", {"form": form, "page": page})
 
 
 @login_required
 @permission_required("cases.view_majorfault", raise_exception=True)
 def fault_detail(request, pk: int):
-    fault = MajorFault.objects.filter(pk=pk).prefetch_related("units").first()
+    fault = selectors.visible_faults(request.user).filter(pk=pk).prefetch_related("units").first()
     if fault is None:
         raise Http404
     form = FaultAnalysisForm(request.POST or None)
     if request.method == "POST":
+        # Someone who may see the fault but not act on it is refused outright (403).
+        if not selectors.may_act_on_fault(request.user, fault):
+            raise PermissionDenied(_("Only the units named in the major fault can do this."))
         try:
             if request.POST.get("share"):
                 sent = services.share_fault_report(request.user, pk)
@@ -409,15 +418,20 @@ def fault_detail(request, pk: int):
                 services.close_major_fault(request.user, pk, **form.cleaned_data)
                 messages.success(request, _("Fault analysis recorded."))
                 return redirect("cases:fault", pk=pk)
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(
-                request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
-            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
     cases = (
         selectors.visible_cases(request.user)
         .filter(major_fault=fault)
         .select_related("responsible_unit")
     )
     return render(
-        request, "cases/fault_detail.html", {"fault": fault, "form": form, "cases": cases[:200]}
+        request,
+        "cases/fault_detail.html",
+        {
+            "fault": fault,
+            "form": form,
+            "cases": cases[:200],
+            "may_act": selectors.may_act_on_fault(request.user, fault),
+        },
     )

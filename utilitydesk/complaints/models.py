@@ -94,6 +94,7 @@ class Complaint(models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         permissions = [
+            ("classify_complaint", _("Can set a complaint's category and level")),
             ("determine_complaint", _("Can determine complaint responsibility")),
             ("rule_appeal", _("Can rule on complaint appeals")),
         ]

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from utilitydesk.cases.selectors import in_unit_scope
+from utilitydesk.cases.selectors import in_unit_scope, visible_cases
 from utilitydesk.notifications.services import notify_staff
-from utilitydesk.org.models import Position
-from utilitydesk.org.selectors import holders_of
+from utilitydesk.org.models import DepartmentFunction, Position
+from utilitydesk.org.selectors import holders_of, works_in_function
 
 from .models import Appeal, Category, Complaint, Level, Responsibility
 
@@ -30,25 +30,67 @@ def open_for_case(
     return complaint
 
 
+def may_classify(actor) -> bool:
+    """Category and level move a complaint's deadlines: only the service centre and the
+    service office set them (R-501, R-502)."""
+    return actor.has_perm("complaints.classify_complaint") and works_in_function(
+        actor, DepartmentFunction.SERVICE_CENTRE, DepartmentFunction.SERVICE_OFFICE
+    )
+
+
 @transaction.atomic
-def classify(actor, complaint_id: int, category: str, level: int) -> Complaint:
+def classify(actor, complaint_id: int, category: str, level: int, source: str = "web") -> Complaint:
     """Set category and grade. Level 1 starts the emergency plan: the case becomes an
-    emergency and the leaders above its unit are told at once (R-502)."""
-    if not actor.has_perm("cases.handle_case"):
-        raise PermissionDenied(_("You are not allowed to do this."))
+    emergency and the leaders above its unit are told at once (R-502). Every change is
+    kept in the change history and on the case's timeline, with who made it."""
+    from utilitydesk.audit.services import diff_values, record_changes
+    from utilitydesk.cases import services as cases
+    from utilitydesk.cases.models import Case
+
+    if not may_classify(actor):
+        raise PermissionDenied(
+            _(
+                "Only the service centre and the service office set a complaint's category and level."
+            )
+        )
     if category not in Category.values:
         raise ValidationError({"category": [_("Unknown complaint category.")]})
     if level not in Level.values:
         raise ValidationError({"level": [_("Unknown complaint level.")]})
-    complaint = (
-        Complaint.objects.select_for_update(of=("self",))
-        .select_related("case__responsible_unit")
-        .get(pk=complaint_id)
+    case_id = Complaint.objects.filter(pk=complaint_id).values_list("case_id", flat=True).first()
+    if case_id is None or not visible_cases(actor).filter(pk=case_id).exists():
+        raise Complaint.DoesNotExist
+    # The case first, then the complaint: the order every case action locks in.
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("responsible_unit")
+        .get(pk=case_id)
     )
+    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    changes = diff_values(
+        {"category": complaint.category, "level": complaint.level},
+        {"category": category, "level": level},
+    )
+    if not changes:
+        return complaint
+    before_category, before_level = complaint.get_category_display(), complaint.get_level_display()
     raised = level == Level.SERIOUS and complaint.level != Level.SERIOUS
     complaint.category, complaint.level = category, level
     complaint.save(update_fields=["category", "level"])
-    case = complaint.case
+    record_changes(complaint, changes, actor, source)
+    cases.append_event(
+        case,
+        actor,
+        "classify_complaint",
+        _("%(old_category)s, %(old_level)s → %(category)s, %(level)s")
+        % {
+            "old_category": before_category,
+            "old_level": before_level,
+            "category": complaint.get_category_display(),
+            "level": complaint.get_level_display(),
+        },
+        **{field: {"from": old, "to": new} for field, (old, new) in changes.items()},
+    )
     case.attributes = {**(case.attributes or {}), "complaint_level": str(level)}
     if raised:
         case.emergency = True

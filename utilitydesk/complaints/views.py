@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -8,10 +7,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from utilitydesk.cases.selectors import visible_cases
-from utilitydesk.org.models import OrgUnit
 
 from . import services
+from .forms import AppealForm, ClassifyForm, DetermineForm, RuleForm
 from .models import Appeal, Complaint
+
+FORMS = {
+    "classify": ClassifyForm,
+    "determine": DetermineForm,
+    "appeal": AppealForm,
+    "rule": RuleForm,
+}
+
+
+def _form_errors(form) -> str:
+    return " ".join(
+        f"{form.fields[name].label or ''} {' '.join(errors)}".strip()
+        if name in form.fields
+        else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
 
 
 @login_required
@@ -22,41 +37,38 @@ def act(request, pk: int, action: str):
         .select_related("case")
         .first()
     )
-    if complaint is None:
+    if complaint is None or action not in FORMS:
         raise Http404
-    post = request.POST
+    if action == "classify" and not services.may_classify(request.user):
+        raise PermissionDenied(
+            _(
+                "Only the service centre and the service office set a complaint's category and level."
+            )
+        )
+    form = FORMS[action](request.POST)
+    back = redirect("cases:detail", number=complaint.case.number)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return back
+    d = form.cleaned_data
     try:
         if action == "classify":
-            services.classify(
-                request.user, pk, post.get("category", ""), int(post.get("level") or 0)
-            )
+            services.classify(request.user, pk, d["category"], d["level"])
         elif action == "determine":
-            unit = OrgUnit.objects.filter(pk=post.get("responsible_unit") or 0).first()
-            person = get_user_model().objects.filter(pk=post.get("responsible_staff") or 0).first()
-            services.determine(
-                request.user,
-                pk,
-                responsibility=post.get("responsibility", ""),
-                valid=post.get("valid") == "1",
-                responsible_unit=unit,
-                responsible_staff=person,
-                corrective_actions=post.get("corrective_actions", ""),
-            )
+            services.determine(request.user, pk, **d)
         elif action == "appeal":
-            services.submit_appeal(request.user, pk, post.get("reason", ""))
-        elif action == "rule":
-            appeal = Appeal.objects.filter(pk=post.get("appeal") or 0, complaint=complaint).first()
+            services.submit_appeal(request.user, pk, d["reason"])
+        else:
+            appeal = Appeal.objects.filter(pk=d["appeal"], complaint=complaint).first()
             if appeal is None:
                 raise Http404
-            services.rule_appeal(
-                request.user, appeal.pk, post.get("upheld") == "1", post.get("ruling", "")
-            )
-        else:
-            raise Http404
+            services.rule_appeal(request.user, appeal.pk, d["upheld"], d["ruling"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except Complaint.DoesNotExist:
+        raise Http404 from None
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You are not allowed to do this."))
     else:
         messages.success(request, _("Complaint updated."))
-    return redirect("cases:detail", number=complaint.case.number)
+    return back

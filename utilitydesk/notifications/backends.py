@@ -15,17 +15,21 @@ class DeliveryError(Exception):
 class InboxBackend:
     """In-app messages need no delivery: the inbox reads the Message table."""
 
-    def deliver(self, message) -> None:
+    def deliver(self, message, text: str | None = None) -> None:
         return None
 
 
 class FileBackend:
-    """Appends each message as one JSON line to var/outbox.jsonl (and prints nothing)."""
+    """Appends each message as one JSON line to var/outbox.jsonl (and prints nothing).
+
+    The file is a log, not a gateway: it holds the stored text, in which a secret (a
+    sign-off code) is shown as ``******``; ``text``, the text with the secret, is not
+    written. A real gateway adapter sends ``text or message.body``."""
 
     def __init__(self, path: str | None = None):
         self.path = Path(path or settings.VAR_DIR / "outbox.jsonl")
 
-    def deliver(self, message) -> None:
+    def deliver(self, message, text: str | None = None) -> None:  # noqa: ARG002
         record = {
             "id": message.pk,
             "channel": message.channel,
@@ -36,6 +40,16 @@ class FileBackend:
         }
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class MemoryBackend:
+    """Keeps what a gateway would have sent, secrets included, in ``MemoryBackend.sent``
+    (tests: the customer's side of a text)."""
+
+    sent: list[dict] = []
+
+    def deliver(self, message, text: str | None = None) -> None:
+        MemoryBackend.sent.append({"to": message.address, "text": text or message.body})
 
 
 def backend_for(channel: str):

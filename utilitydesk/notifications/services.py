@@ -1,8 +1,18 @@
+from collections.abc import Mapping
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .backends import backend_for
 from .models import Channel, Message
+
+REDACTED = "******"
+
+
+def _fill(body: str, values: Mapping[str, str]) -> str:
+    for name, value in values.items():
+        body = body.replace("{" + name + "}", value)
+    return body
 
 
 def send(
@@ -15,9 +25,15 @@ def send(
     link: str = "",
     reference: str = "",
     dedupe_key: str | None = None,
+    secret: Mapping[str, str] | None = None,
+    sent_by=None,
 ) -> Message | None:
     """Record and deliver one message. With ``dedupe_key``, a second send with the same key
-    does nothing and returns None: callers that may run twice never notify twice."""
+    does nothing and returns None: callers that may run twice never notify twice.
+
+    ``secret`` fills ``{name}`` placeholders of ``body`` (a sign-off code) for the gateway
+    only: the stored message, the outbox and any recorded error show ``******``."""
+    secret = dict(secret or {})
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -25,20 +41,24 @@ def send(
                 recipient=recipient,
                 address=address,
                 subject=subject,
-                body=body,
+                body=_fill(body, dict.fromkeys(secret, REDACTED)),
                 link=link,
                 reference=reference,
                 dedupe_key=dedupe_key,
+                sent_by=sent_by,
             )
     except IntegrityError:
         if dedupe_key and Message.objects.filter(dedupe_key=dedupe_key).exists():
             return None
         raise
     try:
-        backend_for(channel).deliver(message)
+        backend_for(channel).deliver(message, _fill(body, secret) if secret else None)
     except Exception as exc:  # a gateway failure is recorded, not raised into the caller
+        error = str(exc)
+        for value in secret.values():
+            error = error.replace(value, REDACTED)
         message.status = Message.Status.FAILED
-        message.error = str(exc)[:2000]
+        message.error = error[:2000]
     else:
         message.status = Message.Status.SENT
         message.sent_at = timezone.now()
@@ -72,9 +92,28 @@ def notify_staff(
 
 
 def send_sms(
-    phone: str, body: str, reference: str = "", dedupe_key: str | None = None
+    phone: str,
+    body: str,
+    reference: str = "",
+    dedupe_key: str | None = None,
+    *,
+    secret: Mapping[str, str] | None = None,
+    sent_by=None,
 ) -> Message | None:
-    return send(Channel.SMS, body, address=phone, reference=reference, dedupe_key=dedupe_key)
+    return send(
+        Channel.SMS,
+        body,
+        address=phone,
+        reference=reference,
+        dedupe_key=dedupe_key,
+        secret=secret,
+        sent_by=sent_by,
+    )
+
+
+def texts_sent_by(user, since) -> int:
+    """Texts to customers a staff member sent since ``since`` (their daily limit)."""
+    return Message.objects.filter(sent_by=user, channel=Channel.SMS, created_at__gte=since).count()
 
 
 def deliver_queued(limit: int = 1000) -> int:
@@ -89,7 +128,7 @@ def deliver_queued(limit: int = 1000) -> int:
             queued = queued.select_for_update(skip_locked=True)
         for message in list(queued[:limit]):
             try:
-                backend_for(message.channel).deliver(message)
+                backend_for(message.channel).deliver(message, None)
             except Exception as exc:
                 message.status, message.error = Message.Status.FAILED, str(exc)[:2000]
             else:

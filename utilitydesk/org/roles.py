@@ -51,6 +51,9 @@ SPOT_CHECK = [
     "surveys.view_survey",
 ]
 DETERMINE = ["complaints.determine_complaint"]
+# Category and level move a complaint's deadlines: set by the service centre and the
+# service office only (complaints.services.classify also checks the person's unit).
+CLASSIFY = ["complaints.classify_complaint"]
 RULE_APPEAL = ["complaints.rule_appeal"]
 SLA_VIEW = [
     "sla.view_policyversion",
@@ -86,7 +89,15 @@ KNOWLEDGE_ADMIN = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Position.AGENT: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + HANDLE + FRONT_DESK + CALLBACK,
+    Position.AGENT: VIEW
+    + FULL_PHONE
+    + EDIT
+    + CASE_VIEW
+    + INTAKE
+    + HANDLE
+    + FRONT_DESK
+    + CALLBACK
+    + CLASSIFY,
     Position.DISPATCHER: VIEW
     + FULL_PHONE
     + CASE_VIEW
@@ -94,7 +105,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + DISPATCH
     + SUPERVISE
     + ["cases.cancel_case"]
-    + FAULTS,
+    + FAULTS
+    + CLASSIFY,
     Position.TECHNICIAN: VIEW + CASE_VIEW + HANDLE,
     Position.TEAM_LEADER: VIEW + CASE_VIEW + HANDLE + SUPERVISE,
     Position.STATION_HEAD: VIEW
@@ -106,6 +118,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + ["complaints.view_complaint"],
     Position.DEPARTMENT_HEAD: SPOT_CHECK
     + DETERMINE
+    + CLASSIFY
     + ["complaints.view_complaint"]
     + VIEW
     + FULL_PHONE
@@ -129,6 +142,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Position.SERVICE_OFFICE: CALLBACK
     + SPOT_CHECK
     + DETERMINE
+    + CLASSIFY
     + RULE_APPEAL
     + VIEW
     + FULL_PHONE

@@ -86,3 +86,11 @@ def stations() -> QuerySet[OrgUnit]:
 
 def positions_of(user) -> list[Assignment]:
     return list(active_assignments(user).order_by("unit__code", "position"))
+
+
+def works_in_function(user, *functions: str) -> bool:
+    """Does the user hold an active position in a department with one of ``functions``
+    (the service centre, the service office, …)?"""
+    if user.is_superuser:
+        return True
+    return active_assignments(user).filter(unit__function__in=functions).exists()

@@ -1,17 +1,30 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import services
 from .models import CalendarDay, CalendarYear, EscalationLevel, LimitRule, PolicyVersion
 
 
+def _is_draft(obj) -> bool:
+    return obj is None or obj.status == PolicyVersion.Status.DRAFT
+
+
 class DraftOnlyInline(admin.TabularInline):
+    """Limits and escalation levels change with their draft only, and only for people
+    with the model permission (the service office may look, not edit)."""
+
     extra = 0
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == PolicyVersion.Status.DRAFT
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and _is_draft(obj)
 
-    has_add_permission = has_delete_permission = has_change_permission
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _is_draft(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and _is_draft(obj)
 
 
 class LimitInline(DraftOnlyInline):
@@ -42,12 +55,22 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == PolicyVersion.Status.DRAFT
+        return super().has_change_permission(request, obj) and _is_draft(obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and obj.status == PolicyVersion.Status.DRAFT
+        return (
+            super().has_delete_permission(request, obj)
+            and obj is not None
+            and obj.status == PolicyVersion.Status.DRAFT
+        )
 
-    @admin.action(description="发布所选草稿")
+    def has_publish_permission(self, request):
+        return request.user.has_perm("sla.publish_policy")
+
+    def has_copy_permission(self, request):
+        return request.user.has_perm("sla.add_policyversion")
+
+    @admin.action(description=gettext_lazy("Publish the selected drafts"), permissions=["publish"])
     def publish_selected(self, request, queryset):
         for policy in queryset:
             try:
@@ -57,13 +80,13 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                     request, f"v{policy.number}: {' '.join(exc.messages)}", messages.ERROR
                 )
             else:
-                self.message_user(request, f"v{policy.number} 已发布")
+                self.message_user(request, _("v%(n)d published.") % {"n": policy.number})
 
-    @admin.action(description="复制为新草稿")
+    @admin.action(description=gettext_lazy("Copy to a new draft"), permissions=["copy"])
     def copy_to_draft(self, request, queryset):
         for policy in queryset:
             draft = services.new_draft(request.user, policy)
-            self.message_user(request, f"v{draft.number} 草稿已创建")
+            self.message_user(request, _("Draft v%(n)d created.") % {"n": draft.number})
 
 
 @admin.register(CalendarYear)

@@ -25,10 +25,20 @@ KIND_WORDS = {
 }
 
 
+def _decode(content: bytes) -> str:
+    """UTF-8 (with or without BOM), or GB18030 as Excel on a Chinese PC saves CSV."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(_("The file is neither UTF-8 nor GB18030 text: save it as CSV (UTF-8)."))
+
+
 def read_calendar_file(
     content: bytes, filename: str
 ) -> tuple[list[tuple[date, str, str]], set[int]]:
-    text = content.decode("utf-8-sig")
+    text = _decode(content)
     rows: list[tuple[date, str, str]] = []
     errors: list[str] = []
     declared: set[int] = set()
@@ -40,7 +50,7 @@ def read_calendar_file(
                 (i + 1, d.get("date", ""), d.get("kind", ""), d.get("name", ""))
                 for i, d in enumerate(data["days"])
             ]
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
             raise ValidationError(_("The JSON file does not have the expected shape.")) from None
     else:
         reader = csv.DictReader(io.StringIO(text))

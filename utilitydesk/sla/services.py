@@ -48,6 +48,12 @@ def calendar(refresh: bool = False) -> arithmetic.TableCalendar:
     return _calendar_cache["calendar"]
 
 
+# A year's file is refused unless plausible: a year the system can meet, and at least the
+# statutory holidays' days off (11 a year until 2024, 13 since; a schedule lists more).
+CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR = 2000, 2100
+MIN_HOLIDAYS_PER_YEAR = 11
+
+
 def import_calendar(actor, rows: list[tuple[date, str, str]], years: set[int], source: str) -> int:
     """Load the official schedule of whole years (the State Council's notice each autumn).
 
@@ -56,6 +62,21 @@ def import_calendar(actor, rows: list[tuple[date, str, str]], years: set[int], s
     if actor is not None and not actor.has_perm("sla.add_calendarday"):
         raise PermissionDenied(_("You are not allowed to load the calendar."))
     errors = []
+    for year in sorted(years):
+        if not CALENDAR_FIRST_YEAR <= year <= CALENDAR_LAST_YEAR:
+            errors.append(
+                _("%(year)d is not a year the calendar can hold (%(first)d to %(last)d).")
+                % {"year": year, "first": CALENDAR_FIRST_YEAR, "last": CALENDAR_LAST_YEAR}
+            )
+            continue
+        holidays = sum(1 for day, kind, _n in rows if day.year == year and kind == "holiday")
+        if holidays < MIN_HOLIDAYS_PER_YEAR:
+            errors.append(
+                _(
+                    "%(year)d has %(n)d holidays in the file; an official schedule has at least %(min)d (the statutory days off). Load the whole year's schedule."
+                )
+                % {"year": year, "n": holidays, "min": MIN_HOLIDAYS_PER_YEAR}
+            )
     for index, (day, kind, _name) in enumerate(rows, start=1):
         if day.year not in years:
             errors.append(
@@ -147,6 +168,8 @@ def _matches(rule: LimitRule, kind: str, grade: str, emergency: bool, attributes
             try:
                 number = Decimal(str(value))
             except ArithmeticError:
+                return False
+            if not number.is_finite():  # NaN cannot be compared with a bound
                 return False
             if rule.min_value is not None and number < rule.min_value:
                 return False

@@ -11,14 +11,40 @@ from . import services
 from .calendar_files import read_calendar_file
 from .models import CalendarDay, CalendarYear, PolicyVersion
 
+# A year's schedule is a few dozen lines; anything bigger is not one.
+MAX_CALENDAR_FILE_BYTES = 1024 * 1024
+
 
 class CalendarImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Schedule file (.csv or .json)"))
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CALENDAR_FILE_BYTES:
+            raise forms.ValidationError(_("A schedule file is at most 1 MB."))
+        return upload
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(
+        min_value=services.CALENDAR_FIRST_YEAR, max_value=services.CALENDAR_LAST_YEAR
+    )
+
 
 @login_required
 def calendar_page(request):
-    year = int(request.GET.get("year") or timezone.localtime().year)
+    year, status = timezone.localtime().year, 200
+    if "year" in request.GET:
+        chosen = YearForm(request.GET)
+        if chosen.is_valid():
+            year = chosen.cleaned_data["year"]
+        else:
+            status = 400
+            messages.error(
+                request,
+                _("Choose a year from %(first)d to %(last)d.")
+                % {"first": services.CALENDAR_FIRST_YEAR, "last": services.CALENDAR_LAST_YEAR},
+            )
     form = CalendarImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not request.user.has_perm("sla.add_calendarday"):
@@ -49,6 +75,7 @@ def calendar_page(request):
             "form": form,
             "missing": services.missing_years(timezone.now()),
         },
+        status=status,
     )
 
 
