@@ -13,6 +13,8 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 def clean_text(value: str) -> str:
     """``value`` without control characters (tab, line feed and carriage return stay)."""
+    if value.isprintable():  # the usual case, decided in C
+        return value
     return _UNWANTED.sub("", value)
 
 
