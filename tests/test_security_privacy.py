@@ -361,3 +361,13 @@ def test_purge_command_accepts_now(people):
     out = io.StringIO()
     call_command("purge_access_log", "--now", "2030-01-01T03:00", stdout=out)
     assert "Deleted 1" in out.getvalue()
+
+
+def test_case_page_offers_texting_only_to_people_acting_on_the_case(
+    people, customers, case, more, client
+):
+    case_services.accept(people["tech"], case.number)
+    client.force_login(more["tech2"])
+    assert "发送短信" not in client.get(f"/cases/{case.number}/").content.decode()
+    client.force_login(people["tech"])
+    assert "发送短信" in client.get(f"/cases/{case.number}/").content.decode()

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from utilitydesk.org.models import OrgUnit, UnitKind
+from utilitydesk.privacy.access import Action as AccessAction
+from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.web import personal_data_view
 
 from . import selectors, services
 from .models import CallbackTask, Outcome, SpotCheck
@@ -51,10 +54,18 @@ class SpotCheckForm(forms.Form):
 
 @login_required
 @permission_required("callbacks.make_callback", raise_exception=True)
+@personal_data_view
 def queue(request):
     now = timezone.now()
     tasks = selectors.callable_now(request.user, now)
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
+    record_access(
+        request.user,
+        AccessAction.LIST,
+        [t.customer_id or (t.case.customer_id if t.case_id else None) for t in page],
+        request=request,
+        detail={"callbacks": [t.pk for t in page]},
+    )
     from utilitydesk.sla.services import current_policy
 
     policy = current_policy()

@@ -8,7 +8,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from utilitydesk.customers.phones import mask
+from utilitydesk.privacy.access import Action as AccessAction
+from utilitydesk.privacy.access import PersonalDataThrottle, record_access
 
 from . import selectors, services
 from .actions import API_ACTIONS, perform_action
@@ -98,12 +99,7 @@ class CaseSerializer(serializers.Serializer):
     allowed_actions = serializers.SerializerMethodField()
 
     def get_caller_phone(self, case) -> str:
-        user = self.context["request"].user
-        return (
-            case.caller_phone
-            if user.has_perm("customers.view_full_phone")
-            else mask(case.caller_phone)
-        )
+        return selectors.caller_phone_for(self.context["request"].user, case)
 
     def get_allowed_actions(self, case) -> list[str]:
         return allowed_actions(case.status)
@@ -114,7 +110,8 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(EventSerializer(many=True))
     def get_timeline(self, case) -> list[dict]:
-        return EventSerializer(selectors.timeline(case), many=True).data
+        user = self.context["request"].user
+        return EventSerializer(selectors.shown_timeline(user, case), many=True).data
 
 
 class ContactResultSerializer(serializers.Serializer):
@@ -186,8 +183,26 @@ class ContactCreateView(APIView):
         )
 
 
+def _log_cases(request, cases) -> None:
+    cases = list(cases)
+    if cases:
+        record_access(
+            request.user,
+            AccessAction.CASE,
+            [c.customer_id for c in cases],
+            request=request,
+            detail={"cases": [c.number for c in cases]},
+        )
+
+
 class CaseListView(generics.ListAPIView):
     serializer_class = CaseSerializer
+    throttle_classes = [PersonalDataThrottle]
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        _log_cases(self.request, page or [])
+        return page
 
     @extend_schema(
         parameters=[
@@ -227,11 +242,14 @@ class CaseListView(generics.ListAPIView):
 
 
 class CaseDetailView(APIView):
+    throttle_classes = [PersonalDataThrottle]
+
     @extend_schema(responses={200: CaseDetailSerializer})
     def get(self, request, number: str, version=None):
         case = selectors.get_case(request.user, number)
         if case is None:
             raise NotFound
+        _log_cases(request, [case])
         return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
 

@@ -11,11 +11,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from utilitydesk.customers.phones import mask
 from utilitydesk.customers.selectors import customer_summary, visible_customers
 from utilitydesk.knowledge.selectors import search as search_knowledge
 from utilitydesk.knowledge.selectors import standard_phrases
 from utilitydesk.org.models import Position
+from utilitydesk.privacy.access import Action as AccessAction
+from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.web import personal_data_view
 
 from . import selectors, services
 from .actions import UnknownAction, perform_action
@@ -45,6 +47,7 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 @permission_required("cases.add_contact", raise_exception=True)
+@personal_data_view
 def intake(request):
     customer = None
     customer_id = request.GET.get("customer") or request.POST.get("customer")
@@ -57,6 +60,8 @@ def intake(request):
         )
         if customer is None:
             raise Http404
+        if request.method == "GET":
+            record_access(request.user, AccessAction.VIEW, [customer], request=request)
     offer_duplicate = request.method == "POST" and "allow_duplicate" in request.POST
     form = IntakeForm(request.POST or None, customer=customer, offer_duplicate=offer_duplicate)
     duplicates = []
@@ -141,6 +146,7 @@ def knowledge_search(request):
 
 @login_required
 @permission_required("cases.view_case", raise_exception=True)
+@personal_data_view
 def case_list(request):
     view = request.GET.get("view", "all")
     form = CaseFilterForm(request.GET or None)
@@ -165,6 +171,7 @@ def case_list(request):
             )
         queryset = selectors.search_cases(request.user, filters)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    _log_cases(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -172,6 +179,19 @@ def case_list(request):
         "cases/list.html",
         {"form": form, "page": page, "view": view, "query": query.urlencode()},
     )
+
+
+def _log_cases(request, cases) -> None:
+    """One access-log row per customer on a page of cases (the names and addresses shown)."""
+    cases = list(cases)
+    if cases:
+        record_access(
+            request.user,
+            AccessAction.CASE,
+            [c.customer_id for c in cases],
+            request=request,
+            detail={"cases": [c.number for c in cases]},
+        )
 
 
 def _technicians_for(case):
@@ -193,18 +213,17 @@ def _technicians_for(case):
 
 @login_required
 @permission_required("cases.view_case", raise_exception=True)
+@personal_data_view
 def case_detail(request, number: str):
     case = selectors.get_case(request.user, number)
     if case is None:
         raise Http404
+    _log_cases(request, [case])
     actions = [
         a for a in selectors.available_actions(request.user, case) if a not in ("note", "reply")
     ]
     assign_form = AssignForm(initial={"expected_version": case.version})
     assign_form.fields["assignee"].choices = _technicians_for(case)
-    show_phone = (
-        request.user.has_perm("customers.view_full_phone") or case.assignee_id == request.user.pk
-    )
     from utilitydesk.sla import selectors as sla_selectors
 
     return render(
@@ -217,10 +236,11 @@ def case_detail(request, number: str):
             "escalations": sla_selectors.escalations_of(case),
             "pauses": sla_selectors.pauses_of(case),
             "case": case,
-            "events": selectors.timeline(case),
+            "events": selectors.shown_timeline(request.user, case),
             "actions": actions,
             "labels": ACTION_LABELS,
-            "phone": case.caller_phone if show_phone else mask(case.caller_phone),
+            "phone": selectors.caller_phone_for(request.user, case),
+            "may_text": services.may_text_customer(request.user, case),
             "note_form": NoteForm(initial={"expected_version": case.version}),
             "dispatch_form": DispatchForm(initial={"expected_version": case.version}),
             "book_form": BookForm(initial={"expected_version": case.version}),
@@ -326,6 +346,7 @@ def case_act(request, number: str, action: str):
 
 @login_required
 @permission_required("cases.view_case", raise_exception=True)
+@personal_data_view
 def slip_pdf(request, number: str):
     case = selectors.get_case(request.user, number)
     if case is None:
@@ -337,20 +358,26 @@ def slip_pdf(request, number: str):
 
 @login_required
 @permission_required("cases.handle_case", raise_exception=True)
+@personal_data_view
 def field_list(request):
-    orders = selectors.my_work_orders(request.user)
-    waiting = selectors.unit_queue(request.user).filter(
-        assignee__isnull=True, status__in=["dispatched", "reopened"]
+    orders = list(selectors.my_work_orders(request.user))
+    waiting = list(
+        selectors.unit_queue(request.user).filter(
+            assignee__isnull=True, status__in=["dispatched", "reopened"]
+        )[:20]
     )
-    return render(request, "cases/field_list.html", {"orders": orders, "waiting": waiting[:20]})
+    _log_cases(request, orders + waiting)
+    return render(request, "cases/field_list.html", {"orders": orders, "waiting": waiting})
 
 
 @login_required
 @permission_required("cases.handle_case", raise_exception=True)
+@personal_data_view
 def field_case(request, number: str):
     case = selectors.get_case(request.user, number)
     if case is None:
         raise Http404
+    _log_cases(request, [case])
     actions = selectors.available_actions(request.user, case)
     return render(
         request,
@@ -358,8 +385,8 @@ def field_case(request, number: str):
         {
             "case": case,
             "actions": actions,
-            "events": selectors.timeline(case),
-            "phone": case.caller_phone,
+            "events": selectors.shown_timeline(request.user, case),
+            "phone": selectors.caller_phone_for(request.user, case),
             "book_form": BookForm(initial={"expected_version": case.version}),
             "resolve_form": ResolveForm(initial={"expected_version": case.version}),
             "code_form": CodeForm(initial={"expected_version": case.version}),

@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from utilitydesk.accounts import api as accounts_api
@@ -22,7 +22,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="v1:schema", permission_classes=[AllowAny]),
+        SpectacularSwaggerSplitView.as_view(url_name="v1:schema", permission_classes=[AllowAny]),
         name="docs",
     ),
 ]

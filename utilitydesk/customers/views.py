@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from utilitydesk.accounts.forms import client_ip
-from utilitydesk.audit.selectors import history_of
+from utilitydesk.audit.models import AccessLog
+from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.web import personal_data_view
 
 from . import selectors, services
 from .forms import (
@@ -44,12 +46,14 @@ def _filters(request) -> tuple[CustomerFilterForm, selectors.CustomerFilters]:
 
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
+@personal_data_view
 def customer_list(request):
     form, filters = _filters(request)
     page = Paginator(selectors.search_customers(request.user, filters), 25).get_page(
         request.GET.get("page")
     )
     rows = [selectors.customer_summary(request.user, c) for c in page.object_list]
+    record_access(request.user, AccessLog.Action.LIST, page.object_list, request=request)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -83,9 +87,11 @@ def customer_export(request):
 
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
+@personal_data_view
 def customer_lookup(request):
-    """htmx partial behind the screen-pop box in the shell header."""
-    q = request.GET.get("q", "").strip()
+    """htmx partial behind the screen-pop box in the shell header. The box posts, so the
+    number typed stays out of request logs."""
+    q = (request.POST.get("q") or request.GET.get("q", "")).strip()
     results = (
         selectors.lookup_customers(request.user, q=q, ip_address=client_ip(request))
         if len(q) >= 2
@@ -96,6 +102,7 @@ def customer_lookup(request):
 
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
+@personal_data_view
 def customer_detail(request, pk: int):
     customer = selectors.get_customer(request.user, pk, ip_address=client_ip(request))
     premises = list(customer.premises.all())
@@ -106,7 +113,7 @@ def customer_detail(request, pk: int):
             "customer": customer,
             "summary": selectors.customer_summary(request.user, customer),
             "premises": premises,
-            "history": history_of(customer, *premises)[:50],
+            "history": selectors.customer_history(request.user, customer, premises),
             "grade_requests": customer.grade_requests.select_related("requested_by", "decided_by")[
                 :10
             ],

@@ -12,6 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
 
+from utilitydesk.privacy.access import Action as AccessAction
+from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.web import personal_data_view
+
 from . import selectors, services
 from .models import Member, Survey
 
@@ -56,9 +60,13 @@ def survey_list(request):
 
 @login_required
 @permission_required("surveys.run_survey", raise_exception=True)
+@personal_data_view
 def survey_detail(request, pk: int):
     survey = get_object_or_404(Survey, pk=pk)
     if request.GET.get("export"):
+        record_access(
+            request.user, AccessAction.EXPORT, request=request, detail={"survey": survey.pk}
+        )
         stream = io.BytesIO()
         selectors.report_xlsx(survey, stream)
         response = HttpResponse(
@@ -69,6 +77,13 @@ def survey_detail(request, pk: int):
         return response
     page = Paginator(survey.members.select_related("customer"), 50).get_page(
         request.GET.get("page")
+    )
+    record_access(
+        request.user,
+        AccessAction.LIST,
+        [m.customer_id for m in page],
+        request=request,
+        detail={"survey": survey.pk},
     )
     links = {
         m.pk: request.build_absolute_uri(reverse("survey_public", args=[services.link_token(m)]))
@@ -91,10 +106,19 @@ def survey_detail(request, pk: int):
 
 @login_required
 @permission_required("surveys.run_survey", raise_exception=True)
+@personal_data_view
 def phone_answers(request, pk: int, member_id: int):
     member = get_object_or_404(
         Member.objects.select_related("survey", "customer"), pk=member_id, survey_id=pk
     )
+    if request.method == "GET":
+        record_access(
+            request.user,
+            AccessAction.VIEW,
+            [member.customer_id],
+            request=request,
+            detail={"survey": pk},
+        )
     if request.method == "POST":
         try:
             services.record_answers(member.pk, _answers(request.POST), "phone", actor=request.user)
