@@ -48,9 +48,14 @@ def browser():
         browser.close()
 
 
+# The viewports people use: the office at a desktop, technicians and households on phones.
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -68,3 +73,32 @@ def login(page, live_server):
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A second browser at a phone's size (390 × 844, touch), for field roles."""
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def sign_in_on(page, live_server, username: str, password: str = "pw-for-tests-1"):
+    """Signs ``username`` in on any page (the desktop ``page`` or ``phone_page``)."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def fits_width(page) -> bool:
+    """True when nothing makes the page scroll sideways."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
+    )
