@@ -2,9 +2,28 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from utilitydesk.customers.selectors import pending_grade_requests
-from utilitydesk.org.selectors import positions_of
+from utilitydesk.org.selectors import leader_unit, positions_of
+
+
+def _leader_overview(user, now) -> dict | None:
+    """Today's intake, open, overdue and escalated cases, and the month's rates."""
+    from utilitydesk.callbacks.selectors import rates
+    from utilitydesk.cases.selectors import case_counts
+
+    unit = leader_unit(user)
+    if unit is None:
+        return None
+    local = timezone.localtime(now)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return {
+        "unit": unit,
+        "counts": case_counts(user, now),
+        "rates": rates(unit, month_start, now),
+        "month": month_start,
+    }
 
 
 @login_required
@@ -15,6 +34,7 @@ def home(request):
         {
             "positions": positions_of(request.user),
             "pending_grade_requests": pending_grade_requests(request.user).count(),
+            "overview": _leader_overview(request.user, timezone.now()),
         },
     )
 

@@ -94,3 +94,30 @@ def works_in_function(user, *functions: str) -> bool:
     if user.is_superuser:
         return True
     return active_assignments(user).filter(unit__function__in=functions).exists()
+
+
+# Positions whose home page is the management overview (the KPI issue deepens it).
+LEADER_POSITIONS = (
+    "general_manager",
+    "deputy_gm",
+    "parent_gm",
+    "department_head",
+    "service_office",
+)
+
+
+def leader_unit(user) -> OrgUnit | None:
+    """The unit a leader's overview is about: the company of their most senior leading
+    position (a department head sees the company's figures, as the service centre answers
+    for the whole company's customers)."""
+    ranked = sorted(
+        (a for a in positions_of(user) if a.position in LEADER_POSITIONS),
+        key=lambda a: LEADER_POSITIONS.index(a.position),
+    )
+    if not ranked:
+        return None
+    unit = ranked[0].unit
+    for node in unit.ancestors():
+        if node.kind in ("company", "parent_company"):
+            return node
+    return unit
