@@ -85,6 +85,19 @@ class MajorFault(models.Model):
     units = models.ManyToManyField(
         "org.OrgUnit", related_name="major_faults", verbose_name=_("responsible units")
     )
+    # The affected area: premises in these buildings, or served by these substations.
+    buildings = models.ManyToManyField(
+        "area.Building",
+        blank=True,
+        related_name="major_faults",
+        verbose_name=_("affected buildings"),
+    )
+    substations = models.ManyToManyField(
+        "area.Substation",
+        blank=True,
+        related_name="major_faults",
+        verbose_name=_("affected substations"),
+    )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     impact = models.TextField(_("impact"), blank=True)
     handling = models.TextField(_("handling"), blank=True)
@@ -322,6 +335,15 @@ class Contact(models.Model):
         blank=True,
         related_name="contacts",
         verbose_name=_("knowledge entry used"),
+    )
+    # The call was about this major fault (answered on the spot or not).
+    major_fault = models.ForeignKey(
+        MajorFault,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("major fault"),
     )
 
     class Meta:
