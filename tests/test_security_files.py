@@ -438,3 +438,43 @@ def test_the_export_names_every_customer_exported(people, area, client):
     exported_sheet(client)
     rows = AccessLog.objects.filter(action=AccessLog.Action.EXPORT, actor=people["gm"])
     assert set(rows.values_list("customer_id", flat=True)) == {c.pk for c in exported}
+
+
+def test_a_zip_that_understates_its_sizes_is_not_unpacked_past_them(people, building, tmp_path):
+    """The declared sizes are what the check reads; zipfile never unpacks past them."""
+    import struct
+
+    path = zip_bomb(tmp_path / "liar.xlsx", 20 * 2**20)
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        name_at = {b"PK\x03\x04": 30, b"PK\x01\x02": 46}[signature]
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            if data[start + name_at : start + name_at + len(name)] == name:
+                data[start + size_at : start + size_at + 4] = struct.pack("<I", 1000)
+            start += 4
+    path.write_bytes(bytes(data))
+    tracemalloc.start()
+    try:
+        report = import_customers(path, people["office"])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.file_errors and peak < 3_000_000, peak
+    assert not Customer.objects.exists()
+
+
+def test_csv_cells_are_neutralised_too():
+    from utilitydesk.core.spreadsheets import CsvWriter
+
+    stream = io.StringIO()
+    CsvWriter(stream).writerow(["=1+2", "-3", 4, "a\x01b", "@x", "\tTAB"])
+    assert next(csv.reader(io.StringIO(stream.getvalue()))) == [
+        "'=1+2",
+        "'-3",
+        "4",
+        "ab",
+        "'@x",
+        "'\tTAB",
+    ]
