@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import polib
@@ -41,3 +42,85 @@ def test_every_template_text_is_in_the_catalog():
         if text not in catalog
     }
     assert missing == set()
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Labels that read the same in Chinese offices.
+SAME_IN_CHINESE = {"VIP", "SMS", "API", "WeChat"}
+
+
+def _our_models():
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if m.__module__.startswith("utilitydesk.")]
+
+
+def test_every_choice_label_of_our_models_is_chinese():
+    """Raw values such as "satisfied" or "resident" must never be what a person reads."""
+    from django.utils import translation
+
+    untranslated = set()
+    with translation.override("zh-hans"):
+        for model in _our_models():
+            for field in model._meta.get_fields():
+                for value, label in getattr(field, "flatchoices", None) or []:
+                    text = str(label)
+                    if value not in ("", None) and not CJK.search(text):
+                        if text not in SAME_IN_CHINESE:
+                            untranslated.add(f"{model.__name__}.{field.name}: {text}")
+    assert untranslated == set()
+
+
+def test_every_timeline_event_has_a_chinese_label():
+    from django.utils import translation
+
+    from utilitydesk.cases.labels import ACTION_LABELS
+    from utilitydesk.cases.workflow import TRANSITIONS
+    from utilitydesk.sla.sweeper import EVENT_ACTIONS
+
+    written = set(TRANSITIONS) | set(EVENT_ACTIONS) | {"registered", "dispatched"}
+    assert written - set(ACTION_LABELS) == set()
+    with translation.override("zh-hans"):
+        assert [a for a, label in ACTION_LABELS.items() if not CJK.search(str(label))] == []
+
+
+def test_the_blank_choice_of_every_select_is_chinese():
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert CJK.search(str(BLANK_CHOICE_LABEL))
+
+
+@pytest.mark.django_db
+def test_policy_page_names_kinds_grades_positions_and_channels_in_chinese(people, client):
+    client.force_login(people["office"])
+    html = client.get("/sla/policy/").content.decode()
+    body = html.split("<main", 1)[-1]
+    for code in ("customer_type", "commercial", "station_head", "inbox", "ours", "repair vip"):
+        assert code not in body, code
+    assert "本公司规定" in body and "客户类型" in body and "维修" in body
+
+
+@pytest.mark.django_db
+def test_timeline_shows_labels_names_and_local_times_not_codes(people, customers, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import open_case
+    from utilitydesk.cases import services
+    from utilitydesk.sla.sweeper import sweep
+
+    received = timezone.now() - timedelta(days=5)
+    case = open_case(people["agent"], customers["east"], now=received)
+    services.accept(people["tech"], case.number)
+    appointment = timezone.now() + timedelta(days=1)
+    services.book(people["tech"], case.number, appointment)
+    sweep(now=timezone.now())
+    client.force_login(people["office"])
+    html = client.get(f"/cases/{case.number}/").content.decode()
+    assert "deadline_breached" not in html and "escalated" not in html
+    assert "时限已超" in html and "已升级督办" in html
+    assert timezone.localtime(appointment).strftime("%Y-%m-%d %H:%M") in html
+    assert "head_east" not in html.split("升级记录", 1)[-1]

@@ -276,3 +276,40 @@ def due_queue(user, now: datetime, within: timedelta = timedelta(hours=2)) -> Qu
     if station_scope(user) is not None:
         base = base.filter(responsible_unit_id__in=queue_units(user))
     return due_soon(base, now, within).select_related("customer", "responsible_unit", "assignee")
+
+
+@dataclass
+class CaseCounts:
+    received_today: int
+    open: int
+    overdue: int
+    escalated: int
+
+
+def case_counts(user, now: datetime) -> CaseCounts:
+    """Today's intake and the open, overdue and escalated cases the user may see (the
+    leaders' home page)."""
+    from django.db.models import Count, Exists, OuterRef
+    from django.utils import timezone
+
+    from utilitydesk.sla.models import CaseDeadline, CaseEscalation
+
+    local = timezone.localtime(now)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    cases = visible_cases(user).order_by()
+    breached = CaseDeadline.objects.filter(
+        case=OuterRef("pk"), breached_at__isnull=False, met_at__isnull=True
+    )
+    escalated = CaseEscalation.objects.filter(case=OuterRef("pk"))
+    open_cases = cases.filter(status__in=list(OPEN_STATUSES))
+    figures = open_cases.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(Exists(breached))),
+        escalated=Count("pk", filter=Q(Exists(escalated))),
+    )
+    return CaseCounts(
+        received_today=cases.filter(received_at__gte=day_start, received_at__lte=now).count(),
+        open=figures["open"],
+        overdue=figures["overdue"],
+        escalated=figures["escalated"],
+    )

@@ -34,7 +34,20 @@ def deadlines_of(case) -> list[CaseDeadline]:
 
 
 def escalations_of(case) -> list[CaseEscalation]:
-    return list(CaseEscalation.objects.filter(case=case).order_by("level"))
+    """The case's escalations, each with ``target_names``: the people told, by name."""
+    from django.contrib.auth import get_user_model
+
+    from utilitydesk.core.templatetags.people import display_name
+
+    escalations = list(CaseEscalation.objects.filter(case=case).order_by("level"))
+    usernames = {name for e in escalations for name in e.targets}
+    people = {
+        u.username: display_name(u)
+        for u in get_user_model().objects.filter(username__in=usernames)
+    }
+    for escalation in escalations:
+        escalation.target_names = [people.get(n, n) for n in escalation.targets]
+    return escalations
 
 
 def pauses_of(case) -> list[CasePause]:

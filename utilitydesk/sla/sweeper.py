@@ -24,6 +24,10 @@ from .services import escalation_levels, next_check
 BATCH = 2000
 
 
+# The timeline events the sweeper writes (each has a label in cases/labels.py).
+EVENT_ACTIONS = ("deadline_breached", "escalated")
+
+
 def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
     now = now or timezone.now()
     summary: Counter = Counter(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import services
+from . import labels, services
 from .calendar_files import read_calendar_file
 from .models import CalendarDay, CalendarYear, PolicyVersion
 
@@ -89,8 +89,26 @@ def policy_page(request):
         "sla/policy.html",
         {
             "policy": policy,
-            "limits": policy.limits.all() if policy else [],
-            "ladder": policy.escalation.all() if policy else [],
+            "limits": [
+                {
+                    "name": rule.get_name_display(),
+                    "applies_to": labels.limit_applies_to(rule),
+                    "amount": rule.amount,
+                    "unit": rule.get_unit_display(),
+                    "source": labels.rule_source(rule.source),
+                }
+                for rule in (policy.limits.all() if policy else [])
+            ],
+            "ladder": [
+                {
+                    "level": level.level,
+                    "after_hours": level.after_hours,
+                    "position": labels.position_label(level.position),
+                    "channel": labels.channel_label(level.channel),
+                    "kinds": labels.kinds_label(level.kinds),
+                }
+                for level in (policy.escalation.all() if policy else [])
+            ],
             "versions": PolicyVersion.objects.all()[:20],
         },
     )
