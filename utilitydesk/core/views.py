@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from utilitydesk.customers.selectors import pending_grade_requests
@@ -26,8 +27,25 @@ def _leader_overview(user, now) -> dict | None:
     }
 
 
+def _field_home(user) -> str | None:
+    """Where someone holding only field positions starts: their work, not the office
+    home. Station heads get their unit's queue; technicians and team leaders 我的工单."""
+    from utilitydesk.org.models import Position
+    from utilitydesk.org.roles import SCOPED_POSITIONS
+
+    held = {a.position for a in positions_of(user)}
+    if user.is_superuser or not held or not held <= SCOPED_POSITIONS:
+        return None
+    if Position.STATION_HEAD in held:
+        return reverse("cases:list") + "?view=unit"
+    return reverse("field:list")
+
+
 @login_required
 def home(request):
+    field_home = _field_home(request.user)
+    if field_home:
+        return redirect(field_home)
     return render(
         request,
         "core/home.html",
