@@ -54,3 +54,16 @@ def test_department_function_does_not_matter_for_the_company_overview(org, clien
     assert org["office"].function == DepartmentFunction.SERVICE_OFFICE
     client.force_login(head)
     assert "热力公司 今日概况" in client.get("/").content.decode()
+
+
+def test_admin_greets_with_the_products_name(people, client):
+    client.force_login(people["admin"])
+    html = client.get("/admin/").content.decode()
+    assert "客服工单系统 · 后台管理" in html and "管理员系统" not in html
+
+
+def test_calendar_banner_opens_the_missing_year(people, client, monkeypatch):
+    monkeypatch.setattr("utilitydesk.sla.services.missing_years", lambda now: [2027])
+    client.force_login(people["admin"])
+    html = client.get("/").content.decode()
+    assert "/sla/calendar/?year=2027" in html
