@@ -10,12 +10,13 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/utilitydesk
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test deps system-deps python-deps assets messages lint migrate-check test-sqlite test-postgres bench clean lock
+.PHONY: screens help run test deps system-deps python-deps assets messages lint migrate-check test-sqlite test-postgres bench clean lock
 
 help:
 	@echo "make run   - install what is missing, migrate, load the demo company, serve on http://127.0.0.1:8000"
 	@echo "make test  - install what is missing, lint, and run every test on SQLite and PostgreSQL"
 	@echo "make bench - benchmarks on PostgreSQL, written to docs/benchmarks.md"
+	@echo "make screens - screenshots of every role's pages into docs/screens/"
 
 # --- installs (idempotent) -------------------------------------------------------------
 system-deps:
@@ -83,6 +84,10 @@ bench: deps
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "make bench needs PostgreSQL on 127.0.0.1:5432"; exit 1; }
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/utilitydesk_bench} \
 	  $(PY) -m scripts.bench $(BENCH_ARGS)
+
+# Each role's home and main page at its viewport, from the demo company (docs/screens/).
+screens: deps
+	$(PY) -m scripts.screens
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^utilitydesk' > requirements.txt

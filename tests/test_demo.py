@@ -32,3 +32,10 @@ def test_demo_logins_work(client):
 
     assert client.login(username="agent", password=DEMO_PASSWORD)
     assert client.get("/customers/").status_code == 200
+
+
+def test_the_demo_administrator_is_greeted_by_a_proper_name(client):
+    call_command("load_demo", "--customers", "20")
+    client.login(username="admin", password="demo-2026")
+    html = client.get("/").content.decode()
+    assert "系统管理员" in html and "管理员系统" not in html

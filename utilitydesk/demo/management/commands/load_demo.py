@@ -44,7 +44,7 @@ COMMUNITIES = {
 }
 # (username, first name, last name, position, unit code)
 STAFF = [
-    ("admin", "系统", "管理员", Position.ADMINISTRATOR, "RL"),
+    ("admin", "管理员", "系统", Position.ADMINISTRATOR, "RL"),
     ("agent", "晓燕", "王", Position.AGENT, "D-SC"),
     ("agent2", "丽", "孙", Position.AGENT, "D-SC"),
     ("dispatcher", "建国", "李", Position.DISPATCHER, "D-SC"),
