@@ -65,9 +65,12 @@ def test_every_choice_label_of_our_models_is_chinese():
             for field in model._meta.get_fields():
                 for value, label in getattr(field, "flatchoices", None) or []:
                     text = str(label)
-                    if value not in ("", None) and not CJK.search(text):
-                        if text not in SAME_IN_CHINESE:
-                            untranslated.add(f"{model.__name__}.{field.name}: {text}")
+                    if (
+                        value not in ("", None)
+                        and not CJK.search(text)
+                        and text not in SAME_IN_CHINESE
+                    ):
+                        untranslated.add(f"{model.__name__}.{field.name}: {text}")
     assert untranslated == set()
 
 
