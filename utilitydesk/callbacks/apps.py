@@ -36,6 +36,12 @@ class CallbacksConfig(AppConfig):
             )
         )
 
+        from utilitydesk.customers.panels import HistorySource, register_history_source
+
+        from .contact_history import callback_entries
+
+        register_history_source(HistorySource("callbacks", callback_entries))
+
         from .tasks import schedule_account_callbacks_now
 
         scheduler.register(

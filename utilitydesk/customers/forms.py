@@ -110,3 +110,24 @@ class ImportForm(forms.Form):
     create_buildings = forms.BooleanField(
         label=_("Create buildings that do not exist"), required=False
     )
+
+
+class PremisesForm(forms.Form):
+    """Supply status (stop, close or resume heating), heated area and meter of one
+    premises; saved through services.update_premises (history recorded)."""
+
+    status = forms.ChoiceField(label=_("Supply status"), choices=SupplyStatus.choices)
+    heated_area = forms.DecimalField(
+        label=_("Heated area (m²)"),
+        min_value=0.01,
+        max_value=1000000,
+        max_digits=10,
+        decimal_places=2,
+    )
+    metered = forms.BooleanField(label=_("Billed by meter"), required=False)
+    meter_no = forms.CharField(
+        label=_("Meter number"),
+        max_length=32,
+        required=False,
+        help_text=_("A meter number makes the premises billed by meter."),
+    )

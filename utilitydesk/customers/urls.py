@@ -14,5 +14,6 @@ urlpatterns = [
     path("grade-approvals/<int:pk>/decide/", views.grade_decide, name="grade_decide"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/premises/<int:premises_pk>/", views.premises_edit, name="premises_edit"),
     path("<int:pk>/grade/", views.grade_request, name="grade_request"),
 ]

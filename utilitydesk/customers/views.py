@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,9 +24,10 @@ from .forms import (
     GradeDecisionForm,
     GradeRequestForm,
     ImportForm,
+    PremisesForm,
 )
 from .models import GradeChangeRequest, ImportJob
-from .panels import panels_for
+from .panels import contact_history, panels_for, premises_flags
 
 
 def _filters(request) -> tuple[CustomerFilterForm, selectors.CustomerFilters]:
@@ -106,6 +107,11 @@ def customer_lookup(request):
 def customer_detail(request, pk: int):
     customer = selectors.get_customer(request.user, pk, ip_address=client_ip(request))
     premises = list(customer.premises.all())
+    flags = premises_flags(request.user, premises)
+    for place in premises:
+        place.flags = flags.get(place.pk, [])
+    raw_page = request.GET.get("history_page", "")
+    history_page = int(raw_page) if raw_page.isdecimal() and len(raw_page) < 6 else 1
     return render(
         request,
         "customers/detail.html",
@@ -113,6 +119,7 @@ def customer_detail(request, pk: int):
             "customer": customer,
             "summary": selectors.customer_summary(request.user, customer),
             "premises": premises,
+            "contacts": contact_history(request.user, customer, history_page),
             "history": selectors.customer_history(request.user, customer, premises),
             "grade_requests": customer.grade_requests.select_related("requested_by", "decided_by")[
                 :10
@@ -161,6 +168,55 @@ def customer_edit(request, pk: int):
                 messages.info(request, _("Nothing was changed."))
             return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/edit.html", {"form": form, "customer": customer})
+
+
+@login_required
+@permission_required("customers.change_customer", raise_exception=True)
+@personal_data_view
+def premises_edit(request, pk: int, premises_pk: int):
+    """Stop, close or resume heating, and correct the heated area and the meter."""
+    customer = selectors.get_customer(request.user, pk, ip_address=client_ip(request))
+    premises = next((p for p in customer.premises.all() if p.pk == premises_pk), None)
+    if premises is None:
+        raise Http404
+    form = PremisesForm(
+        request.POST or None,
+        initial={
+            "status": premises.status,
+            "heated_area": premises.heated_area,
+            "metered": premises.metered,
+            "meter_no": premises.meter_no,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.update_premises(
+                request.user,
+                premises.pk,
+                {
+                    "status": data["status"],
+                    "heated_area": data["heated_area"],
+                    "metered": data["metered"] or bool(data["meter_no"].strip()),
+                    "meter_no": data["meter_no"].strip(),
+                },
+                source="web",
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if changed:
+                messages.success(
+                    request, _("Saved. %(count)d field(s) changed.") % {"count": len(changed)}
+                )
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(
+        request,
+        "customers/premises_edit.html",
+        {"form": form, "customer": customer, "premises": premises},
+    )
 
 
 @login_required
