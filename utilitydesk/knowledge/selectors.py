@@ -1,6 +1,6 @@
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from .models import Entry, StandardPhrase
 
@@ -37,5 +37,40 @@ def search(query: str, limit: int = 10) -> list[Entry]:
     return sorted(candidates, key=lambda e: (-score(e), -e.used_count))[:limit]
 
 
-def standard_phrases() -> QuerySet[StandardPhrase]:
-    return StandardPhrase.objects.all()
+def company_name(user=None) -> str:
+    """The company's name as configured in the organisation tree: the company unit above
+    the person's unit, else the first company unit."""
+    from utilitydesk.org.models import OrgUnit, UnitKind
+    from utilitydesk.org.selectors import active_assignments
+
+    if user is not None and getattr(user, "is_authenticated", False):
+        for assignment in active_assignments(user):
+            for unit in assignment.unit.ancestors():
+                if unit.kind == UnitKind.COMPANY:
+                    return unit.name
+    company = OrgUnit.objects.filter(kind=UnitKind.COMPANY, is_active=True).order_by("pk").first()
+    return company.name if company else ""
+
+
+# The seed's blanks, for phrases typed in by hand with them.
+LEGACY_BLANKS = (("XX供热公司", "{company}"), ("XXX", "{agent}"))
+
+
+def render_phrase(text: str, user=None, *, company: str | None = None) -> str:
+    """A standard phrase as said or sent: {company} and {agent} filled in."""
+    from utilitydesk.core.templatetags.people import display_name
+
+    for blank, name in LEGACY_BLANKS:
+        text = text.replace(blank, name)
+    company = company_name(user) if company is None else company
+    agent = display_name(user) if user is not None and user.is_authenticated else ""
+    return text.replace("{company}", company).replace("{agent}", agent)
+
+
+def standard_phrases(user=None) -> list[StandardPhrase]:
+    """The standard phrases with the company's and the speaker's names filled in."""
+    phrases = list(StandardPhrase.objects.all())
+    company = company_name(user)
+    for phrase in phrases:
+        phrase.text = render_phrase(phrase.text, user, company=company)
+    return phrases

@@ -23,8 +23,24 @@ def forbidden_phrases_in(text: str) -> list[str]:
     ]
 
 
+# Blanks of a template that was not filled in: never sent to a customer.
+PLACEHOLDERS = ("XX供热公司", "XXX", "{company}", "{agent}")
+
+
 def check_customer_text(text: str, field: str = "text") -> None:
-    """Refuse text meant for a customer that contains a forbidden phrase (服务忌语)."""
+    """Refuse text meant for a customer that contains a forbidden phrase (服务忌语) or a
+    blank of a template (“XX供热公司XXX”)."""
+    blanks = [blank for blank in PLACEHOLDERS if blank in (text or "")]
+    if blanks:
+        raise ValidationError(
+            {
+                field: _(
+                    "This text still contains a blank to fill in: “%(blank)s”. "
+                    "Write the real name before sending."
+                )
+                % {"blank": blanks[0]}
+            }
+        )
     found = forbidden_phrases_in(text)
     if found:
         raise ValidationError(
