@@ -81,6 +81,7 @@ class CallbackTask(models.Model):
         permissions = [
             ("make_callback", _("Can make callbacks")),
             ("run_spot_check", _("Can run spot checks")),
+            ("view_rates", _("Can read the service rates")),
         ]
 
     def __str__(self) -> str:

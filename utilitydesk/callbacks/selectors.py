@@ -1,16 +1,30 @@
 """Callback queue, spot-check comparison and the service rates (docs/rates.md)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from utilitydesk.cases.models import Case
 from utilitydesk.cases.selectors import queue_units_of_unit
 from utilitydesk.complaints.models import COMPANY_FAULT, Appeal, Complaint
+from utilitydesk.customers.models import Premises
 from utilitydesk.org.models import OrgUnit, UnitKind
-from utilitydesk.org.selectors import subtree_ids
+from utilitydesk.org.selectors import station_scope, subtree_ids
 
 from .models import CallbackTask, Outcome, SpotCheck
 from .services import SATISFIED_GROUP, may_call_at
@@ -19,17 +33,168 @@ from .services import SATISFIED_GROUP, may_call_at
 def callable_now(user, now: datetime) -> QuerySet[CallbackTask]:
     """The agent's callback queue: nothing outside the allowed hours or during meal and
     rest times (R-603); otherwise their open tasks, the earliest due first."""
+    return callback_queue(user, now)
+
+
+def supervises_callbacks(user) -> bool:
+    """Supervisors of callbacks (who run spot checks) see and record everyone's."""
+    return user.is_superuser or user.has_perm("callbacks.run_spot_check")
+
+
+def _tasks_of(user) -> QuerySet[CallbackTask]:
+    if not user.has_perm("callbacks.make_callback"):
+        return CallbackTask.objects.none()
+    if supervises_callbacks(user):
+        return CallbackTask.objects.all()
+    return CallbackTask.objects.filter(Q(caller=user) | Q(caller__isnull=True))
+
+
+def task_for(user, pk: int) -> CallbackTask | None:
+    """One callback the user may record (their own, an unassigned one, or any for a
+    supervisor), with what its form and panel show."""
+    return (
+        _with_unit(_tasks_of(user))
+        .select_related("case__customer", "case__responsible_unit", "customer", "caller")
+        .prefetch_related("customer__phones", "case__customer__phones", "tries__by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _with_unit(tasks: QuerySet[CallbackTask]) -> QuerySet[CallbackTask]:
+    """The unit a callback is about: the case's responsible unit, or the heating station
+    of the account's (first) premises for a regular account callback."""
+    station = Premises.objects.filter(customer_id=OuterRef("customer_id")).order_by("pk")
+    return tasks.annotate(
+        task_unit_id=Coalesce(
+            F("case__responsible_unit_id"),
+            Subquery(station.values("station_id")[:1]),
+            output_field=BigIntegerField(),
+        ),
+        unit_name=Coalesce(
+            F("case__responsible_unit__name"),
+            Subquery(station.values("station__name")[:1]),
+            output_field=CharField(),
+        ),
+    )
+
+
+TYPE_FILTERS = {
+    "case": Q(purpose=CallbackTask.Purpose.FIRST),
+    "vip": Q(purpose=CallbackTask.Purpose.ACCOUNT, customer__grade="vip"),
+    "long_term": Q(purpose=CallbackTask.Purpose.ACCOUNT) & ~Q(customer__grade="vip"),
+    "spot_check": Q(purpose=CallbackTask.Purpose.SPOT_CHECK),
+}
+SORTS = {
+    "due": ("due_at", "pk"),
+    "-due": ("-due_at", "-pk"),
+    "-tries": ("-attempts", "due_at", "pk"),
+    "unit": ("unit_name", "due_at", "pk"),
+    "type": ("purpose", "due_at", "pk"),
+}
+
+
+def callback_queue(user, now: datetime, filters: dict | None = None) -> QuerySet[CallbackTask]:
+    """Open callbacks the user may make, filtered (type, due, unit, agent) and sorted;
+    nothing outside the allowed hours or during meal and rest times (R-603)."""
     from utilitydesk.sla.services import current_policy
 
     if not user.has_perm("callbacks.make_callback") or not may_call_at(now, current_policy()):
         return CallbackTask.objects.none()
-    mine = Q(caller=user) | Q(caller__isnull=True)
+    filters = filters or {}
+    tasks = _with_unit(_tasks_of(user).filter(status=CallbackTask.Status.OPEN))
+    if filters.get("type") in TYPE_FILTERS:
+        tasks = tasks.filter(TYPE_FILTERS[filters["type"]])
+    due = filters.get("due")
+    if due == "overdue":
+        tasks = tasks.filter(due_at__lt=now)
+    elif due in ("today", "week"):
+        today = timezone.localtime(now).date()
+        first = today - timedelta(days=today.weekday()) if due == "week" else today
+        last = first + timedelta(days=7 if due == "week" else 1)
+        tasks = tasks.filter(
+            due_at__gte=timezone.make_aware(datetime.combine(first, time.min)),
+            due_at__lt=timezone.make_aware(datetime.combine(last, time.min)),
+        )
+    if filters.get("unit") is not None:
+        tasks = tasks.filter(task_unit_id__in=queue_units_of_unit(filters["unit"]))
+    agent = filters.get("agent", "")
+    if agent == "mine":
+        tasks = tasks.filter(caller=user)
+    elif agent == "unassigned":
+        tasks = tasks.filter(caller__isnull=True)
+    elif agent.isdecimal() and supervises_callbacks(user):
+        tasks = tasks.filter(caller_id=int(agent))
     return (
-        CallbackTask.objects.filter(mine, status=CallbackTask.Status.OPEN)
-        .select_related("case__customer", "case__responsible_unit", "customer")
-        .prefetch_related("customer__phones")
-        .order_by("due_at")
+        tasks.select_related("case__customer", "customer", "caller")
+        .prefetch_related("customer__phones", "case__customer__phones")
+        .order_by(*SORTS.get(filters.get("sort", ""), SORTS["due"]))
     )
+
+
+@dataclass
+class QueueRow:
+    """One line of the callback list: who to call, on which numbers, about what. Numbers
+    are unmasked here: templates show them through the privacy filter."""
+
+    task: CallbackTask
+    kind: str
+    name: str
+    reference: str
+    phones: list[str]
+    unit: str
+
+    @property
+    def phone(self) -> str:
+        return self.phones[0] if self.phones else ""
+
+
+def _numbers(*sources) -> list[str]:
+    seen: dict[str, None] = {}
+    for source in sources:
+        if isinstance(source, str):
+            if source:
+                seen.setdefault(source, None)
+        elif source is not None:
+            for phone in source.phones.all():
+                seen.setdefault(phone.number, None)
+    return list(seen)
+
+
+def task_kind(task: CallbackTask) -> str:
+    if task.purpose == CallbackTask.Purpose.ACCOUNT:
+        return "vip" if task.customer_id and task.customer.grade == "vip" else "long_term"
+    return "spot_check" if task.purpose == CallbackTask.Purpose.SPOT_CHECK else "case"
+
+
+def queue_row(task: CallbackTask) -> QueueRow:
+    """The caller's number of the case first, then the customer's numbers (a case entered
+    for a known customer may have no caller number of its own)."""
+    unit = getattr(task, "unit_name", None) or ""
+    if task.case_id:
+        case = task.case
+        customer = case.customer if case.customer_id else None
+        return QueueRow(
+            task,
+            task_kind(task),
+            case.caller_name or (customer.name if customer else ""),
+            case.number,
+            _numbers(case.caller_phone, customer),
+            unit,
+        )
+    customer = task.customer
+    return QueueRow(
+        task,
+        task_kind(task),
+        customer.name if customer else "",
+        customer.account_no if customer else "",
+        _numbers(customer),
+        unit,
+    )
+
+
+def customer_of(task: CallbackTask) -> int | None:
+    return task.customer_id or (task.case.customer_id if task.case_id else None)
 
 
 @dataclass
@@ -89,6 +254,25 @@ class Rates:
         return self._ratio(self.complaints_on_time, self.complaints_resolved)
 
 
+RATE_UNIT_KINDS = [UnitKind.COMPANY, UnitKind.STATION, UnitKind.DEPARTMENT]
+
+
+def may_read_rates(user) -> bool:
+    return user.has_perm("callbacks.view_rates")
+
+
+def rate_units(user) -> QuerySet[OrgUnit]:
+    """The units whose rates the user may read: the company's for leaders and the service
+    office; a station head's own station(s) only."""
+    if not may_read_rates(user):
+        return OrgUnit.objects.none()
+    units = OrgUnit.objects.filter(kind__in=RATE_UNIT_KINDS, is_active=True).order_by(
+        "kind", "code"
+    )
+    scope = station_scope(user)
+    return units if scope is None else units.filter(pk__in=scope)
+
+
 def rates(unit, start: datetime, end: datetime) -> Rates:
     """The four rates for a unit (with the units under it) over [start, end)."""
     units = queue_units_of_unit(unit)
@@ -100,9 +284,7 @@ def rates_by_unit(start: datetime, end: datetime) -> list[tuple[OrgUnit, Rates]]
     each unit with the units under it: four grouped queries whatever the number of units."""
     figures = _figures_by_unit(start, end)
     units = list(
-        OrgUnit.objects.filter(
-            kind__in=[UnitKind.COMPANY, UnitKind.STATION, UnitKind.DEPARTMENT], is_active=True
-        ).order_by("kind", "code")
+        OrgUnit.objects.filter(kind__in=RATE_UNIT_KINDS, is_active=True).order_by("kind", "code")
     )
     trees = subtree_ids(u.pk for u in units)
     return [(unit, _total(figures, trees[unit.pk])) for unit in units]
@@ -119,7 +301,9 @@ def _total(figures: dict[int | None, dict[str, int]], unit_ids: set[int]) -> Rat
 def _figures_by_unit(
     start: datetime, end: datetime, unit_ids: set[int] | None = None
 ) -> dict[int | None, dict[str, int]]:
-    """The counts behind the rates, per responsible unit (all units, or ``unit_ids``)."""
+    """The counts behind the rates, per unit (all units, or ``unit_ids``): callbacks,
+    cases received and complaint timeliness by the case's responsible unit, valid
+    complaints by the unit held responsible."""
     scope = Q() if unit_ids is None else Q(responsible_unit_id__in=unit_ids)
     case_scope = Q() if unit_ids is None else Q(case__responsible_unit_id__in=unit_ids)
     resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
@@ -170,17 +354,19 @@ def _figures_by_unit(
             .annotate(n=Count("id")),
             {"n": "cases_received"},
         )
+        # A valid complaint is charged to the unit held responsible (R-503), not to the
+        # unit that handled the complaint case; its team's count rolls up to the station.
         overturned = Appeal.objects.filter(complaint=OuterRef("pk"), status=Appeal.Status.UPHELD)
         add(
             Complaint.objects.filter(
-                case_scope,
+                scope,
                 case__received_at__gte=start,
                 case__received_at__lt=end,
                 valid=True,
                 responsibility__in=list(COMPANY_FAULT),
             )
             .exclude(Exists(overturned))
-            .values(unit=F("case__responsible_unit_id"))
+            .values(unit=F("responsible_unit_id"))
             .annotate(n=Count("id")),
             {"n": "valid_complaints"},
         )

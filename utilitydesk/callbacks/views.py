@@ -1,89 +1,72 @@
 from datetime import date, datetime, timedelta
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from utilitydesk.org.models import OrgUnit, UnitKind
+from utilitydesk.org.models import UnitKind
 from utilitydesk.privacy.access import Action as AccessAction
 from utilitydesk.privacy.access import record_access
 from utilitydesk.privacy.web import personal_data_view
 
 from . import selectors, services
-from .models import CallbackTask, Outcome, SpotCheck
+from .forms import TYPE_CHOICES, OutcomeForm, QueueFilterForm, SpotCheckForm
+from .models import CallbackTask, SpotCheck
 
-
-class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("Result"), choices=Outcome.choices, widget=forms.RadioSelect
-    )
-    comment = forms.CharField(
-        label=gettext_lazy("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    if_dissatisfied = forms.ChoiceField(
-        label=gettext_lazy("If dissatisfied"),
-        initial="reopen",
-        choices=[
-            ("reopen", gettext_lazy("Reopen the case")),
-            ("complaint", gettext_lazy("Open a complaint")),
-        ],
-    )
-
-
-class SpotCheckForm(forms.Form):
-    unit = forms.ModelChoiceField(
-        label=gettext_lazy("Unit"),
-        queryset=OrgUnit.objects.filter(
-            kind__in=[UnitKind.STATION, UnitKind.DEPARTMENT], is_active=True
-        ),
-    )
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
-    quarter = forms.IntegerField(label=gettext_lazy("Quarter"), min_value=1, max_value=4)
-    seed = forms.CharField(label=gettext_lazy("Seed (optional)"), required=False, max_length=40)
+__all__ = ["OutcomeForm"]  # the case page offers the same form
 
 
 @login_required
 @permission_required("callbacks.make_callback", raise_exception=True)
 @personal_data_view
 def queue(request):
+    """The compact callback list: one row per callback, filtered and sorted; a row's
+    outcome form opens beside the list (htmx) or on its own page."""
     now = timezone.now()
-    tasks = selectors.callable_now(request.user, now)
+    supervisor = selectors.supervises_callbacks(request.user)
+    filter_form = QueueFilterForm(request.GET or None, supervisor=supervisor)
+    tasks = selectors.callback_queue(request.user, now, filter_form.filters())
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
+    rows = [selectors.queue_row(t) for t in page]
     record_access(
         request.user,
         AccessAction.LIST,
-        [t.customer_id or (t.case.customer_id if t.case_id else None) for t in page],
+        [selectors.customer_of(t) for t in page],
         request=request,
         detail={"callbacks": [t.pk for t in page]},
     )
     from utilitydesk.sla.services import current_policy
 
     policy = current_policy()
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "callbacks/queue.html",
         {
             "page": page,
-            "form": OutcomeForm(),
+            "rows": rows,
+            "filter_form": filter_form,
+            "query": query.urlencode(),
+            "supervisor": supervisor,
             "allowed": services.may_call_at(now, policy),
             "policy": policy,
+            "kind_labels": dict(TYPE_CHOICES),
         },
     )
 
 
 def _next_page(request) -> str:
     """Back to the page the form was on, never to another site (open redirect)."""
-    target = request.POST.get("next") or ""
+    target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -91,32 +74,108 @@ def _next_page(request) -> str:
     return reverse("callbacks:queue")
 
 
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _render_task(request, task, form, status: int = 200):
+    """The task's panel (htmx, beside the list) or its own page, with the form as typed."""
+    from utilitydesk.sla.services import current_policy
+
+    policy = (task.case.policy_version if task.case_id else None) or current_policy()
+    back = _next_page(request)
+    if _is_htmx(request) and request.method == "GET":
+        current = request.headers.get("HX-Current-URL", "")
+        if url_has_allowed_host_and_scheme(
+            current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = current
+    context = {
+        "task": task,
+        "row": selectors.queue_row(task),
+        "form": form,
+        "allowed": services.may_call_at(timezone.now(), policy),
+        "may_record": task.status == CallbackTask.Status.OPEN
+        and services.may_record(request.user, task),
+        "policy": policy,
+        "next": back,
+        "kind_labels": dict(TYPE_CHOICES),
+    }
+    template = "callbacks/_task_panel.html" if _is_htmx(request) else "callbacks/task.html"
+    return render(request, template, context, status=status)
+
+
+def _task_or_refuse(user, pk: int) -> CallbackTask:
+    task = selectors.task_for(user, pk)
+    if task is not None:
+        return task
+    if CallbackTask.objects.filter(pk=pk).exists():
+        raise PermissionDenied(_("This callback is assigned to someone else."))
+    raise Http404
+
+
 @login_required
+@permission_required("callbacks.make_callback", raise_exception=True)
+@personal_data_view
+def task_detail(request, pk: int):
+    task = _task_or_refuse(request.user, pk)
+    record_access(
+        request.user,
+        AccessAction.VIEW,
+        [selectors.customer_of(task)],
+        request=request,
+        detail={"callback": task.pk},
+    )
+    return _render_task(request, task, OutcomeForm(task=task))
+
+
+@login_required
+@permission_required("callbacks.make_callback", raise_exception=True)
+@personal_data_view
 @require_POST
 def record(request, pk: int):
-    form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose the result of the call."))
-        return redirect(_next_page(request))
-    try:
-        task = services.record_outcome(
-            request.user,
-            pk,
-            form.cleaned_data["outcome"],
-            form.cleaned_data["comment"],
-            form.cleaned_data["if_dissatisfied"],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except CallbackTask.DoesNotExist:
-        raise Http404 from None
+    task = _task_or_refuse(request.user, pk)
+    # Calling hours (R-603) decide which callbacks are offered, not whether a call just
+    # made may be written down: a result typed at 11:29 is still recorded at 11:31.
+    form = OutcomeForm(request.POST, task=task)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            task = services.record_outcome(
+                request.user, pk, d["outcome"], d["comment"], d["if_dissatisfied"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("You are not allowed to do this."))
+        else:
+            messages.success(
+                request,
+                _("Callback recorded for %(number)s.")
+                % {"number": task.case.number if task.case_id else task.customer},
+            )
+            if _is_htmx(request):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = _next_page(request)
+                return response
+            return redirect(_next_page(request))
+    record_access(
+        request.user,
+        AccessAction.VIEW,
+        [selectors.customer_of(task)],
+        request=request,
+        detail={"callback": task.pk},
+    )
+    return _render_task(request, task, form)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError onto the form: by field where the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
     else:
-        messages.success(
-            request,
-            _("Callback recorded for %(number)s.")
-            % {"number": task.case.number if task.case_id else task.customer},
-        )
-    return redirect(_next_page(request))
+        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -172,17 +231,17 @@ def _date_param(request, name: str, default: date) -> date:
 
 @login_required
 def unit_rates(request):
-    if not request.user.has_perm("callbacks.view_callbacktask"):
+    if not selectors.may_read_rates(request.user):
         raise PermissionDenied
-    units = OrgUnit.objects.filter(
-        kind__in=[UnitKind.COMPANY, UnitKind.STATION, UnitKind.DEPARTMENT], is_active=True
-    )
+    units = selectors.rate_units(request.user)
     raw_unit = request.GET.get("unit", "")
     if raw_unit and not (raw_unit.isdecimal() and len(raw_unit) < 19):
         messages.error(request, _("Choose a unit from the list."))
         return redirect("callbacks:rates")
     unit = (
-        units.filter(pk=int(raw_unit or 0)).first() or units.filter(kind=UnitKind.COMPANY).first()
+        units.filter(pk=int(raw_unit or 0)).first()
+        or units.filter(kind=UnitKind.COMPANY).first()
+        or units.first()
     )
     today = timezone.localdate()
     try:
@@ -195,6 +254,7 @@ def unit_rates(request):
     end = datetime.combine(last, datetime.min.time()) + timedelta(days=1)
     aware_start, aware_end = timezone.make_aware(start), timezone.make_aware(end)
     result = selectors.rates(unit, aware_start, aware_end) if unit else None
+    allowed = set(units)
     return render(
         request,
         "callbacks/rates.html",
@@ -202,7 +262,11 @@ def unit_rates(request):
             "units": units,
             "unit": unit,
             "result": result,
-            "table": selectors.rates_by_unit(aware_start, aware_end),
+            "table": [
+                (row_unit, row)
+                for row_unit, row in selectors.rates_by_unit(aware_start, aware_end)
+                if row_unit in allowed
+            ],
             "start": start.date(),
             "end": (end - timedelta(days=1)).date(),
         },

@@ -97,6 +97,7 @@ class Complaint(models.Model):
             ("classify_complaint", _("Can set a complaint's category and level")),
             ("determine_complaint", _("Can determine complaint responsibility")),
             ("rule_appeal", _("Can rule on complaint appeals")),
+            ("mark_important", _("Can mark a complaint important (kept permanently)")),
         ]
 
     def __str__(self) -> str:

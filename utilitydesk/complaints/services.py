@@ -12,7 +12,7 @@ from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import DepartmentFunction, Position
 from utilitydesk.org.selectors import holders_of, works_in_function
 
-from .models import Appeal, Category, Complaint, Level, Responsibility
+from .models import COMPANY_FAULT, Appeal, Category, Complaint, Level, Responsibility
 
 LEVEL_ONE_LEADERS = (Position.DEPARTMENT_HEAD, Position.DEPUTY_GM, Position.GENERAL_MANAGER)
 
@@ -117,6 +117,57 @@ def classify(actor, complaint_id: int, category: str, level: int, source: str = 
     return complaint
 
 
+HANDLED_STATUSES = ("resolved", "callback_done", "closed")
+
+
+def may_determine(actor, complaint: Complaint, waiting: Appeal | None = None) -> bool:
+    """Responsibility is recorded once the complaint is handled, by the service office or
+    a department head, and not while an appeal against it waits for a ruling."""
+    return (
+        actor.has_perm("complaints.determine_complaint")
+        and complaint.case.status in HANDLED_STATUSES
+        and waiting is None
+    )
+
+
+def appeal_deadline(complaint: Complaint) -> datetime | None:
+    from utilitydesk.sla.services import current_policy
+
+    if complaint.determined_at is None:
+        return None
+    policy = complaint.case.policy_version or current_policy()
+    return complaint.determined_at + timedelta(days=policy.appeal_days)
+
+
+def may_appeal(actor, complaint: Complaint, now: datetime, waiting: Appeal | None = None):
+    """None when ``actor`` may appeal now, else the reason they may not (R-504): only the
+    unit held responsible, within the appeal period, one open appeal at a time."""
+    if complaint.responsible_unit_id is None or complaint.determined_at is None:
+        return _("Only a unit held responsible can appeal.")
+    if not in_unit_scope(actor, complaint.responsible_unit):
+        return _("Only the unit held responsible can appeal.")
+    deadline = appeal_deadline(complaint)
+    if deadline is not None and now > deadline:
+        policy_days = (deadline - complaint.determined_at).days
+        return _("The appeal period of %(days)d days has ended.") % {"days": policy_days}
+    if waiting is not None:
+        return _("An appeal is already waiting for a ruling.")
+    return None
+
+
+def may_rule(actor, appeal: Appeal) -> bool:
+    """An appeal is ruled by someone holding the right who did not submit it."""
+    return (
+        actor.has_perm("complaints.rule_appeal")
+        and appeal.status == Appeal.Status.SUBMITTED
+        and appeal.submitted_by_id != actor.pk
+    )
+
+
+def may_mark_important(actor) -> bool:
+    return actor.has_perm("complaints.mark_important")
+
+
 @transaction.atomic
 def determine(
     actor,
@@ -129,6 +180,8 @@ def determine(
     corrective_actions: str = "",
 ) -> Complaint:
     """Responsibility is determined for every complaint when it is handled (R-503)."""
+    from utilitydesk.audit.services import diff_values, record_changes
+
     if not actor.has_perm("complaints.determine_complaint"):
         raise PermissionDenied(_("You are not allowed to determine responsibility."))
     if responsibility not in Responsibility.values:
@@ -138,15 +191,15 @@ def determine(
         .select_related("case")
         .get(pk=complaint_id)
     )
-    if complaint.case.status not in ("resolved", "callback_done", "closed"):
+    if complaint.case.status not in HANDLED_STATUSES:
         raise ValidationError(
             {"responsibility": [_("Responsibility is determined once the complaint is handled.")]}
         )
-    company_fault = responsibility in (
-        Responsibility.VIOLATION,
-        Responsibility.NEGLIGENCE,
-        Responsibility.MISTAKE,
-    )
+    if complaint.appeals.filter(status=Appeal.Status.SUBMITTED).exists():
+        raise ValidationError(
+            {"responsibility": [_("An appeal is waiting for a ruling: rule on it first.")]}
+        )
+    company_fault = responsibility in COMPANY_FAULT
     if company_fault and responsible_unit is None:
         raise ValidationError(
             {"responsible_unit": [_("A company fault names the unit held responsible.")]}
@@ -155,6 +208,24 @@ def determine(
         raise ValidationError(
             {"corrective_actions": [_("A company fault needs corrective actions.")]}
         )
+    if company_fault and responsible_staff is not None:
+        from .selectors import staff_of_unit
+
+        if not staff_of_unit(responsible_unit).filter(pk=responsible_staff.pk).exists():
+            raise ValidationError(
+                {
+                    "responsible_staff": [
+                        _("The person held responsible works in the unit held responsible.")
+                    ]
+                }
+            )
+    before = {
+        "responsibility": complaint.responsibility,
+        "valid": complaint.valid,
+        "responsible_unit": complaint.responsible_unit_id,
+        "responsible_staff": complaint.responsible_staff_id,
+        "corrective_actions": complaint.corrective_actions,
+    }
     complaint.responsibility = responsibility
     complaint.valid = valid
     complaint.responsible_unit = responsible_unit if company_fault else None
@@ -163,36 +234,37 @@ def determine(
     complaint.determined_at = timezone.now()
     complaint.determined_by = actor
     complaint.save()
+    changes = diff_values(
+        before,
+        {
+            "responsibility": complaint.responsibility,
+            "valid": complaint.valid,
+            "responsible_unit": complaint.responsible_unit_id,
+            "responsible_staff": complaint.responsible_staff_id,
+            "corrective_actions": complaint.corrective_actions,
+        },
+    )
+    record_changes(complaint, changes, actor, "web")
     return complaint
 
 
 @transaction.atomic
 def submit_appeal(actor, complaint_id: int, reason: str, now: datetime | None = None) -> Appeal:
     """The unit held responsible may appeal within the policy's appeal period (R-504)."""
-    from utilitydesk.sla.services import current_policy
-
     now = now or timezone.now()
     complaint = (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("case__policy_version")
+        .select_related("case__policy_version", "responsible_unit")
         .get(pk=complaint_id)
     )
-    if complaint.responsible_unit is None:
-        raise ValidationError({"reason": [_("Only a unit held responsible can appeal.")]})
-    if not in_unit_scope(actor, complaint.responsible_unit):
-        raise PermissionDenied(_("Only the unit held responsible can appeal."))
-    policy = complaint.case.policy_version or current_policy()
-    if now > complaint.determined_at + timedelta(days=policy.appeal_days):
-        raise ValidationError(
-            {
-                "reason": [
-                    _("The appeal period of %(days)d days has ended.")
-                    % {"days": policy.appeal_days}
-                ]
-            }
-        )
-    if complaint.appeals.filter(status=Appeal.Status.SUBMITTED).exists():
-        raise ValidationError({"reason": [_("An appeal is already waiting for a ruling.")]})
+    waiting = complaint.appeals.filter(status=Appeal.Status.SUBMITTED).first()
+    refusal = may_appeal(actor, complaint, now, waiting)
+    if refusal is not None:
+        if complaint.responsible_unit_id is not None and not in_unit_scope(
+            actor, complaint.responsible_unit
+        ):
+            raise PermissionDenied(refusal)
+        raise ValidationError({"reason": [refusal]})
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for the appeal.")]})
     return Appeal.objects.create(
@@ -217,6 +289,24 @@ def rule_appeal(actor, appeal_id: int, upheld: bool, ruling: str) -> Appeal:
     return appeal
 
 
+@transaction.atomic
+def set_important(actor, complaint_id: int, important: bool, source: str = "web") -> Complaint:
+    """R-505: an important complaint is kept permanently. Marked (or unmarked) by the
+    service office; every change is kept in the change history with who made it."""
+    from utilitydesk.audit.services import diff_values, record_changes
+
+    if not may_mark_important(actor):
+        raise PermissionDenied(_("Only the service office marks complaints important."))
+    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    changes = diff_values({"important": complaint.important}, {"important": important})
+    if not changes:
+        return complaint
+    complaint.important = important
+    complaint.save(update_fields=["important"])
+    record_changes(complaint, changes, actor, source)
+    return complaint
+
+
 def delete_complaint(actor, complaint_id: int, now: datetime | None = None) -> None:
     """Complaints are kept at least the policy's retention period, important ones always
     (R-505); deleting one earlier is refused."""
@@ -239,3 +329,94 @@ def delete_complaint(actor, complaint_id: int, now: datetime | None = None) -> N
             }
         )
     complaint.delete()
+
+
+EXPORT_LOG_BATCH = 5000
+
+
+def may_export(actor) -> bool:
+    """The register holds customers' names and numbers: exported by those who may export
+    personal data (docs/roles.md)."""
+    return actor.has_perm("complaints.view_complaint") and actor.has_perm(
+        "customers.export_customers"
+    )
+
+
+def export_register(actor, filters, stream, ip_address: str | None = None) -> int:
+    """The filtered complaint register as .xlsx, every cell through core.spreadsheets;
+    logged with one access-log row per customer exported (R-105)."""
+    from openpyxl import Workbook
+
+    from utilitydesk.core.spreadsheets import append_row
+    from utilitydesk.privacy.access import Action, record_access
+    from utilitydesk.privacy.masking import phone_for
+
+    from .selectors import register
+
+    if not may_export(actor):
+        raise PermissionDenied(_("You are not allowed to export customer data."))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Complaint register"))
+    append_row(
+        sheet,
+        [
+            _("Received"),
+            _("Case number"),
+            _("category"),
+            _("level"),
+            _("Customer / caller"),
+            _("Phone"),
+            _("Content"),
+            _("Handled by"),
+            _("responsibility"),
+            _("valid complaint"),
+            _("unit held responsible"),
+            _("staff member held responsible"),
+            _("corrective actions"),
+            _("determined at"),
+            _("important (kept longer)"),
+        ],
+    )
+    customers: list[int] = []
+    rows = 0
+    for complaint in register(actor, filters).iterator(chunk_size=2000):
+        case = complaint.case
+        staff = complaint.responsible_staff
+        append_row(
+            sheet,
+            [
+                timezone.localtime(case.received_at).replace(tzinfo=None),
+                case.number,
+                complaint.get_category_display(),
+                complaint.get_level_display(),
+                case.caller_name or (case.customer.name if case.customer_id else ""),
+                phone_for(actor, case.caller_phone),
+                case.content,
+                case.responsible_unit.name if case.responsible_unit_id else "",
+                complaint.get_responsibility_display(),
+                "" if complaint.valid is None else (_("Yes") if complaint.valid else _("No")),
+                complaint.responsible_unit.name if complaint.responsible_unit_id else "",
+                f"{staff.last_name}{staff.first_name}" if staff else "",
+                complaint.corrective_actions,
+                timezone.localtime(complaint.determined_at).replace(tzinfo=None)
+                if complaint.determined_at
+                else None,
+                _("Yes") if complaint.important else "",
+            ],
+        )
+        rows += 1
+        if case.customer_id:
+            customers.append(case.customer_id)
+    book.save(stream)
+    detail = {"filters": filters.as_dict(), "rows": rows, "export": "complaints"}
+    if not customers:
+        record_access(actor, Action.EXPORT, ip_address=ip_address, detail=detail)
+    for begin in range(0, len(customers), EXPORT_LOG_BATCH):
+        record_access(
+            actor,
+            Action.EXPORT,
+            customers[begin : begin + EXPORT_LOG_BATCH],
+            ip_address=ip_address,
+            detail=detail,
+        )
+    return rows

@@ -21,10 +21,22 @@ def shell(request):
             "callbacks.run_spot_check",
         ),
         (
+            _("Complaint register"),
+            reverse("complaints:register"),
+            "complaints:register",
+            "complaints.view_complaint",
+        ),
+        (
             _("Service rates"),
             reverse("callbacks:rates"),
             "callbacks:rates",
-            "callbacks.view_callbacktask",
+            "callbacks.view_rates",
+        ),
+        (
+            _("Satisfaction surveys"),
+            reverse("surveys:list"),
+            "surveys:list",
+            "surveys.view_survey",
         ),
         (_("Customers"), reverse("customers:list"), "customers:list", "customers.view_customer"),
         (

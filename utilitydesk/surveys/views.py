@@ -3,7 +3,7 @@ import io
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -42,39 +42,50 @@ def _answers(post) -> dict[int, str]:
 
 
 @login_required
-@permission_required("surveys.run_survey", raise_exception=True)
+@permission_required("surveys.view_survey", raise_exception=True)
 def survey_list(request):
-    form = SurveyForm(request.POST or None)
+    """Leaders read the surveys and their reports; the service office draws samples."""
+    may_run = request.user.has_perm("surveys.run_survey")
+    if request.method == "POST" and not may_run:
+        raise PermissionDenied
+    form = SurveyForm(request.POST or None) if may_run else None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             survey = services.create_survey(request.user, d["title"], d["sample_size"], d["seed"])
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            form.add_error(None, exc.messages)
         else:
             return redirect("surveys:detail", pk=survey.pk)
-    return render(
-        request, "surveys/list.html", {"form": form, "surveys": Survey.objects.all()[:50]}
-    )
+    page = Paginator(Survey.objects.all(), 25).get_page(request.GET.get("page"))
+    return render(request, "surveys/list.html", {"form": form, "page": page, "surveys": page})
 
 
 @login_required
-@permission_required("surveys.run_survey", raise_exception=True)
+@permission_required("surveys.view_survey", raise_exception=True)
 @personal_data_view
 def survey_detail(request, pk: int):
     survey = get_object_or_404(Survey, pk=pk)
+    from .models import Topic
+
+    if not request.user.has_perm("surveys.run_survey"):
+        # Leaders read the report (no customer in it); the sample and its links stay with
+        # the people who run the survey.
+        if request.GET.get("export"):
+            return _report_file(request, survey)
+        return render(
+            request,
+            "surveys/detail.html",
+            {
+                "survey": survey,
+                "report": selectors.report(survey),
+                "topic_labels": dict(Topic.choices),
+                "report_only": True,
+                **_labels(),
+            },
+        )
     if request.GET.get("export"):
-        record_access(
-            request.user, AccessAction.EXPORT, request=request, detail={"survey": survey.pk}
-        )
-        stream = io.BytesIO()
-        selectors.report_xlsx(survey, stream)
-        response = HttpResponse(
-            stream.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.xlsx"'
-        return response
+        return _report_file(request, survey)
     page = Paginator(survey.members.select_related("customer"), 50).get_page(
         request.GET.get("page")
     )
@@ -89,8 +100,6 @@ def survey_detail(request, pk: int):
         m.pk: request.build_absolute_uri(reverse("survey_public", args=[services.link_token(m)]))
         for m in page
     }
-    from .models import Topic
-
     return render(
         request,
         "surveys/detail.html",
@@ -100,8 +109,39 @@ def survey_detail(request, pk: int):
             "page": page,
             "links": links,
             "topic_labels": dict(Topic.choices),
+            "member_strata": {m.pk: _stratum_label(m.stratum) for m in page},
+            **_labels(),
         },
     )
+
+
+def _labels() -> dict:
+    from utilitydesk.customers.models import CustomerType
+
+    return {
+        "type_labels": dict(CustomerType.choices),
+        "via_labels": {"phone": _("by phone"), "online": _("online")},
+    }
+
+
+def _stratum_label(stratum: str) -> str:
+    """ "district|resident" as people read it: 东城区 · 居民."""
+    from utilitydesk.customers.models import CustomerType
+
+    district, _sep, customer_type = stratum.partition("|")
+    return f"{district} · {dict(CustomerType.choices).get(customer_type, customer_type)}"
+
+
+def _report_file(request, survey: Survey) -> HttpResponse:
+    record_access(request.user, AccessAction.EXPORT, request=request, detail={"survey": survey.pk})
+    stream = io.BytesIO()
+    selectors.report_xlsx(survey, stream)
+    response = HttpResponse(
+        stream.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.xlsx"'
+    return response
 
 
 @login_required
