@@ -41,7 +41,8 @@ def test_a_new_repair_case_gets_its_policy_version_and_deadlines(people, custome
         "on_site": timedelta(hours=1),
         "resolution": timedelta(hours=24),
     }
-    assert case.next_check_at == case.received_at  # warn 60 minutes before the 1-hour on-site limit
+    # Warned when a quarter of the 1-hour on-site limit is left, not at creation.
+    assert case.next_check_at == case.received_at + timedelta(minutes=45)
 
 
 def test_limits_depend_on_grade_emergency_and_attributes(people, customers):
@@ -162,9 +163,10 @@ def test_owner_is_warned_before_the_deadline_and_told_when_it_passes(people, cus
     start = timezone.now()
     case = new_case(people, customers["east"])
     cases.accept(people["tech"], case.number)
-    first = sweep(start + timedelta(minutes=5))
-    assert first["warnings"] == 1  # on-site due within the hour
-    again = sweep(start + timedelta(minutes=6))
+    assert sweep(start + timedelta(minutes=5))["warnings"] == 0  # not at once
+    first = sweep(start + timedelta(minutes=46))
+    assert first["warnings"] == 1  # on-site due in a quarter of an hour
+    again = sweep(start + timedelta(minutes=47))
     assert again["warnings"] == 0
     late = sweep(start + timedelta(minutes=61))
     assert late["breaches"] == 1

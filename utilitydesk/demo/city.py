@@ -30,7 +30,7 @@ from utilitydesk.customers.models import (
 )
 from utilitydesk.org.models import OrgUnit, Position, UnitKind
 from utilitydesk.org.services import assign_position
-from utilitydesk.sla.models import CaseDeadline
+from utilitydesk.sla.models import CaseDeadline, warning_lead
 
 from . import names
 
@@ -872,7 +872,6 @@ def generate_open_cases(
     places = _places()
     states = _choices(OPEN_MIX)
     levels = factory.sla.escalation_levels(factory.policy.pk)
-    lead = timedelta(minutes=factory.policy.warn_before_minutes)
     ids = {
         m: IdBlock(m) for m in (Case, Contact, CaseEvent, CaseDeadline, CaseEscalation, Complaint)
     }
@@ -936,11 +935,8 @@ def generate_open_cases(
                 due = factory.compute(received, limit)
                 met_at = met.get(limit.name)
                 state = factory.deadline_state(met_at, due, now)
-                warned = (
-                    received
-                    if due - received <= lead
-                    else (due - lead if due - lead <= now else None)
-                )
+                lead = warning_lead(factory.policy, limit.amount, limit.unit)
+                warned = due - lead if due - lead <= now else None
                 if state == CaseDeadline.State.PENDING:
                     moments_to_check.append(due if warned else due - lead)
                 factory.write_deadline(

@@ -18,6 +18,11 @@ class Message(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    class Kind(models.TextChoices):
+        # Notices that belong to whoever holds a case: withdrawn when it moves on.
+        DEADLINE_WARNING = "deadline_warning", _("Deadline warning")
+        DEADLINE_OVERDUE = "deadline_overdue", _("Deadline overdue")
+
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -48,9 +53,13 @@ class Message(models.Model):
         verbose_name=_("sent by"),
         db_index=False,  # the (sent_by, created_at) index starts with it
     )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Withdrawn: the case was resolved, sent elsewhere or given to someone else. Kept, shown
+    # as withdrawn, no longer counted as unread.
+    obsolete_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")

@@ -8,12 +8,16 @@ from . import selectors, services
 
 @login_required
 def inbox(request):
-    page = Paginator(selectors.inbox(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page})
+    page = Paginator(selectors.inbox_groups(request.user), 30).get_page(request.GET.get("page"))
+    found = selectors.messages_of(request.user, [g["group"] for g in page.object_list])
+    groups = [{**g, "messages": found.get(g["group"], [])} for g in page.object_list]
+    return render(request, "notifications/inbox.html", {"page": page, "groups": groups})
 
 
 @login_required
 @require_POST
 def mark_all_read(request):
-    services.mark_read(request.user)
+    """All messages, or those of one group (``group``: a case reference)."""
+    group = request.POST.get("group", "")[:100]
+    services.mark_read(request.user, selectors.group_ids(request.user, group) if group else None)
     return redirect("notifications:inbox")

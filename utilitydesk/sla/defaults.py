@@ -2,6 +2,14 @@
 where a seed leaves a blank (marked "ours"). Takes model classes so the data migration
 can pass its historical models."""
 
+from decimal import Decimal
+
+# Warning before a deadline (ours): when a quarter of the limit is left, at least 10 and at
+# most 60 minutes before — 15 minutes before a one-hour on-site limit, an hour before a day.
+DEFAULT_WARNING_SHARE = Decimal("0.25")
+DEFAULT_WARNING_FLOOR_MINUTES = 10
+DEFAULT_WARNING_CAP_MINUTES = 60
+
 # (limit, kind, grade, emergency, attribute, equals, at least, at most, amount, unit, source)
 DEFAULT_LIMITS = [
     ("first_response", "", "", None, "", "", None, None, 24, "hours", "R-401"),

@@ -1,7 +1,17 @@
+from datetime import timedelta
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .defaults import (
+    DEFAULT_WARNING_CAP_MINUTES,
+    DEFAULT_WARNING_FLOOR_MINUTES,
+    DEFAULT_WARNING_SHARE,
+)
 
 LIMIT_NAMES = [
     ("first_response", _("First response")),
@@ -73,8 +83,23 @@ class PolicyVersion(models.Model):
         _("heating season starts (MM-DD)"), max_length=5, default="11-15"
     )
     season_end = models.CharField(_("heating season ends (MM-DD)"), max_length=5, default="03-20")
+    # The owner is warned when a share of the limit is left (15 minutes before a one-hour
+    # on-site limit), at least the floor and at most the cap before the deadline: a short
+    # limit is not announced the moment the case is created.
+    warn_share = models.DecimalField(
+        _("warn owners when this share of a time limit is left"),
+        max_digits=3,
+        decimal_places=2,
+        default=DEFAULT_WARNING_SHARE,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("0.5"))],
+    )
+    warn_floor_minutes = models.PositiveIntegerField(
+        _("but at least this many minutes before the deadline"),
+        default=DEFAULT_WARNING_FLOOR_MINUTES,
+    )
     warn_before_minutes = models.PositiveIntegerField(
-        _("warn owners this many minutes before a deadline"), default=60
+        _("and at most this many minutes before the deadline"),
+        default=DEFAULT_WARNING_CAP_MINUTES,
     )
     duplicate_window_hours = models.PositiveIntegerField(
         _("likely-duplicate window (hours)"), default=72
@@ -121,6 +146,24 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.number} ({self.get_status_display()})"
+
+    def warning_lead(self, amount, unit: str) -> timedelta:
+        return warning_lead(self, amount, unit)
+
+
+UNIT_HOURS = {"hours": 1, "natural_days": 24, "working_days": 24}
+
+
+def warning_lead(policy: PolicyVersion | None, amount, unit: str) -> timedelta:
+    """How long before a deadline of ``amount`` ``unit`` its owner is warned, under the
+    policy version the case keeps: the share of the limit, at least the floor and at most
+    the cap, and never more than half the limit (so never at creation)."""
+    share = policy.warn_share if policy else DEFAULT_WARNING_SHARE
+    floor = policy.warn_floor_minutes if policy else DEFAULT_WARNING_FLOOR_MINUTES
+    cap = policy.warn_before_minutes if policy else DEFAULT_WARNING_CAP_MINUTES
+    limit_minutes = Decimal(str(amount)) * UNIT_HOURS.get(unit, 1) * 60
+    minutes = min(max(limit_minutes * Decimal(str(share)), floor), cap, limit_minutes / 2)
+    return timedelta(minutes=float(minutes))
 
 
 class LimitRule(models.Model):

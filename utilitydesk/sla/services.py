@@ -23,6 +23,7 @@ from .models import (
     EscalationLevel,
     LimitRule,
     PolicyVersion,
+    warning_lead,
 )
 
 # --- calendar --------------------------------------------------------------------------
@@ -255,13 +256,12 @@ def next_check(
 
     if case.status not in OPEN_STATUSES and case.status != "resolved":
         return None
-    lead = timedelta(minutes=case.policy_version.warn_before_minutes if case.policy_version else 60)
     moments = []
     for deadline in deadlines:
         if deadline.state != CaseDeadline.State.PENDING:
             continue
         if deadline.warned_at is None and deadline.due_at > now:
-            # The owner is warned ``lead`` before; a short limit is warned about at once.
+            lead = warning_lead(case.policy_version, deadline.amount, deadline.unit)
             moments.append(max(deadline.due_at - lead, now))
         else:
             moments.append(deadline.due_at)
@@ -331,6 +331,10 @@ def on_case_action(case, action: str, now: datetime, note: str = "") -> None:
                 changed.append(deadline)
     if action == "reopen":
         _restart_resolution(case, deadlines, now, changed)
+    # Deadline notices belong to who held the case: withdrawn when it moves on.
+    from .sweeper import withdraw_notices
+
+    changed += withdraw_notices(case, list(deadlines.values()), now)
     if changed:
         CaseDeadline.objects.bulk_update(
             {id(d): d for d in changed}.values(),

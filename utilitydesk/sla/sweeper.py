@@ -1,9 +1,13 @@
 """The sweeper: one idempotent pass over the cases whose next check is due.
 
 For each such case (found through the indexed Case.next_check_at, locked with SKIP LOCKED
-so two sweepers never take the same case) it warns the owner shortly before a deadline,
-records breaches, and runs the escalation ladder — each level once, recorded in the
-timeline, its targets notified once. Work is done in batches with bulk writes."""
+so two sweepers never take the same case) it warns the owner shortly before a deadline
+(the lead from the case's policy version), records breaches, and runs the escalation
+ladder — each level once, recorded in the timeline, its targets notified once. Work is
+done in batches with bulk writes.
+
+Warnings and overdue notices belong to who held the case when they were sent:
+``withdraw_notices`` marks them withdrawn when the case moves on."""
 
 from collections import Counter
 from datetime import datetime, timedelta
@@ -18,7 +22,7 @@ from utilitydesk.notifications.services import deliver_queued, staff_mobile
 from utilitydesk.org.models import Position
 from utilitydesk.org.selectors import holders_of
 
-from .models import CaseDeadline, CaseEscalation
+from .models import CaseDeadline, CaseEscalation, warning_lead
 from .services import escalation_levels, next_check
 
 BATCH = 2000
@@ -58,6 +62,54 @@ def _owners(case: Case, holders_cache) -> list:
     )
 
 
+NOTICE_KINDS = (Message.Kind.DEADLINE_WARNING, Message.Kind.DEADLINE_OVERDUE)
+
+
+def withdraw_notices(case: Case, deadlines: list[CaseDeadline], now: datetime) -> list:
+    """After ``case`` moved on (inside its transaction, the row locked): mark withdrawn the
+    deadline notices of people who no longer hold it — everyone once it is resolved,
+    closed or cancelled; the old unit's heads once it is sent elsewhere; the old
+    technician once it is given to another — and warnings of deadlines no longer running.
+
+    Returns the running (or paused) deadlines whose warning was withdrawn, with
+    ``warned_at`` cleared: whoever holds the case now is warned in their turn."""
+    notices = list(
+        Message.objects.filter(
+            reference=f"case:{case.number}", kind__in=NOTICE_KINDS, obsolete_at__isnull=True
+        ).only("id", "recipient_id", "kind", "dedupe_key")
+    )
+    if not notices:
+        return []
+    holders = {u.pk for u in _owners(case, {})} if case.status in OPEN_STATUSES else set()
+    state = {d.pk: d.state for d in deadlines}
+    withdrawn, again, kept = [], set(), set()
+    for notice in notices:
+        deadline_id = _deadline_of(notice)
+        warning = notice.kind == Message.Kind.DEADLINE_WARNING
+        running = state.get(deadline_id) == CaseDeadline.State.PENDING
+        if notice.recipient_id in holders and (running or not warning):
+            if warning:
+                kept.add(deadline_id)
+            continue
+        withdrawn.append(notice.pk)
+        if warning and holders and state.get(deadline_id) in RUNNING:
+            again.add(deadline_id)
+    Message.objects.filter(pk__in=withdrawn).update(obsolete_at=now)
+    rewarn = [d for d in deadlines if d.pk in again - kept and d.warned_at is not None]
+    for deadline in rewarn:
+        deadline.warned_at = None
+    return rewarn
+
+
+RUNNING = (CaseDeadline.State.PENDING, CaseDeadline.State.PAUSED)
+
+
+def _deadline_of(notice: Message) -> int | None:
+    """The deadline a notice is about, from its key ("warn:<deadline>:v<version>:<user>")."""
+    parts = (notice.dedupe_key or "").split(":")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdecimal() else None
+
+
 def _holders(position: str, unit, cache) -> list:
     key = (position, unit.pk)
     if key not in cache:
@@ -81,6 +133,7 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
             "responsible_unit",
             "assignee",
             "policy_version",
+            "version",
         )
     }
     deadlines: dict[int, list[CaseDeadline]] = {pk: [] for pk in cases}
@@ -113,7 +166,9 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
             )
         )
 
-    def notify(users, channel: str, subject: str, body: str, case: Case, key: str) -> None:
+    def notify(
+        users, channel: str, subject: str, body: str, case: Case, key: str, kind: str = ""
+    ) -> None:
         for user in users:
             phone = staff_mobile(user) if channel != Channel.INBOX else ""
             if channel != Channel.INBOX and not phone:
@@ -133,15 +188,15 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
                     else Message.Status.QUEUED,
                     sent_at=now if channel == Channel.INBOX else None,
                     created_at=now,
+                    kind=kind,
                 )
             )
             summary["notifications"] += 1
 
     for case in cases.values():
         summary["checked"] += 1
-        lead = timedelta(
-            minutes=case.policy_version.warn_before_minutes if case.policy_version else 60
-        )
+        # Only an open case has a holder to tell (a resolved one waits for its callback).
+        owners = _owners(case, holders_cache) if case.status in OPEN_STATUSES else []
         for deadline in deadlines[case.pk]:
             if deadline.state != CaseDeadline.State.PENDING:
                 continue
@@ -158,7 +213,7 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
                     due_at=deadline.due_at.isoformat(),
                 )
                 notify(
-                    _owners(case, holders_cache),
+                    owners,
                     Channel.INBOX,
                     _("Overdue: %(number)s") % {"number": case.number},
                     _("%(limit)s of case %(number)s was due at %(due)s.")
@@ -168,14 +223,20 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
                         "due": timezone.localtime(deadline.due_at).strftime("%m-%d %H:%M"),
                     },
                     case,
-                    f"breach:{deadline.pk}",
+                    f"breach:{deadline.pk}:v{case.version}",
+                    Message.Kind.DEADLINE_OVERDUE,
                 )
                 summary["breaches"] += 1
-            elif deadline.warned_at is None and deadline.due_at - lead <= now:
+            elif (
+                deadline.warned_at is None
+                and deadline.due_at
+                - warning_lead(case.policy_version, deadline.amount, deadline.unit)
+                <= now
+            ):
                 deadline.warned_at = now
                 changed_deadlines[deadline.pk] = deadline
                 notify(
-                    _owners(case, holders_cache),
+                    owners,
                     Channel.INBOX,
                     _("Due soon: %(number)s") % {"number": case.number},
                     _("%(limit)s of case %(number)s is due at %(due)s.")
@@ -185,7 +246,9 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
                         "due": timezone.localtime(deadline.due_at).strftime("%m-%d %H:%M"),
                     },
                     case,
-                    f"warn:{deadline.pk}",
+                    # A new holder (same deadline, later version of the case) is warned too.
+                    f"warn:{deadline.pk}:v{case.version}",
+                    Message.Kind.DEADLINE_WARNING,
                 )
                 summary["warnings"] += 1
         if case.status in OPEN_STATUSES and case.policy_version_id and case.responsible_unit_id:
