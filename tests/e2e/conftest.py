@@ -69,7 +69,8 @@ def login(page, live_server):
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        # Office roles land on the home page, field roles on their work (/field/, the queue).
+        page.wait_for_url(lambda url: url.startswith(live_server.url) and "/accounts/" not in url)
         return page
 
     return sign_in
