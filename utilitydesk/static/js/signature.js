@@ -42,3 +42,9 @@ document.querySelectorAll("canvas.signature-pad").forEach(function (canvas) {
     canvas.scrollIntoView({ block: "center" });
   });
 });
+
+// A field form that came back refused: bring its first error into view on the phone.
+(function () {
+  var error = document.querySelector(".field-case .errors, .field-case .errorlist");
+  if (error) error.closest(".field, form").scrollIntoView({ block: "center" });
+})();
