@@ -28,11 +28,15 @@ def test_dissatisfied_callback_reopens_the_case(people, customers, login, live_s
 
     page = login("agent")
     page.goto(f"{live_server.url}/callbacks/")
-    card = page.locator(".callback", has_text=case.number)
+    # One line per callback; choosing it opens its form beside the list (issue 11).
+    page.locator("tr.callback-row", has_text=case.number).locator("a.open-task").click()
+    card = page.locator("#callback-panel .callback-task")
+    card.wait_for()
     card.locator("input[value=dissatisfied]").check()
     card.locator("textarea[name=comment]").fill("还是不热，卧室只有15度")
     card.locator("select[name=if_dissatisfied]").select_option("reopen")
     card.locator("button.primary").click()
+    page.wait_for_selector(".flash")
     assert "已登记" in page.inner_text(".flash") or case.number in page.inner_text(".flash")
     case.refresh_from_db()
     assert case.status == Status.REOPENED

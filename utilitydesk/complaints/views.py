@@ -67,6 +67,7 @@ def panel_context(user, complaint: Complaint, bound: dict | None = None) -> dict
         "forms": forms,
         "appeals": list(complaint.appeals.select_related("submitted_by", "ruled_by")),
         "appeal_deadline": services.appeal_deadline(complaint),
+        "handled": complaint.case.status in services.HANDLED_STATUSES,
         "important_history": list(selectors.important_history(complaint)[:10]),
     }
 
