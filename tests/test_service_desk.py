@@ -569,3 +569,23 @@ def test_leaders_read_rates_and_surveys(people, org, leaders, customers):
         not in head.get(f"/callbacks/rates/?unit={org['west'].pk}").content.decode()
     )
     assert web(people["tech"]).get("/callbacks/rates/").status_code == 403
+
+
+def test_the_spot_check_page_shows_numbers_and_chinese_results(people, org, customers, any_hour):
+    from utilitydesk.callbacks import services as callbacks
+
+    case = resolved_repair(people, customers["east"])
+    Case.objects.filter(pk=case.pk).update(caller_phone="")
+    first = CallbackTask.objects.get(case=case, purpose="first")
+    callbacks.record_outcome(people["agent"], first.pk, "satisfied")
+    today = timezone.localdate()
+    check = callbacks.create_spot_check(
+        people["office"], org["east"], today.year, (today.month - 1) // 3 + 1
+    )
+    client = web(people["office"])
+    html = client.get(f"/callbacks/spot-checks/{check.pk}/").content.decode()
+    assert "13812345678" in html and ">满意<" in html and ">satisfied<" not in html
+    assert "重新打开工单" not in html  # a spot check has no reopen / complaint choice
+    assert AccessLog.objects.filter(
+        actor=people["office"], detail__spot_check=check.pk, customer=customers["east"]
+    ).exists()

@@ -1,6 +1,6 @@
 """Callback queue, spot-check comparison and the service rates (docs/rates.md)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
@@ -202,6 +202,15 @@ class SpotCheckRow:
     case: Case
     first: str
     spot: str
+    phones: list[str] = field(default_factory=list)
+
+    @property
+    def first_label(self) -> str:
+        return str(Outcome(self.first).label) if self.first else ""
+
+    @property
+    def spot_label(self) -> str:
+        return str(Outcome(self.spot).label) if self.spot else ""
 
     @property
     def disagrees(self) -> bool:
@@ -211,7 +220,9 @@ class SpotCheckRow:
 
 
 def spot_check_comparison(check: SpotCheck) -> list[SpotCheckRow]:
-    tasks = list(check.tasks.select_related("case"))
+    tasks = list(
+        check.tasks.select_related("case__customer").prefetch_related("case__customer__phones")
+    )
     first = dict(
         CallbackTask.objects.filter(
             case_id__in=[t.case_id for t in tasks], purpose=CallbackTask.Purpose.FIRST
@@ -219,7 +230,15 @@ def spot_check_comparison(check: SpotCheck) -> list[SpotCheckRow]:
         .exclude(outcome="")
         .values_list("case_id", "outcome")
     )
-    return [SpotCheckRow(t.case, first.get(t.case_id, ""), t.outcome) for t in tasks]
+    return [
+        SpotCheckRow(
+            t.case,
+            first.get(t.case_id, ""),
+            t.outcome,
+            _numbers(t.case.caller_phone, t.case.customer if t.case.customer_id else None),
+        )
+        for t in tasks
+    ]
 
 
 @dataclass

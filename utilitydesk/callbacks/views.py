@@ -204,14 +204,23 @@ def spot_checks(request):
 
 @login_required
 @permission_required("callbacks.run_spot_check", raise_exception=True)
+@personal_data_view
 def spot_check(request, pk: int):
     check = get_object_or_404(SpotCheck, pk=pk)
+    rows = selectors.spot_check_comparison(check)
+    record_access(
+        request.user,
+        AccessAction.LIST,
+        [row.case.customer_id for row in rows],
+        request=request,
+        detail={"spot_check": check.pk},
+    )
     return render(
         request,
         "callbacks/spot_check.html",
         {
             "check": check,
-            "rows": selectors.spot_check_comparison(check),
+            "rows": rows,
             "form": OutcomeForm(),
             "tasks": {t.case_id: t for t in check.tasks.all()},
         },
