@@ -79,6 +79,10 @@ def shell(request):
     from utilitydesk.sla.services import missing_years
 
     context = {"nav_items": nav, "inbox_unread": unread_count(user)}
+    if user.has_perm("cases.add_contact"):
+        from utilitydesk.sla.services import hotline_hours
+
+        context["hotline"] = hotline_hours(timezone.now())
     if user.has_perm("sla.add_calendarday"):
         context["calendar_missing_years"] = missing_years(timezone.now())
     return context

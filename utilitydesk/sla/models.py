@@ -2,7 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,6 +100,19 @@ class PolicyVersion(models.Model):
     warn_before_minutes = models.PositiveIntegerField(
         _("and at most this many minutes before the deadline"),
         default=DEFAULT_WARNING_CAP_MINUTES,
+    )
+    # staffed around the clock in the heating season, during these hours on working
+    # days outside it.
+    hotline_hours_off_season = models.CharField(
+        _("hotline hours on working days outside the heating season (HH:MM-HH:MM)"),
+        max_length=11,
+        default="08:00-17:30",
+        validators=[
+            RegexValidator(
+                r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$",
+                _("Write the hours as 08:00-17:30."),
+            )
+        ],
     )
     duplicate_window_hours = models.PositiveIntegerField(
         _("likely-duplicate window (hours)"), default=72

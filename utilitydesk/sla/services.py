@@ -2,7 +2,8 @@
 its transactions; policy edits by administrators go through here too."""
 
 import time as _time
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -542,3 +543,23 @@ def is_heating_season(day: date, policy: PolicyVersion | None = None) -> bool:
     end = tuple(int(x) for x in (policy.season_end if policy else "03-20").split("-"))
     today = (day.month, day.day)
     return today >= start or today <= end if start > end else start <= today <= end
+
+
+@dataclass(frozen=True)
+class HotlineHours:
+    staffed: bool
+    heating_season: bool
+    hours: str
+
+
+def hotline_hours(now: datetime, policy: PolicyVersion | None = None) -> HotlineHours:
+    """R-206: is the hotline staffed at ``now``? Around the clock in the heating season;
+    outside it, the policy's hours on working days (the working-day calendar decides)."""
+    policy = policy or current_policy()
+    local = timezone.localtime(now)
+    if is_heating_season(local.date(), policy):
+        return HotlineHours(staffed=True, heating_season=True, hours="00:00-24:00")
+    hours = policy.hotline_hours_off_season if policy else "08:00-17:30"
+    start, end = (time.fromisoformat(part) for part in hours.split("-"))
+    staffed = calendar().is_working_day(local.date()) and start <= local.time() < end
+    return HotlineHours(staffed=staffed, heating_season=False, hours=hours)
