@@ -5,9 +5,11 @@ import csv
 import io
 import logging
 import re
+import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,27 +27,51 @@ from utilitydesk.core.bulk import insert_instances, insert_rows
 from utilitydesk.core.spreadsheets import append_row
 from utilitydesk.core.text import clean_text
 
+from . import phones as phone_numbers
 from .models import Customer, CustomerPhone, CustomerType, Premises, SpecialCare, SupplyStatus
 from .services import address_of, clean_area, clean_phone_list
 
 log = logging.getLogger(__name__)
 
+# Header names, compared without spaces, case, a leading * or a trailing (unit): see
+# _header_key. Several phone columns (手机, 固定电话) are read as one list.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "account_no": ("account_no", "account", "户号", "账号", "用户编号"),
-    "name": ("name", "姓名", "户名", "客户名称"),
-    "phones": ("phones", "phone", "电话", "联系电话", "手机"),
+    "account_no": ("account_no", "account", "户号", "账号", "用户编号", "用户号", "客户编号"),
+    "name": ("name", "姓名", "户名", "客户名称", "用户名称", "客户姓名"),
+    "phones": (
+        "phones",
+        "phone",
+        "电话",
+        "联系电话",
+        "手机",
+        "手机号",
+        "手机号码",
+        "电话号码",
+        "联系方式",
+        "固定电话",
+        "固话",
+        "座机",
+        "备用电话",
+    ),
     "customer_type": ("customer_type", "type", "客户类型", "用户类型"),
     "district": ("district", "区", "区县", "行政区"),
     "community": ("community", "小区"),
     "building": ("building", "楼", "楼号", "楼栋"),
     "unit": ("unit", "单元"),
     "room": ("room", "室", "房号", "门牌号"),
-    "heated_area": ("heated_area", "area", "供热面积", "面积"),
+    "heated_area": ("heated_area", "area", "供热面积", "面积", "采暖面积", "收费面积", "计费面积"),
     "status": ("status", "状态", "供热状态"),
     "meter_no": ("meter_no", "meter", "表号"),
     "substation": ("substation", "换热站"),
     "grid": ("grid", "网格"),
     "special_care": ("special_care", "特殊关怀"),
+    "long_term_since": (
+        "long_term_since",
+        "长期户起始日期",
+        "长期户开始日期",
+        "长期户起始",
+        "项目户起始日期",
+    ),
 }
 REQUIRED = (
     "account_no",
@@ -149,6 +175,7 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     column_titles: dict[str, str] = field(default_factory=dict)
+    header_row: int | None = None  # rows above it are titles
     not_processed_from_row: int | None = None
     dry_run: bool = False
     reasons_per_column: int = 100
@@ -174,31 +201,156 @@ class ImportFileError(Exception):
 
 # --- reading ---------------------------------------------------------------------------
 
+# The header is looked for in the first rows: offices put a title (often merged across
+# the columns), a date or a blank row above it.
+HEADER_SEARCH_ROWS = 20
+# Merged ranges kept from one sheet; a customer file has a few, a sheet with more is not
+# one (and would otherwise be held in memory whole).
+MAX_MERGED_RANGES = 100_000
+# Full-width letters, digits and signs (an input method in full-width mode) as ASCII.
+_WIDE_TO_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+class SpreadsheetDate(str):
+    """The text of a cell the spreadsheet stored as a date (or time)."""
+
+
+class SpreadsheetNumber(str):
+    """The text of a cell the spreadsheet stored as a number."""
+
+
+def _narrow(text: str) -> str:
+    return text if text.isascii() else text.translate(_WIDE_TO_ASCII)
+
 
 def _cell_text(value: Any) -> str:
+    """A CSV cell (always text) as the import reads it."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     return clean_text(str(value)).strip()
 
 
-def _map_header(header: list[Any], report: ImportReport) -> dict[int, str]:
-    lookup = {alias.lower(): key for key, aliases in COLUMNS.items() for alias in aliases}
-    mapping: dict[int, str] = {}
-    for index, title in enumerate(header):
-        key = lookup.get(_cell_text(title).lower())
-        if key and key not in mapping.values():
-            mapping[index] = key
-            report.column_titles[key] = _cell_text(title)
-        elif _cell_text(title) and len(report.ignored_columns) < report.reasons_per_column:
-            report.ignored_columns.append(_cell_text(title)[:REPORT_VALUE_CHARS])
-    missing = [key for key in REQUIRED if key not in mapping.values()]
-    if missing:
+def _xlsx_text(value: Any) -> str:
+    """An .xlsx cell as text, remembering whether it was typed as a number or a date."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return clean_text(value).strip()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return SpreadsheetNumber(value)
+    if isinstance(value, float):
+        # 13812345678.0 and 1.3812345678E+10 are the same whole number.
+        return SpreadsheetNumber(int(value) if value.is_integer() else value)
+    if isinstance(value, datetime):
+        if value.time() == time():
+            return SpreadsheetDate(value.date().isoformat())
+        return SpreadsheetDate(value.isoformat(sep=" "))
+    if isinstance(value, date | time | timedelta):
+        return SpreadsheetDate(value.isoformat() if hasattr(value, "isoformat") else value)
+    return clean_text(str(value)).strip()
+
+
+_HEADER_UNIT = re.compile(r"[(\[【][^)\]】]*[)\]】]$")
+
+
+def _header_key(title: str) -> str:
+    """A header as compared with the known names: 供热面积（㎡）, *户号, 联系 电话 and
+    Phone match 供热面积, 户号, 联系电话 and phone."""
+    text = unicodedata.normalize("NFKC", title).lower()
+    text = "".join(text.split()).strip("*")
+    return _HEADER_UNIT.sub("", text)
+
+
+_COLUMN_LOOKUP = {_header_key(alias): key for key, aliases in COLUMNS.items() for alias in aliases}
+
+
+def _column_name(key: str) -> str:
+    """A column as the report names it: its Chinese header and its English key."""
+    chinese = next((a for a in COLUMNS[key] if not a.isascii()), key)
+    return f"{chinese} ({key})"
+
+
+@dataclass
+class _Header:
+    row: int  # its row number in the file
+    columns: dict[int, str]  # cell index → column key
+    extra_phones: list[int]  # further phone columns (手机 beside 固定电话)
+
+
+def _header_columns(cells: list[str]) -> tuple[dict[int, str], list[int]]:
+    columns: dict[int, str] = {}
+    extra_phones: list[int] = []
+    for index, title in enumerate(cells):
+        key = _COLUMN_LOOKUP.get(_header_key(title)) if title else None
+        if key is None:
+            continue
+        if key not in columns.values():
+            columns[index] = key
+        elif key == "phones":
+            extra_phones.append(index)
+    return columns, extra_phones
+
+
+def _find_header(rows: Iterator[tuple[int, list[str]]], report: ImportReport) -> _Header:
+    """The first row (of the first HEADER_SEARCH_ROWS) that names every required column;
+    rows above it are titles. Records the columns' titles and ignored ones in ``report``."""
+    best: tuple[int, int, list[str]] | None = None  # (known columns, row, cells)
+    empty = True
+    for number, cells in rows:
+        empty = empty and not any(cells)
+        columns, extra_phones = _header_columns(cells)
+        if all(key in columns.values() for key in REQUIRED):
+            _record_header(cells, columns, extra_phones, report)
+            report.header_row = number
+            return _Header(number, columns, extra_phones)
+        if columns and (best is None or len(columns) > best[0]):
+            best = (len(columns), number, cells)
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if empty:
+        raise ImportFileError(_("The file is empty."))
+    if best is None:
         raise ImportFileError(
-            _("Missing required columns: %(columns)s.") % {"columns": ", ".join(missing)}
+            _(
+                "No header row was found in the first %(rows)d rows: the header names the "
+                "columns, such as 户号, 姓名, 电话 (see the column list)."
+            )
+            % {"rows": HEADER_SEARCH_ROWS}
         )
-    return mapping
+    _count, number, cells = best
+    columns, _extra = _header_columns(cells)
+    missing = [_column_name(key) for key in REQUIRED if key not in columns.values()]
+    raise ImportFileError(
+        _("The header (row %(row)d) lacks required columns: %(columns)s.")
+        % {"row": number, "columns": ", ".join(missing)}
+    )
+
+
+def _record_header(
+    cells: list[str], columns: dict[int, str], extra_phones: list[int], report: ImportReport
+) -> None:
+    ignored_full = len(report.ignored_columns) >= report.reasons_per_column
+    for index, title in enumerate(cells):
+        title = " ".join(title.split())  # a wrapped header cell reads as one line
+        if index in columns:
+            report.column_titles[columns[index]] = title
+        elif title and index not in extra_phones and not ignored_full:
+            report.ignored_columns.append(title[:REPORT_VALUE_CHARS])
+            ignored_full = len(report.ignored_columns) >= report.reasons_per_column
+
+
+def _row_values(
+    cells: Sequence[Any], header: _Header, text: Callable[[Any], str]
+) -> dict[str, str]:
+    width = len(cells)
+    values = {key: text(cells[i]) if i < width else "" for i, key in header.columns.items()}
+    if header.extra_phones:
+        numbers = [values.get("phones", "")]
+        numbers += [text(cells[i]) for i in header.extra_phones if i < width]
+        values["phones"] = ";".join(n for n in numbers if n)
+    return values
 
 
 def _too_many_rows(limit: int) -> ImportFileError:
@@ -220,8 +372,9 @@ def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
 
 
 def _open_csv(path: Path, limits: ImportLimits) -> tuple[str, type[csv.Dialect] | csv.Dialect, int]:
-    """Encoding, dialect and number of data rows, found in one streaming pass that also
-    enforces the row limit: nothing is written for a file that would be refused."""
+    """Encoding, dialect and number of non-empty rows after the first, found in one
+    streaming pass that also enforces the row limit: nothing is written for a file that
+    would be refused."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             with path.open(encoding=encoding, newline="") as text:
@@ -269,11 +422,74 @@ def _check_xlsx(path: Path, limits: ImportLimits) -> None:
         )
 
 
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_ranges(workbook, sheet) -> dict[int, list[tuple[int, int, int]]]:
+    """The sheet's merged ranges as {first row: [(first column, last column, last row)]}.
+    openpyxl's read-only mode does not give them; they follow the cells in the sheet's
+    XML, which is scanned as a stream (its size is bounded by ``_check_xlsx``)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    ranges: dict[int, list[tuple[int, int, int]]] = {}
+    count = 0
+    tail = b""
+    # openpyxl keeps the archive and the sheet's path in private attributes (3.1).
+    with workbook._archive.open(sheet._worksheet_path) as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            end = 0
+            if b"mergeCell" in data:
+                for match in _MERGE_CELL.finditer(data):
+                    end = match.end()
+                    min_col, min_row, max_col, max_row = range_boundaries(match[1].decode())
+                    if (min_col, min_row) == (max_col, max_row):
+                        continue
+                    count += 1
+                    if count > MAX_MERGED_RANGES:
+                        raise ImportFileError(
+                            _("The sheet has more than %(limit)s merged cells; unmerge them.")
+                            % {"limit": f"{MAX_MERGED_RANGES:,}"}
+                        )
+                    ranges.setdefault(min_row, []).append((min_col, max_col, max_row))
+            tail = data[max(end, len(data) - 256) :]
+    return ranges
+
+
+def _fill_merged(
+    rows: Iterator[tuple[Any, ...]], ranges: dict[int, list[tuple[int, int, int]]]
+) -> Iterator[tuple[int, Sequence[Any]]]:
+    """Rows numbered from 1, each cell of a merged range holding the range's value (a 小区
+    merged down its rows applies to each of them). A row whose own cells are all empty
+    stays empty."""
+    active: list[tuple[int, int, int, Any]] = []  # (first column, last column, last row, value)
+    for number, cells in enumerate(rows, start=1):
+        if not ranges and not active:
+            yield number, cells
+            continue
+        for min_col, max_col, max_row in ranges.pop(number, ()):
+            value = cells[min_col - 1] if min_col <= len(cells) else None
+            active.append((min_col, max_col, max_row, value))
+        active = [a for a in active if a[2] >= number]
+        if not active or not any(v is not None and v != "" for v in cells):
+            yield number, cells
+            continue
+        filled = list(cells)
+        for min_col, max_col, _max_row, value in active:
+            if len(filled) < max_col:
+                filled += [None] * (max_col - len(filled))
+            for index in range(min_col - 1, max_col):
+                if filled[index] is None or filled[index] == "":
+                    filled[index] = value
+        yield number, filled
+
+
 def read_rows(
     path: Path, report: ImportReport, limits: ImportLimits | None = None
 ) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
-    """Rows as (spreadsheet row number, {column key: text}) and the number of data rows.
-    Both formats are read as a stream: memory does not grow with the file."""
+    """Rows as (row number as the spreadsheet shows it, {column key: text}) and the number
+    of data rows. Rows above the header (titles) are skipped. Both formats are read as a
+    stream: memory does not grow with the file."""
     limits = limits or ImportLimits.from_settings()
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -282,56 +498,76 @@ def read_rows(
     if limits.max_file_bytes is not None and size > limits.max_file_bytes:
         raise ImportFileError(file_too_large(size, limits.max_file_bytes))
     if suffix == ".csv":
-        encoding, dialect, total = _open_csv(path, limits)
-        text = path.open(encoding=encoding, newline="")
-        reader = csv.reader(_bounded_lines(text), dialect)
-        header = next(reader, None)
-        if header is None:
-            text.close()
-            raise ImportFileError(_("The file is empty."))
-        try:
-            mapping = _map_header(header, report)
-        except ImportFileError:
-            text.close()
-            raise
+        return _read_csv(path, report, limits)
+    return _read_xlsx(path, report, limits)
 
-        def csv_rows() -> Iterator[tuple[int, dict[str, str]]]:
-            with text:
-                for number, values in enumerate(reader, start=2):
-                    if not any(v.strip() for v in values):
-                        continue
-                    yield (
-                        number,
-                        {
-                            key: _cell_text(values[i]) if i < len(values) else ""
-                            for i, key in mapping.items()
-                        },
-                    )
 
-        return csv_rows(), total
+def _read_csv(
+    path: Path, report: ImportReport, limits: ImportLimits
+) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
+    encoding, dialect, rows_after_first = _open_csv(path, limits)
+    text = path.open(encoding=encoding, newline="")
+    reader = csv.reader(_bounded_lines(text), dialect)
+    filled_above = 0  # non-empty rows above the header (titles)
 
+    def header_candidates() -> Iterator[tuple[int, list[str]]]:
+        nonlocal filled_above
+        for number, values in enumerate(reader, start=1):
+            cells = [_cell_text(v) for v in values]
+            yield number, cells
+            if any(cells):
+                filled_above += 1
+
+    try:
+        header = _find_header(header_candidates(), report)
+    except ImportFileError:
+        text.close()
+        raise
+    except csv.Error as exc:
+        text.close()
+        raise ImportFileError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
+    total = max(0, rows_after_first - filled_above)
+
+    def csv_rows() -> Iterator[tuple[int, dict[str, str]]]:
+        with text:
+            for number, values in enumerate(reader, start=header.row + 1):
+                if not any(v.strip() for v in values):
+                    continue
+                yield number, _row_values(values, header, _cell_text)
+
+    return csv_rows(), total
+
+
+def _read_xlsx(
+    path: Path, report: ImportReport, limits: ImportLimits
+) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
     from openpyxl import load_workbook
 
     _check_xlsx(path, limits)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        declared_rows = sheet.max_row
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise ImportFileError(
             _("The Excel file cannot be read: %(error)s") % {"error": exc}
         ) from exc
-    if header is None:
-        workbook.close()
-        raise ImportFileError(_("The file is empty."))
     try:
-        mapping = _map_header(list(header), report)
+        sheet = workbook.worksheets[0]
+        declared_rows = sheet.max_row
+        # The declared size only estimates: openpyxl would stop reading at it.
+        sheet.reset_dimensions()
+        numbered = _fill_merged(sheet.iter_rows(values_only=True), _merged_ranges(workbook, sheet))
+        header = _find_header(
+            ((number, [_xlsx_text(v) for v in cells]) for number, cells in numbered), report
+        )
     except ImportFileError:
         workbook.close()
         raise
-    total = max(0, (declared_rows or 1) - 1)
+    except Exception as exc:
+        workbook.close()
+        raise ImportFileError(
+            _("The Excel file cannot be read: %(error)s") % {"error": exc}
+        ) from exc
+    total = max(0, (declared_rows or 0) - header.row)
     if limits.max_rows is not None and total > limits.max_rows:
         workbook.close()
         raise _too_many_rows(limits.max_rows)
@@ -340,19 +576,13 @@ def read_rows(
         # The declared size can be wrong: the limit is checked again while reading.
         data_rows = 0
         try:
-            for number, values in enumerate(rows, start=2):
-                if not any(_cell_text(v) for v in values):
+            for number, cells in numbered:
+                if not any(_xlsx_text(v) for v in cells):
                     continue
                 data_rows += 1
                 if limits.max_rows is not None and data_rows > limits.max_rows:
                     raise _too_many_rows(limits.max_rows)
-                yield (
-                    number,
-                    {
-                        key: _cell_text(values[i]) if i < len(values) else ""
-                        for i, key in mapping.items()
-                    },
-                )
+                yield number, _row_values(cells, header, _xlsx_text)
         finally:
             workbook.close()
 
@@ -399,6 +629,58 @@ def _choice(words: dict[str, str], raw: str, default: str) -> str | None:
     return words.get(raw.strip().lower())
 
 
+# How Excel writes a number cell into a CSV file: 13812345678.0, or 1.3812345678E+10 and,
+# in a narrow column, 1.38123E+10 (digits lost).
+_WHOLE_WITH_ZEROS = re.compile(r"^([0-9]+)\.0+$")
+_SCIENTIFIC = re.compile(r"^([0-9])(?:\.([0-9]+))?[eE]\+([0-9]{1,2})$")
+_DATE_YMD = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ T][0-9:.]+)?$")
+_DATE_CHINESE = re.compile(r"^([0-9]{4})年([0-9]{1,2})月(?:([0-9]{1,2})[日号])?$")
+_DATE_YM = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})$")
+_DATE_COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
+_DATE_SERIAL = re.compile(r"^([0-9]{5})(?:\.[0-9]+)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel counts 1900-02-29)
+
+
+def _whole_number(text: str) -> str | None:
+    """The digits of a cell holding a whole number as a spreadsheet writes it (a number
+    cell, 13812345678.0, 1.3812345678E+10); None for other text. ValueError when the
+    scientific notation dropped digits (1.38123E+10)."""
+    if isinstance(text, SpreadsheetNumber):
+        return str(text)
+    if "." not in text and "+" not in text:
+        return None
+    if match := _WHOLE_WITH_ZEROS.match(text):
+        return match[1]
+    if match := _SCIENTIFIC.match(text):
+        decimals, exponent = match[2] or "", int(match[3])
+        if len(decimals) < exponent:
+            raise ValueError(text)
+        if decimals[exponent:].strip("0"):
+            return None
+        return match[1] + decimals[:exponent]
+    return None
+
+
+def _parse_date(text: str) -> date | None:
+    """2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301, a month (2024-03, 2024年3月:
+    its first day) or an Excel serial day number (45352); None when it is none of them."""
+    text = _narrow(text)
+    try:
+        if match := _DATE_YMD.match(text) or _DATE_COMPACT.match(text):
+            day = date(int(match[1]), int(match[2]), int(match[3]))
+        elif match := _DATE_CHINESE.match(text):
+            day = date(int(match[1]), int(match[2]), int(match[3] or 1))
+        elif match := _DATE_YM.match(text):
+            day = date(int(match[1]), int(match[2]), 1)
+        elif match := _DATE_SERIAL.match(text):
+            day = _EXCEL_EPOCH + timedelta(days=int(match[1]))
+        else:
+            return None
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 2100 else None
+
+
 def clean_row(number: int, values: dict[str, str]) -> tuple[dict[str, Any] | None, list[RowError]]:
     """Check one row without the database; returns the cleaned row or its errors."""
     errors: list[RowError] = []
@@ -406,18 +688,68 @@ def clean_row(number: int, values: dict[str, str]) -> tuple[dict[str, Any] | Non
     def fail(column: str, reason: str) -> None:
         errors.append(RowError(number, column, values.get(column, ""), reason))
 
+    def lost_digits(column: str) -> None:
+        fail(
+            column,
+            _(
+                "Excel wrote this number in scientific notation and dropped digits; format "
+                "the column as text, enter the numbers again and save."
+            ),
+        )
+
+    for key, value in values.items():
+        if type(value) is str:
+            continue
+        if type(value) is SpreadsheetDate and key != "long_term_since":
+            # Excel turns 3-1 typed into a 单元 or 室 cell into 1 March.
+            fail(
+                key,
+                _(
+                    "Excel stored this cell as a date; format the column as text and enter "
+                    "the value again."
+                ),
+            )
+        elif type(value) is SpreadsheetNumber:
+            if len(value) > 15 and value.isdigit():
+                lost_digits(key)  # Excel keeps 15 significant digits of a number
+            elif key != "phones":
+                values[key] = str(value)  # what is stored is plain text
+    if errors:
+        return None, errors
     for key in REQUIRED:
         if not values.get(key):
             fail(key, _("This column is required."))
-    account_no = values.get("account_no", "")
-    if account_no and not ACCOUNT_NO.match(account_no):
-        fail("account_no", _("Account numbers are letters, digits and hyphens, at most 32."))
-    phones: list[str] = []
-    if values.get("phones"):
+    account_no = _narrow(values.get("account_no", ""))
+    if account_no:
         try:
-            phones = clean_phone_list(values["phones"])
-        except ValidationError as exc:
-            fail("phones", exc.message_dict["phones"][0])
+            account_no = _whole_number(account_no) or account_no
+        except ValueError:
+            lost_digits("account_no")
+        else:
+            if not ACCOUNT_NO.match(account_no):
+                fail(
+                    "account_no",
+                    _("Account numbers are letters, digits and hyphens, at most 32."),
+                )
+    phones: list[str] = []
+    if raw_phones := values.get("phones"):
+        try:
+            whole = _whole_number(raw_phones)
+        except ValueError:
+            lost_digits("phones")
+        else:
+            try:
+                phones = clean_phone_list(
+                    raw_phones if whole is None else phone_numbers.from_spreadsheet_number(whole)
+                )
+            except ValidationError as exc:
+                fail("phones", exc.message_dict["phones"][0])
+    meter_no = _narrow(values.get("meter_no", ""))
+    if meter_no:
+        try:
+            meter_no = _whole_number(meter_no) or meter_no
+        except ValueError:
+            lost_digits("meter_no")
     area: Decimal | None = None
     if values.get("heated_area"):
         try:
@@ -435,6 +767,12 @@ def clean_row(number: int, values: dict[str, str]) -> tuple[dict[str, Any] | Non
     special_care = _choice(SPECIAL_CARE_WORDS, values.get("special_care", ""), SpecialCare.NONE)
     if special_care is None:
         fail("special_care", _("Use 老人, 患病, 残疾 or leave it empty."))
+    long_term_since: date | None = None
+    if values.get("long_term_since"):
+        long_term_since = _parse_date(values["long_term_since"])
+        if long_term_since is None:
+            fail("long_term_since", _("Use a date such as 2024-03-01."))
+    unit_no, room_no = _narrow(values.get("unit", "")), _narrow(values.get("room", ""))
     for key, limit in (
         ("name", 100),
         ("district", 50),
@@ -448,7 +786,7 @@ def clean_row(number: int, values: dict[str, str]) -> tuple[dict[str, Any] | Non
             fail(key, _("At most %(limit)d characters.") % {"limit": limit})
     if errors:
         return None, errors
-    return {
+    cleaned = {
         "row": number,
         "account_no": account_no,
         "name": values["name"],
@@ -458,12 +796,15 @@ def clean_row(number: int, values: dict[str, str]) -> tuple[dict[str, Any] | Non
         "building_key": (values["district"], values["community"], values["building"]),
         "substation": values.get("substation", ""),
         "grid": values.get("grid", ""),
-        "unit_no": values.get("unit", ""),
-        "room_no": values["room"],
+        "unit_no": unit_no,
+        "room_no": room_no,
         "heated_area": area,
         "status": status,
-        "meter_no": values.get("meter_no", ""),
-    }, []
+        "meter_no": meter_no,
+    }
+    if "long_term_since" in values:  # only a file with the column changes it
+        cleaned["long_term_since"] = long_term_since
+    return cleaned, []
 
 
 # --- writing a chunk -------------------------------------------------------------------
@@ -634,6 +975,7 @@ def _write_chunk(
                 name=row["name"],
                 customer_type=row["customer_type"],
                 special_care=row["special_care"],
+                long_term_since=row.get("long_term_since"),
                 created_by=actor,
                 created_at=now,
                 updated_by=actor,
@@ -653,6 +995,9 @@ def _write_chunk(
             "special_care": row["special_care"],
             "phones": ";".join(row["phones"]),
         }
+        if "long_term_since" in row:
+            before["long_term_since"] = customer.long_term_since
+            after["long_term_since"] = row["long_term_since"]
         customer_diff = diff_values(before, after)
         premises_diff: dict[str, tuple[str, str]] = {}
         if holder is None:
@@ -677,6 +1022,7 @@ def _write_chunk(
         if customer_diff:
             customer.name, customer.customer_type = row["name"], row["customer_type"]
             customer.special_care = row["special_care"]
+            customer.long_term_since = row.get("long_term_since", customer.long_term_since)
             customer.updated_by, customer.updated_at = actor, now
             customers_to_update.append(customer)
             change_records += change_records_for(customer, customer_diff, actor, "import", now)
@@ -703,7 +1049,14 @@ def _write_chunk(
     if customers_to_update:
         Customer.objects.bulk_update(
             customers_to_update,
-            ["name", "customer_type", "special_care", "updated_by", "updated_at"],
+            [
+                "name",
+                "customer_type",
+                "special_care",
+                "long_term_since",
+                "updated_by",
+                "updated_at",
+            ],
         )
     if premises_to_update:
         Premises.objects.bulk_update(

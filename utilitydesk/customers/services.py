@@ -1,5 +1,7 @@
 """Writes to customer master data. Every write records who, when and old → new (R-104)."""
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -68,9 +70,14 @@ def clean_phone_list(raw: list[str] | str) -> list[str]:
     for item in items:
         number = phone_numbers.normalize(item)
         if not phone_numbers.is_valid(number):
-            raise ValidationError(
-                {"phones": _("“%(value)s” is not a valid phone number.") % {"value": item}}
-            )
+            if phone_numbers.lost_leading_zero(number):
+                message = _(
+                    "“%(value)s” is not a valid phone number: a landline's area code starts "
+                    "with 0 (Excel drops it from number cells; format the column as text)."
+                )
+            else:
+                message = _("“%(value)s” is not a valid phone number.")
+            raise ValidationError({"phones": message % {"value": item}})
         if number not in cleaned:
             cleaned.append(number)
     if not cleaned:
@@ -78,12 +85,31 @@ def clean_phone_list(raw: list[str] | str) -> list[str]:
     return cleaned
 
 
+# 88.5㎡, 88.5 平方米, 88.5 m2, 88.5m², ８８．５: NFKC turns ㎡ and m² into m2 and full-width
+# digits into ASCII; Excel's number format may add thousands separators (1,234.50).
+_AREA_UNIT = re.compile(r"\s*(?:m2|平方米|平米|平方|sqm)$", re.IGNORECASE)
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
+
+
+def _area_number(text: str) -> Decimal:
+    text = unicodedata.normalize("NFKC", text).strip()
+    text = _AREA_UNIT.sub("", text)
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    return Decimal(text)
+
+
 def clean_area(raw: Any) -> Decimal:
+    text = str(raw).strip()
     try:
-        area = Decimal(str(raw).strip()).quantize(Decimal("0.01"))
+        try:
+            area = Decimal(text)
+        except InvalidOperation:
+            area = _area_number(text)
+        area = area.quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         raise ValidationError({"heated_area": _("The heated area must be a number.")}) from None
-    if area <= 0 or area > Decimal("1000000"):
+    if not area.is_finite() or area <= 0 or area > Decimal("1000000"):
         raise ValidationError(
             {"heated_area": _("The heated area must be a positive number of square metres.")}
         )

@@ -59,6 +59,8 @@ class Command(BaseCommand):
             bar.close()
         for error in report.file_errors:
             self.stderr.write(error)
+        if report.header_row and report.header_row > 1:
+            self.stdout.write(f"header on row {report.header_row}; the rows above it were skipped")
         for e in report.rejected:
             self.stdout.write(f"row {e.row}\t{e.column_title or e.column}\t{e.value}\t{e.reason}")
         for column, count in report.rejected_by_column.items():
