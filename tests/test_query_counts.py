@@ -40,6 +40,8 @@ def grow(people, area, start: int, count: int) -> None:
         "/callbacks/spot-checks/",
         "/callbacks/rates/",
         "/cases/?q=东",
+        "/cases/?period=week&kind=repair&channel=phone&grade=general",
+        "/cases/?view=due&open_only=on&received_from=2026-01-01&overdue_only=",
     ],
 )
 def test_page_queries_do_not_grow_with_rows(people, area, client, url):

@@ -143,6 +143,17 @@ class Case(models.Model):
         verbose_name=_("premises"),
         db_index=False,
     )
+    # The building the case is about: the premises' building, or the one picked at intake
+    # for a caller without a customer record (routing and the station follow it).
+    building = models.ForeignKey(
+        "area.Building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("building"),
+        db_index=False,
+    )
     caller_name = models.CharField(_("contact person"), max_length=100, blank=True)
     caller_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     address_text = models.CharField(_("address"), max_length=300, blank=True)
@@ -279,6 +290,7 @@ class Case(models.Model):
             ("close_case", _("Can record callbacks and close cases")),
             ("reopen_case", _("Can reopen cases")),
             ("cancel_case", _("Can cancel cases")),
+            ("export_case", _("Can export case lists")),
         ]
 
     def __str__(self) -> str:

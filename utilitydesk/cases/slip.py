@@ -28,6 +28,9 @@ FONT_CANDIDATES = [
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
     ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
 ]
+# An emergency (supply or safety) is printed in red beside the number and before the
+# service content, so the team sees it on every copy.
+EMERGENCY_MARK = "【紧急】"
 COPIES = [
     ("第一联（白）", "公司留存"),
     ("第二联（红）", "供热所留存"),
@@ -84,7 +87,7 @@ def slip_fields(case: Case, viewer=None) -> dict[str, str]:
         "用户地址": case.address_text,
         "用户电话": phone_for(viewer, case.caller_phone, on_own_work=is_own_work(viewer, case)),
         "用户联系人": case.caller_name,
-        "服务内容": f"[{case.get_kind_display()}] {case.content}",
+        "服务内容": f"{EMERGENCY_MARK if case.emergency else ''}[{case.get_kind_display()}] {case.content}",
         "下发时间": _fmt(case.dispatched_at),
         "接收人": _person(case.assignee),
         "服务监督人": "、".join(_person(u) for u in supervisors),
@@ -154,6 +157,12 @@ def render_slip(case: Case, viewer=None) -> bytes:
         pdf.setFont(font, 10)
         pdf.drawString(left, y, f"{copy_name} {copy_use}")
         pdf.drawRightString(right, y, f"NO: {fields['NO']}")
+        if case.emergency:
+            pdf.setFillColor(colors.red)
+            pdf.setFont(font, 14)
+            pdf.drawCentredString(width / 2, y, f"{EMERGENCY_MARK}请立即处理")
+            pdf.setFillColor(colors.black)
+            pdf.setFont(font, 10)
         y -= 4 * mm
         rows = [
             [("接访供热所", 1), ("日期", 1), ("接访时间", 1)],

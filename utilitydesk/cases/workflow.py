@@ -68,3 +68,19 @@ TRANSITIONS: dict[str, Transition] = {
 
 def allowed_actions(status: str) -> list[str]:
     return [name for name, t in TRANSITIONS.items() if status in t.sources]
+
+
+def scope_allows(user, case, scope: str) -> bool:
+    """Whether ``user`` is among the people a transition's scope names for ``case``: the
+    check services make before acting, and the one pages make before offering it."""
+    from .selectors import in_unit_scope
+
+    if user.is_superuser or scope == "any":
+        return True
+    if scope == "unit":
+        return in_unit_scope(user, case.responsible_unit)
+    if scope == "assignee":
+        if case.assignee_id is not None and case.assignee_id == user.pk:
+            return True
+        return user.has_perm("cases.supervise_case") and in_unit_scope(user, case.responsible_unit)
+    return False

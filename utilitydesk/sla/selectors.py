@@ -1,14 +1,44 @@
 from datetime import datetime, timedelta
 
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import Case as CaseWhen
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from .models import CaseDeadline, CaseEscalation, CasePause
 
+# A deadline still counts until it is met: running (pending) or already missed (breached;
+# the sweeper marks it so, and it stays overdue until the action it waits for is done).
+# Paused deadlines stop counting while the case waits for the customer.
+LIVE_DEADLINE = Q(
+    met_at__isnull=True, state__in=[CaseDeadline.State.PENDING, CaseDeadline.State.BREACHED]
+)
 
-def pending_due_subquery():
-    """The earliest running deadline of a case, for annotating case lists."""
+
+def case_statuses_with_deadlines() -> tuple[set[str], str]:
+    """Open cases count every live deadline; a resolved case only its callback deadline;
+    closed, cancelled and called-back cases none (they show no lateness)."""
+    from utilitydesk.cases.models import OPEN_STATUSES, Status
+
+    return set(OPEN_STATUSES), Status.RESOLVED
+
+
+def _live_deadlines(**conditions) -> QuerySet:
+    return CaseDeadline.objects.filter(LIVE_DEADLINE, case=OuterRef("pk"), **conditions)
+
+
+def running_due_subquery(**conditions) -> Subquery:
+    """The earliest live deadline of a case (overdue ones included), for case lists."""
     return Subquery(
-        CaseDeadline.objects.filter(case=OuterRef("pk"), state=CaseDeadline.State.PENDING)
+        _live_deadlines(**conditions)
         .order_by()
         .values("case")
         .annotate(first=Min("due_at"))
@@ -16,12 +46,33 @@ def pending_due_subquery():
     )
 
 
+def next_due_expression():
+    open_statuses, resolved = case_statuses_with_deadlines()
+    return CaseWhen(
+        When(status__in=open_statuses, then=running_due_subquery()),
+        When(status=resolved, then=running_due_subquery(name="callback")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
 def with_next_due(cases: QuerySet) -> QuerySet:
-    return cases.annotate(next_due=pending_due_subquery())
+    """Each case with ``next_due``: its nearest live deadline (in the past when overdue),
+    None for a case that is finished."""
+    return cases.annotate(next_due=next_due_expression())
+
+
+def overdue_condition(now: datetime) -> Q:
+    """Cases with a deadline that has passed and is not met (a filter, not an annotation:
+    it reads only the open and resolved cases through their status index)."""
+    open_statuses, resolved = case_statuses_with_deadlines()
+    return Q(Exists(_live_deadlines(due_at__lte=now)), status__in=open_statuses) | Q(
+        Exists(_live_deadlines(due_at__lte=now, name="callback")), status=resolved
+    )
 
 
 def due_soon(cases: QuerySet, now: datetime, within: timedelta) -> QuerySet:
-    """Cases with a running deadline due before now + within (overdue ones first)."""
+    """Cases with a live deadline due before now + within (overdue ones first)."""
     return (
         with_next_due(cases)
         .filter(next_due__isnull=False, next_due__lte=now + within)
@@ -42,8 +93,7 @@ def escalations_of(case) -> list[CaseEscalation]:
     escalations = list(CaseEscalation.objects.filter(case=case).order_by("level"))
     usernames = {name for e in escalations for name in e.targets}
     people = {
-        u.username: display_name(u)
-        for u in get_user_model().objects.filter(username__in=usernames)
+        u.username: display_name(u) for u in get_user_model().objects.filter(username__in=usernames)
     }
     for escalation in escalations:
         escalation.target_names = [people.get(n, n) for n in escalation.targets]

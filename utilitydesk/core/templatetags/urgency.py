@@ -20,9 +20,17 @@ def _span(delta_seconds: int) -> str:
 
 
 @register.filter
-def time_left(due):
+def time_left(due, status=""):
+    """Time left before ``due`` or the time it is overdue by; given the case's status, a
+    finished case (closed, cancelled, called back) shows nothing: it is late no more."""
     if not due:
         return ""
+    if status:
+        from utilitydesk.sla.selectors import case_statuses_with_deadlines
+
+        open_statuses, resolved = case_statuses_with_deadlines()
+        if status not in open_statuses and status != resolved:
+            return ""
     seconds = int((due - timezone.now()).total_seconds())
     if seconds < 0:
         return format_html('<span class="due due-over">{} {}</span>', _("overdue"), _span(seconds))
