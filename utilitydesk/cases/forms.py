@@ -2,9 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utilitydesk.org.models import OrgUnit
+from utilitydesk.customers.models import Premises
+from utilitydesk.org.models import OrgUnit, UnitKind
 
-from .models import Channel, Kind, Status
+from .models import Channel, Kind, RoutingRule, Status
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -42,7 +43,115 @@ class UnitsField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class IntakeForm(forms.Form):
+def _chosen_id(form, name: str) -> int | None:
+    raw = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    raw = str(raw or "")
+    return int(raw) if raw.isdecimal() and int(raw) <= MAX_ID else None
+
+
+class AreaPickerForm(forms.Form):
+    """The service-area picker: district › community › building, then the entrance (单元)
+    and room typed. Each select narrows the next (htmx reloads the picker on change);
+    without a district the building still resolves its community and district."""
+
+    PICKER_FIELDS = ("district", "community", "building", "unit_no", "room_no")
+
+    district = forms.TypedChoiceField(
+        label=_("District"), coerce=int, required=False, empty_value=None
+    )
+    community = forms.TypedChoiceField(
+        label=_("Community"), coerce=int, required=False, empty_value=None
+    )
+    building = forms.TypedChoiceField(
+        label=_("Building"), coerce=int, required=False, empty_value=None
+    )
+    unit_no = forms.CharField(label=_("Entrance (unit)"), max_length=16, required=False)
+    room_no = forms.CharField(label=_("Room"), max_length=16, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_picker()
+
+    def setup_picker(self) -> None:
+        from django.urls import reverse
+
+        from utilitydesk.area.models import Building, Community, District
+
+        for name in ("district", "community", "building"):
+            self.fields[name].widget.attrs["hx-get"] = reverse("cases:area")
+
+        district_id = _chosen_id(self, "district")
+        community_id = _chosen_id(self, "community")
+        building_id = _chosen_id(self, "building")
+        building = (
+            Building.objects.filter(pk=building_id).select_related("community").first()
+            if building_id
+            else None
+        )
+        if building is not None and community_id in (None, building.community_id):
+            community_id = building.community_id
+            district_id = district_id or building.community.district_id
+        community = (
+            Community.objects.filter(pk=community_id).only("pk", "district_id").first()
+            if community_id
+            else None
+        )
+        if community is not None and district_id in (None, community.district_id):
+            district_id = community.district_id
+        elif community is not None:
+            community = None  # another district was chosen meanwhile
+        blank = [("", "—")]
+        self.fields["district"].choices = blank + list(
+            District.objects.order_by("name").values_list("pk", "name")
+        )
+        self.fields["community"].choices = blank + (
+            list(
+                Community.objects.filter(district_id=district_id)
+                .order_by("name")
+                .values_list("pk", "name")
+            )
+            if district_id
+            else []
+        )
+        self.fields["building"].choices = blank + (
+            list(
+                Building.objects.filter(community_id=community.pk)
+                .order_by("name")
+                .values_list("pk", "name")
+            )
+            if community is not None
+            else []
+        )
+        self.picked = {
+            "district": district_id,
+            "community": community.pk if community is not None else None,
+            "building": building.pk
+            if building is not None and community and building.community_id == community.pk
+            else None,
+        }
+        if not self.is_bound:
+            self.initial.update({k: v for k, v in self.picked.items() if v})
+        else:
+            # Shown as chosen even when the posted value was an id of the wrong level.
+            self.data = self.data.copy()
+            for name, value in self.picked.items():
+                self.data[self.add_prefix(name)] = "" if value is None else str(value)
+        self.known_entrances = (
+            sorted(
+                {
+                    u
+                    for u in Premises.objects.filter(building_id=self.picked["building"])
+                    .values_list("unit_no", flat=True)
+                    .distinct()[:50]
+                    if u
+                }
+            )
+            if self.picked["building"]
+            else []
+        )
+
+
+class IntakeForm(AreaPickerForm):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Kind.choices, widget=forms.Select(attrs={"autofocus": True})
     )
@@ -69,22 +178,72 @@ class IntakeForm(forms.Form):
         help_text=_("Fill in only when the question is answered now; the contact is then closed."),
     )
     knowledge_entry_id = forms.IntegerField(required=False, widget=forms.HiddenInput())
-    allow_duplicate = forms.BooleanField(label=_("Create a new case anyway"), required=False)
+    complaint_category = forms.ChoiceField(label=_("Complaint category"), required=False)
+    complaint_level = forms.TypedChoiceField(
+        label=_("Complaint level"), coerce=int, required=False, empty_value=None
+    )
 
-    def __init__(self, *args, customer=None, offer_duplicate=False, **kwargs):
+    field_order = [
+        "kind",
+        "channel",
+        "content",
+        "received_at",
+        "premises",
+        "caller_name",
+        "caller_phone",
+        *AreaPickerForm.PICKER_FIELDS,
+        "complaint_category",
+        "complaint_level",
+        "emergency",
+        "answer",
+        "knowledge_entry_id",
+    ]
+
+    def __init__(self, *args, customer=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
-        if not offer_duplicate:
-            self.fields["allow_duplicate"].widget = forms.HiddenInput()
+        premises = list(customer.premises.all()) if customer is not None else []
         if customer is not None:
-            choices = [(p.pk, p.address_text) for p in customer.premises.all()]
-            self.fields["premises"].choices = choices
+            self.fields["premises"].choices = [(p.pk, p.address_text) for p in premises]
             del self.fields["caller_name"]
             del self.fields["caller_phone"]
         else:
             del self.fields["premises"]
             self.fields["caller_name"].required = True
             self.fields["caller_phone"].required = True
+        if premises:
+            # A customer may call about a place not on record (a relative's flat, the
+            # stairwell): "another place" and the picker below.
+            self.fields["premises"].choices += [("", _("Another place (pick it below)"))]
+            self.fields["premises"].initial = premises[0].pk
+        self.offers_complaint_class = user is not None and _may_classify(user)
+        if self.offers_complaint_class:
+            from utilitydesk.complaints.models import Category, Level
+
+            self.fields["complaint_category"].choices = [("", "—"), *Category.choices]
+            self.fields["complaint_level"].choices = [("", "—"), *Level.choices]
+        else:
+            del self.fields["complaint_category"]
+            del self.fields["complaint_level"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("room_no") and not data.get("building"):
+            self.add_error("building", _("Choose the building of this room."))
+        if data.get("premises") and data.get("building"):
+            self.add_error(
+                "premises",
+                _(
+                    "A building is picked below: choose “another place” here, or clear the building."
+                ),
+            )
+        return data
+
+
+def _may_classify(user) -> bool:
+    from utilitydesk.complaints.services import may_classify
+
+    return may_classify(user)
 
 
 class NoteForm(forms.Form):
@@ -95,12 +254,27 @@ class NoteForm(forms.Form):
 
 
 class DispatchForm(NoteForm):
+    """Dispatch or re-dispatch to a station, a team or a department, chosen from a list
+    grouped by station (active units only)."""
+
     unit = forms.ModelChoiceField(
-        label=_("Unit"),
-        queryset=OrgUnit.objects.filter(is_active=True),
+        label=_("Responsible unit / team"),
+        queryset=OrgUnit.objects.filter(
+            is_active=True, kind__in=[UnitKind.STATION, UnitKind.DEPARTMENT, UnitKind.TEAM]
+        ),
         required=False,
         empty_label=_("By the routing rules"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .selectors import unit_groups
+
+        # Rendered grouped; validated against the queryset above.
+        self.fields["unit"].widget.choices = [
+            ("", self.fields["unit"].empty_label),
+            *unit_groups(),
+        ]
 
 
 class BookForm(NoteForm):
@@ -199,11 +373,104 @@ class CaseFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *Kind.choices], required=False
     )
+    unit = forms.TypedChoiceField(
+        label=_("Responsible unit / team"), coerce=int, required=False, empty_value=None
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
+    )
+    grade = forms.ChoiceField(label=_("Grade"), required=False)
+    period = forms.ChoiceField(
+        label=_("Received"),
+        choices=[
+            ("", _("Any time")),
+            ("today", _("Today")),
+            ("week", _("This week")),
+        ],
+        required=False,
+    )
+    received_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     open_only = forms.BooleanField(label=_("Open only"), required=False)
     emergency_only = forms.BooleanField(label=_("Emergencies only"), required=False)
+    overdue_only = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from utilitydesk.customers.models import Grade
+
+        from .selectors import unit_groups
+
+        self.fields["unit"].choices = [("", _("All units")), *unit_groups()]
+        self.fields["grade"].choices = [("", _("All grades")), *Grade.choices]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", _("The end date is before the start date."))
+        for name in ("received_from", "received_to"):
+            value = data.get(name)
+            if value and not 2000 <= value.year <= 2100:
+                self.add_error(name, _("Give a time between the years 2000 and 2100."))
+        return data
 
 
-class FaultForm(forms.Form):
+class FaultAreaForm(forms.Form):
+    """The affected area of a major fault: whole substations and/or single buildings,
+    limited to the stations of a station-scoped reporter."""
+
+    substations = forms.TypedMultipleChoiceField(
+        label=_("Affected substations"),
+        coerce=int,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Every building served by these substations is affected."),
+    )
+    buildings = forms.TypedMultipleChoiceField(
+        label=_("Affected buildings"),
+        coerce=int,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Hold Ctrl to choose several."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.db.models import Q
+
+        from utilitydesk.area.models import Building, Substation
+
+        from .selectors import fault_units_of
+
+        own_units = fault_units_of(user) if user is not None else None
+        substations = Substation.objects.select_related("station").order_by("station__name", "code")
+        buildings = Building.objects.select_related("community").order_by("community__name", "name")
+        if own_units is not None:
+            substations = substations.filter(station_id__in=own_units)
+            buildings = buildings.filter(
+                Q(substation__station_id__in=own_units) | Q(grid__station_id__in=own_units)
+            )
+        self.fields["substations"].choices = [
+            (s.pk, f"{s.name}（{s.station.name}）") for s in substations
+        ]
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for building in buildings:
+            groups.setdefault(building.community.name, []).append((building.pk, building.name))
+        self.fields["buildings"].choices = list(groups.items())
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not (data.get("substations") or data.get("buildings")):
+            raise forms.ValidationError(_("Name the affected buildings or substations."))
+        return data
+
+
+class FaultForm(FaultAreaForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     occurred_at = DateTimeField(label=_("Time"), widget=DateTimeLocalInput())
     place = forms.CharField(label=_("Place"), max_length=200)
@@ -214,9 +481,19 @@ class FaultForm(forms.Form):
     units = UnitsField(
         label=_("Responsible units to notify"), queryset=OrgUnit.objects.filter(is_active=True)
     )
+    field_order = [
+        "title",
+        "occurred_at",
+        "place",
+        "substations",
+        "buildings",
+        "symptoms",
+        "response_plan",
+        "units",
+    ]
 
     def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         from .selectors import fault_units_of
 
         own_units = fault_units_of(user) if user is not None else None
@@ -234,3 +511,99 @@ class FaultAnalysisForm(forms.Form):
     preventive_actions = forms.CharField(
         label=_("Preventive actions"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class RoutingRuleForm(forms.ModelForm):
+    """A routing rule (R-302) as the dispatcher and the service office edit it."""
+
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "priority",
+            "name",
+            "kind",
+            "station",
+            "grid",
+            "target",
+            "target_function",
+            "target_unit",
+            "is_active",
+        ]
+        labels = {
+            "kind": _("Case kind"),
+            "station": _("Only for places served by station"),
+            "grid": _("Only for places in grid"),
+            "target": _("Send to"),
+            "target_function": _("Department function"),
+            "target_unit": _("Fixed unit / team"),
+        }
+        help_texts = {
+            "priority": _("Smaller numbers are tried first; the first matching rule decides."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from utilitydesk.org.models import DepartmentFunction
+
+        from .selectors import unit_groups
+
+        self.fields["kind"].choices = [("", _("Any kind")), *Kind.choices]
+        self.fields["station"].queryset = OrgUnit.objects.filter(
+            is_active=True, kind=UnitKind.STATION
+        ).order_by("code")
+        self.fields["station"].empty_label = _("Any station")
+        self.fields["grid"].queryset = (
+            self.fields["grid"].queryset.select_related("station").order_by("code")
+        )
+        self.fields["grid"].empty_label = _("Any grid")
+        self.fields["target_function"] = forms.ChoiceField(
+            label=_("Department function"),
+            choices=[("", "—"), *DepartmentFunction.choices],
+            required=False,
+        )
+        self.fields["target_unit"].queryset = OrgUnit.objects.filter(
+            is_active=True, kind__in=[UnitKind.STATION, UnitKind.DEPARTMENT, UnitKind.TEAM]
+        )
+        self.fields["target_unit"].empty_label = "—"
+        self.fields["target_unit"].widget.choices = [("", "—"), *unit_groups()]
+        self.fields["priority"].widget.attrs.update({"min": 1, "max": 100000})
+
+    def clean_priority(self):
+        value = self.cleaned_data["priority"]
+        if value is not None and value > 100000:
+            raise forms.ValidationError(_("At most 100000."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        target = data.get("target")
+        if target == RoutingRule.Target.FUNCTION and not data.get("target_function"):
+            self.add_error("target_function", _("Choose the department function."))
+        if target == RoutingRule.Target.UNIT and not data.get("target_unit"):
+            self.add_error("target_unit", _("Choose the unit."))
+        if target != RoutingRule.Target.FUNCTION:
+            data["target_function"] = ""
+        if target != RoutingRule.Target.UNIT:
+            data["target_unit"] = None
+        return data
+
+
+class RoutingPreviewForm(AreaPickerForm):
+    """Where would a case go? A building (through the picker) or a substation, and a kind."""
+
+    substation = forms.TypedChoiceField(
+        label=_("Or a substation"), coerce=int, required=False, empty_value=None
+    )
+    kind = forms.ChoiceField(label=_("Case kind"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from utilitydesk.area.models import Substation
+
+        del self.fields["unit_no"]
+        del self.fields["room_no"]
+        self.fields["kind"].choices = [("", _("Every kind")), *Kind.choices]
+        self.fields["substation"].choices = [("", "—")] + [
+            (s.pk, f"{s.name}（{s.station.name}）")
+            for s in Substation.objects.select_related("station").order_by("station__code", "code")
+        ]

@@ -1,18 +1,19 @@
 """Reads of cases, limited to what the user may see."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from utilitydesk.area.models import Building, Substation
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.org.models import OrgUnit
 from utilitydesk.org.selectors import active_assignments, station_scope, subtree_ids
 from utilitydesk.privacy.masking import may_search_by_phone, phone_for, text_for
-from utilitydesk.sla.selectors import due_soon, with_next_due
+from utilitydesk.sla.selectors import due_soon, overdue_condition, with_next_due
 
-from .models import OPEN_STATUSES, Case, CaseEvent, MajorFault, Status
+from .models import OPEN_STATUSES, Case, CaseEvent, Kind, MajorFault, Status
 
 
 def _unit_ids_of(user) -> set[int]:
@@ -54,13 +55,39 @@ class CaseFilters:
     q: str = ""
     status: str = ""
     kind: str = ""
-    unit: int | None = None
+    unit: int | None = None  # the unit and every unit under it (a station and its teams)
     open_only: bool = False
     emergency_only: bool = False
+    channel: str = ""
+    grade: str = ""  # the customer's; a caller without a customer record counts as general
+    received_from: date | None = None  # local dates, both included
+    received_to: date | None = None
+    overdue_only: bool = False
+
+    def as_dict(self) -> dict:
+        return {k: str(v) for k, v in self.__dict__.items() if v not in (None, "", False)}
 
 
-def search_cases(user, filters: CaseFilters) -> QuerySet[Case]:
-    queryset = visible_cases(user)
+def period_dates(period: str, today: date) -> tuple[date | None, date | None]:
+    """ "today" and "week" (Monday to today) as a range of received dates."""
+    if period == "today":
+        return today, today
+    if period == "week":
+        return today - timedelta(days=today.weekday()), today
+    return None, None
+
+
+def _local_midnight(day: date) -> datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_cases(
+    user, queryset: QuerySet[Case], filters: CaseFilters, now: datetime
+) -> QuerySet[Case]:
+    """Narrow any case list (all, dispatch queue, unit queue, due soon) by the list's
+    filters. Each condition reads an indexed column of the cases table."""
     if filters.q:
         q = filters.q.strip()
         # Accounts and premises are looked up first (each through its own index): a join
@@ -87,9 +114,38 @@ def search_cases(user, filters: CaseFilters) -> QuerySet[Case]:
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
     if filters.unit:
-        queryset = queryset.filter(responsible_unit_id=filters.unit)
+        queryset = queryset.filter(
+            responsible_unit_id__in=subtree_ids([filters.unit])[filters.unit]
+        )
     if filters.emergency_only:
         queryset = queryset.filter(emergency=True)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
+    if filters.grade:
+        from utilitydesk.customers.models import Grade
+
+        if filters.grade == Grade.GENERAL:
+            # Most customers are general: "not one of the (few) others" reads far less.
+            others = Customer.objects.exclude(grade=Grade.GENERAL).values("pk")
+            queryset = queryset.filter(Q(customer__isnull=True) | ~Q(customer_id__in=others))
+        else:
+            graded = Customer.objects.filter(grade=filters.grade).values("pk")
+            queryset = queryset.filter(customer_id__in=graded)
+    if filters.received_from:
+        queryset = queryset.filter(received_at__gte=_local_midnight(filters.received_from))
+    if filters.received_to:
+        queryset = queryset.filter(
+            received_at__lt=_local_midnight(filters.received_to + timedelta(days=1))
+        )
+    if filters.overdue_only:
+        queryset = queryset.filter(overdue_condition(now))
+    return queryset
+
+
+def search_cases(user, filters: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:
+    from django.utils import timezone
+
+    queryset = filter_cases(user, visible_cases(user), filters, now or timezone.now())
     return (
         with_next_due(queryset)
         .select_related("customer", "responsible_unit", "assignee")
@@ -257,16 +313,53 @@ def open_faults(user=None) -> QuerySet[MajorFault]:
     return faults.filter(state=MajorFault.State.OPEN).order_by("-occurred_at")
 
 
+def faults_affecting(user, buildings) -> dict[int, list[MajorFault]]:
+    """Open major faults the user may see that cover each of ``buildings`` (named
+    directly, or through the substation serving it): {building id: [faults]}."""
+    buildings = [b for b in buildings if b is not None]
+    if not buildings:
+        return {}
+    building_ids = {b.pk for b in buildings}
+    substation_ids = {b.substation_id for b in buildings if b.substation_id}
+    faults = list(
+        open_faults(user)
+        .filter(Q(buildings__in=building_ids) | Q(substations__in=substation_ids))
+        .distinct()
+        .prefetch_related(
+            # Only the rows that matter here: a fault may name a whole district.
+            Prefetch("buildings", queryset=Building.objects.filter(pk__in=building_ids)),
+            Prefetch("substations", queryset=Substation.objects.filter(pk__in=substation_ids)),
+        )
+    )
+    covered: dict[int, list[MajorFault]] = {}
+    for fault in faults:
+        named_buildings = {b.pk for b in fault.buildings.all()}
+        named_substations = {s.pk for s in fault.substations.all()}
+        for building in buildings:
+            if building.pk in named_buildings or building.substation_id in named_substations:
+                covered.setdefault(building.pk, []).append(fault)
+    return covered
+
+
 def available_actions(user, case: Case) -> list[str]:
-    """Actions the case's state allows and the user's permissions grant (the finer scope
-    check — own unit, assigned technician — happens when the action runs)."""
-    from .workflow import TRANSITIONS
+    """Actions the case's state allows, the user's permissions grant and whose scope
+    includes the user (own unit; assigned technician or a supervisor): only what would
+    succeed is offered."""
+    from .workflow import TRANSITIONS, scope_allows
 
     return [
         name
         for name, transition in TRANSITIONS.items()
-        if case.status in transition.sources and user.has_perm(transition.permission)
+        if case.status in transition.sources
+        and user.has_perm(transition.permission)
+        and scope_allows(user, case, transition.scope)
+        and (name != "exempt_signoff" or signoff_may_be_exempted(case))
     ]
+
+
+def signoff_may_be_exempted(case: Case) -> bool:
+    """003: a temperature record without the customer's signature is invalid."""
+    return case.kind != Kind.TEMPERATURE
 
 
 def due_queue(user, now: datetime, within: timedelta = timedelta(hours=2)) -> QuerySet[Case]:
@@ -313,3 +406,28 @@ def case_counts(user, now: datetime) -> CaseCounts:
         overdue=figures["overdue"],
         escalated=figures["escalated"],
     )
+
+
+def unit_groups() -> list[tuple[str, list[tuple[int, str]]]]:
+    """The units a case can be given to, grouped for a select: each heating station with
+    its teams, then each department with what is under it. Active units only, in the
+    organisation's order (codes)."""
+    from utilitydesk.org.models import UnitKind
+
+    units = list(
+        OrgUnit.objects.filter(
+            is_active=True, kind__in=[UnitKind.STATION, UnitKind.DEPARTMENT, UnitKind.TEAM]
+        )
+        .only("pk", "name", "kind", "parent_id", "code")
+        .order_by("code")
+    )
+    heads = [u for u in units if u.kind != UnitKind.TEAM]
+    heads.sort(key=lambda u: (u.kind != UnitKind.STATION, u.code))
+    teams: dict[int, list[OrgUnit]] = {}
+    for unit in units:
+        if unit.kind == UnitKind.TEAM:
+            teams.setdefault(unit.parent_id, []).append(unit)
+    return [
+        (head.name, [(head.pk, head.name)] + [(t.pk, t.name) for t in teams.get(head.pk, [])])
+        for head in heads
+    ]

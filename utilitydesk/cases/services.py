@@ -20,10 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.area.models import Building
 from utilitydesk.callbacks import services as callbacks
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.customers.services import address_of
 from utilitydesk.knowledge.models import Entry, StandardPhrase
+from utilitydesk.knowledge.selectors import render_phrase
 from utilitydesk.knowledge.services import check_customer_text, record_use
 from utilitydesk.notifications.services import notify_staff, send_sms, texts_sent_by
 from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position
@@ -51,10 +54,12 @@ from .selectors import (
     find_duplicates,
     in_unit_scope,
     may_act_on_fault,
+    open_faults,
+    signoff_may_be_exempted,
     visible_cases,
     visible_faults,
 )
-from .workflow import TRANSITIONS
+from .workflow import TRANSITIONS, scope_allows
 
 # How long after a call an agent may still record it with its real received time.
 LIVE_CHANNEL_GRACE = timedelta(hours=1)
@@ -103,10 +108,24 @@ def case_number(day: str, value: int) -> str:
     return f"GD{day}{value:04d}"
 
 
-def route(kind: str, premises: Premises | None) -> tuple[OrgUnit | None, RoutingRule | None]:
-    """The responsible unit for a case (R-302): the first matching active rule."""
-    station_id = premises.station_id if premises else None
-    grid_id = premises.building.grid_id if premises else None
+def route(
+    kind: str, premises: Premises | None, building: Building | None = None
+) -> tuple[OrgUnit | None, RoutingRule | None]:
+    """The responsible unit for a case (R-302): the first matching active rule. The place
+    is the premises, or for a caller without a customer record the building picked at
+    intake (its station through its substation or grid)."""
+    if premises is not None:
+        return route_place(kind, premises.station, premises.building.grid_id)
+    if building is not None:
+        return route_place(kind, building.station, building.grid_id)
+    return route_place(kind, None, None)
+
+
+def route_place(
+    kind: str, station: OrgUnit | None, grid_id: int | None
+) -> tuple[OrgUnit | None, RoutingRule | None]:
+    """The first active rule matching a kind and a place's station and grid."""
+    station_id = station.pk if station else None
     for rule in RoutingRule.objects.filter(is_active=True).select_related("target_unit"):
         if rule.kind and rule.kind != kind:
             continue
@@ -116,7 +135,7 @@ def route(kind: str, premises: Premises | None) -> tuple[OrgUnit | None, Routing
             continue
         unit = None
         if rule.target == RoutingRule.Target.PREMISES_STATION:
-            unit = premises.station if premises else None
+            unit = station if station is not None and station.is_active else None
         elif rule.target == RoutingRule.Target.FUNCTION:
             unit = OrgUnit.objects.filter(function=rule.target_function, is_active=True).first()
         else:
@@ -173,13 +192,22 @@ class ContactInput:
     knowledge_entry_id: int | None = None
     link_to_case: str = ""  # an existing case number the customer calls about again
     allow_duplicate: bool = False
+    # A caller without a customer record: the building picked at intake and the entrance
+    # (单元) and room typed; routing follows the building.
+    building_id: int | None = None
+    unit_no: str = ""
+    room_no: str = ""
+    # A complaint classified at intake (complaints.services.classify).
+    complaint_category: str = ""
+    complaint_level: int | None = None
+    major_fault_id: int | None = None  # the open major fault the call is about
     attributes: dict = field(default_factory=dict)  # e.g. pipe_diameter_mm (R-406), special
     extra: dict = field(default_factory=dict)
 
 
 def _clean_contact(
     data: ContactInput, now: datetime
-) -> tuple[Customer | None, Premises | None, str]:
+) -> tuple[Customer | None, Premises | None, str, Building | None]:
     errors: dict[str, list[str]] = {}
     if data.channel not in Channel.values:
         errors["channel"] = [_("Unknown channel.")]
@@ -216,9 +244,10 @@ def _clean_contact(
             premises = premises_qs.filter(pk=data.premises_id).first()
             if premises is None:
                 errors["premises_id"] = [_("These premises do not belong to the customer.")]
-        else:
+        elif not data.building_id:
             premises = premises_qs.first()
         phone = phone or (customer.phones.values_list("number", flat=True).first() or "")
+    building = _picked_building(data, premises, errors)
     if data.answer:
         if data.kind not in ON_SPOT_KINDS:
             errors["answer"] = [_("Only consultations and fee enquiries are answered on the spot.")]
@@ -234,7 +263,57 @@ def _clean_contact(
     if errors:
         raise ValidationError(errors)
     data.received_at = received
-    return customer, premises, phone
+    return customer, premises, phone, building
+
+
+PLACE_PART_MAX = 16  # as Premises.unit_no and room_no
+
+
+def _picked_building(data: ContactInput, premises, errors: dict) -> Building | None:
+    """The building of the case: the premises', or the one picked in the service-area
+    picker when there are no premises (an unknown caller, or a customer calling about a
+    place that is not on record)."""
+    if premises is not None:
+        return premises.building
+    data.unit_no, data.room_no = (data.unit_no or "").strip(), (data.room_no or "").strip()
+    for name in ("unit_no", "room_no"):
+        if len(getattr(data, name)) > PLACE_PART_MAX:
+            errors[name] = [
+                _("At most %(n)d characters.") % {"n": PLACE_PART_MAX},
+            ]
+    if not data.building_id:
+        return None
+    building = (
+        Building.objects.filter(pk=data.building_id)
+        .select_related("community__district", "substation__station", "grid__station")
+        .first()
+    )
+    if building is None:
+        errors["building_id"] = [_("Unknown building.")]
+    return building
+
+
+def _check_complaint_class(actor, data: ContactInput) -> None:
+    """A complaint's category and level given at intake: only for complaints, and only by
+    the people who classify complaints (the classification itself is the complaints
+    app's, called once the case exists)."""
+    if not (data.complaint_category or data.complaint_level):
+        return
+    from utilitydesk.complaints.models import Category, Level
+    from utilitydesk.complaints.services import may_classify
+
+    if data.kind != Kind.COMPLAINT:
+        raise ValidationError({"complaint_category": [_("Only complaints have a category.")]})
+    if not may_classify(actor):
+        raise PermissionDenied(
+            _(
+                "Only the service centre and the service office set a complaint's category and level."
+            )
+        )
+    if data.complaint_category and data.complaint_category not in Category.values:
+        raise ValidationError({"complaint_category": [_("Unknown complaint category.")]})
+    if data.complaint_level and data.complaint_level not in Level.values:
+        raise ValidationError({"complaint_level": [_("Unknown complaint level.")]})
 
 
 def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Contact:
@@ -243,7 +322,13 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
     if not actor.has_perm("cases.add_contact"):
         raise PermissionDenied(_("You are not allowed to record contacts."))
     now = now or timezone.now()
-    customer, premises, phone = _clean_contact(data, now)
+    customer, premises, phone, building = _clean_contact(data, now)
+    _check_complaint_class(actor, data)
+    fault = None
+    if data.major_fault_id:
+        fault = open_faults(actor).filter(pk=data.major_fault_id).first()
+        if fault is None:
+            raise ValidationError({"major_fault_id": [_("Unknown major fault.")]})
     opens_case = not data.answer and not data.link_to_case
     if opens_case and customer is not None and not data.allow_duplicate:
         duplicates = find_duplicates(customer, premises, data.kind, now)
@@ -263,6 +348,7 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         closed_on_spot=bool(data.answer),
         answer=data.answer,
         knowledge_entry_id=data.knowledge_entry_id if data.answer else None,
+        major_fault=fault,
     )
     with transaction.atomic():
         if data.answer:
@@ -288,7 +374,7 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             case.version += 1
             case.save(update_fields=["last_event_seq", "version", "updated_at"])
             return contact
-        unit, rule = route(data.kind, premises)
+        unit, rule = route(data.kind, premises, building)
         case = Case(
             number=number,
             kind=data.kind,
@@ -299,12 +385,20 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             premises=premises,
             caller_name=contact.caller_name,
             caller_phone=phone,
-            address_text=premises.address_text if premises else data.extra.get("address", ""),
+            building=building,
+            address_text=(
+                premises.address_text
+                if premises
+                else address_of(building, data.unit_no, data.room_no)
+                if building
+                else data.extra.get("address", "")
+            ),
             first_responder=actor,
             emergency=data.emergency,
             status=Status.DISPATCHED if unit else Status.REGISTERED,
             responsible_unit=unit,
             routing_rule=rule,
+            major_fault=fault,
             dispatched_at=now if unit else None,
             last_event_seq=2 if unit else 1,
             attributes=data.attributes,
@@ -319,11 +413,20 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         if case.kind == Kind.COMPLAINT:
             from utilitydesk.complaints.services import open_for_case
 
-            open_for_case(case)
+            complaint = open_for_case(case)
         contact.case = case
         contact.save()
         events = creation_events(case, actor, now, unit, rule, channel=data.channel)
         CaseEvent.objects.bulk_create(events)
+        if case.kind == Kind.COMPLAINT and (data.complaint_category or data.complaint_level):
+            from utilitydesk.complaints.services import classify
+
+            classify(
+                actor,
+                complaint.pk,
+                data.complaint_category or complaint.category,
+                data.complaint_level or complaint.level,
+            )
     return contact
 
 
@@ -388,16 +491,11 @@ def create_contact_idempotent(
 
 
 def _check_scope(actor, case: Case, scope: str) -> None:
-    if actor.is_superuser or scope == "any":
+    if scope_allows(actor, case, scope):
         return
-    if scope == "unit" and not in_unit_scope(actor, case.responsible_unit):
+    if scope == "unit":
         raise PermissionDenied(_("Only the responsible unit can do this."))
-    if scope == "assignee":
-        supervising = actor.has_perm("cases.supervise_case") and in_unit_scope(
-            actor, case.responsible_unit
-        )
-        if case.assignee_id != actor.pk and not supervising:
-            raise PermissionDenied(_("Only the assigned technician or a supervisor can do this."))
+    raise PermissionDenied(_("Only the assigned technician or a supervisor can do this."))
 
 
 def _act(
@@ -484,7 +582,7 @@ def dispatch(
     def apply(case: Case):
         unit = OrgUnit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
         if unit is None:
-            unit, rule = route(case.kind, case.premises)
+            unit, rule = route(case.kind, case.premises, case.building)
             case.routing_rule = rule
         else:
             case.routing_rule = None
@@ -626,6 +724,16 @@ def exempt_signoff(actor, number: str, reason: str, expected_version=None) -> Ca
     reason = _require_text(reason, "note", _("Record why the customer cannot sign."))
 
     def apply(case: Case):
+        if not signoff_may_be_exempted(case):
+            raise ValidationError(
+                {
+                    "signoff": [
+                        _(
+                            "A temperature measurement is valid only with the customer's signature (or a confirmation code): it cannot be exempted."
+                        )
+                    ]
+                }
+            )
         case.signoff = "supervisor"
         case.signoff_note = reason
         case.signoff_by = actor
@@ -827,7 +935,7 @@ def reply_to_customer(actor, number: str, text: str, phrase_id: int | None = Non
         phrase = StandardPhrase.objects.filter(pk=phrase_id).first()
         if phrase is None:
             raise ValidationError({"phrase_id": [_("Unknown standard phrase.")]})
-        text = (text or "").strip() or phrase.text
+        text = (text or "").strip() or render_phrase(phrase.text, actor)
     text = _require_text(text, "text", _("The message is empty."))
     check_customer_text(text)
 
@@ -959,6 +1067,8 @@ def report_major_fault(
     symptoms: str,
     response_plan: str,
     unit_ids: list[int],
+    building_ids: list[int] = (),
+    substation_ids: list[int] = (),
 ) -> MajorFault:
     from utilitydesk.org.selectors import holders_of
 
@@ -981,6 +1091,7 @@ def report_major_fault(
         errors["unit_ids"] = [_("You can report major faults of your own station only.")]
     if occurred_at and occurred_at > timezone.now() + CLOCK_SKEW:
         errors["occurred_at"] = [_("The time cannot be in the future.")]
+    buildings, substations = _fault_area(building_ids, substation_ids, errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -993,6 +1104,8 @@ def report_major_fault(
             reported_by=actor,
         )
         fault.units.set(units)
+        fault.buildings.set(buildings)
+        fault.substations.set(substations)
     leaders = {}
     for unit in units:
         for position in FAULT_LEADERS:
@@ -1012,6 +1125,41 @@ def report_major_fault(
         reference=f"fault:{fault.pk}",
         dedupe_prefix=f"fault:{fault.pk}",
     )
+    return fault
+
+
+def _fault_area(building_ids, substation_ids, errors: dict) -> tuple[list, list]:
+    """The buildings and substations a fault names; unknown ids are refused."""
+    from utilitydesk.area.models import Building, Substation
+
+    building_ids = {int(pk) for pk in building_ids or ()}
+    substation_ids = {int(pk) for pk in substation_ids or ()}
+    buildings = list(Building.objects.filter(pk__in=building_ids))
+    substations = list(Substation.objects.filter(pk__in=substation_ids))
+    if len(buildings) != len(building_ids):
+        errors["building_ids"] = [_("Unknown building.")]
+    if len(substations) != len(substation_ids):
+        errors["substation_ids"] = [_("Unknown substation.")]
+    return buildings, substations
+
+
+def set_fault_area(
+    actor, fault_id: int, *, building_ids: list[int], substation_ids: list[int]
+) -> MajorFault:
+    """Change the affected area of an open fault (it often grows or shrinks as the
+    crews learn more)."""
+    errors: dict[str, list[str]] = {}
+    buildings, substations = _fault_area(building_ids, substation_ids, errors)
+    if not errors and not (buildings or substations):
+        errors["building_ids"] = [_("Name the affected buildings or substations.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        fault = _fault_to_act_on(actor, fault_id, lock=True)
+        if fault.state != MajorFault.State.OPEN:
+            raise ValidationError({"state": [_("The fault is closed.")]})
+        fault.buildings.set(buildings)
+        fault.substations.set(substations)
     return fault
 
 

@@ -1,8 +1,12 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +23,7 @@ from utilitydesk.privacy.access import Action as AccessAction
 from utilitydesk.privacy.access import record_access
 from utilitydesk.privacy.web import personal_data_view
 
-from . import selectors, services
+from . import export, selectors, services
 from .actions import UnknownAction, perform_action
 from .forms import (
     AssignForm,
@@ -28,6 +32,7 @@ from .forms import (
     CodeForm,
     DispatchForm,
     FaultAnalysisForm,
+    FaultAreaForm,
     FaultForm,
     IntakeForm,
     NoteForm,
@@ -35,7 +40,7 @@ from .forms import (
     ResolveForm,
 )
 from .labels import ACTION_LABELS
-from .models import Status
+from .models import Case, Contact, Status
 from .slip import render_slip
 
 
@@ -62,8 +67,7 @@ def intake(request):
             raise Http404
         if request.method == "GET":
             record_access(request.user, AccessAction.VIEW, [customer], request=request)
-    offer_duplicate = request.method == "POST" and "allow_duplicate" in request.POST
-    form = IntakeForm(request.POST or None, customer=customer, offer_duplicate=offer_duplicate)
+    form = IntakeForm(request.POST or None, customer=customer, user=request.user)
     duplicates = []
     link_to_case = request.POST.get("link_case", "").strip()
     if request.method == "POST" and form.is_valid():
@@ -81,13 +85,21 @@ def intake(request):
             answer=d["answer"].strip(),
             knowledge_entry_id=d["knowledge_entry_id"],
             link_to_case=link_to_case,
-            allow_duplicate=d["allow_duplicate"],
+            # Only the button "create a new case anyway" sends it; merging is the other
+            # button (link_case): the form's default button never merges.
+            allow_duplicate=request.POST.get("allow_duplicate") == "on",
+            building_id=d.get("building"),
+            unit_no=d.get("unit_no", ""),
+            room_no=d.get("room_no", ""),
+            complaint_category=d.get("complaint_category") or "",
+            complaint_level=d.get("complaint_level"),
+            major_fault_id=_fault_id(request.POST.get("major_fault", "")),
         )
         try:
             contact = services.create_contact(request.user, data)
         except services.DuplicateWarning as warning:
             duplicates = warning.cases
-            form = IntakeForm(request.POST, customer=customer, offer_duplicate=True)
+            form = IntakeForm(request.POST, customer=customer, user=request.user)
             form.is_valid()
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -132,9 +144,32 @@ def intake(request):
             "summary": customer_summary(request.user, customer) if customer else None,
             "open_cases": open_cases,
             "duplicates": duplicates,
-            "phrases": standard_phrases(),
+            "phrases": standard_phrases(request.user),
+            **_intake_faults(request, customer),
         },
     )
+
+
+def _fault_id(raw: str) -> int | None:
+    return int(raw) if raw.isdecimal() and len(raw) < 19 else None
+
+
+def _intake_faults(request, customer) -> dict:
+    """Open major faults for the intake page: those covering the caller's buildings on
+    top (a banner), and the others below, each offered as "this call is about it"."""
+    faults = list(selectors.open_faults(request.user).prefetch_related("substations")[:20])
+    buildings = [p.building for p in customer.premises.all()] if customer else []
+    covering = selectors.faults_affecting(request.user, buildings)
+    affecting = {f.pk: f for found in covering.values() for f in found}
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = _fault_id(source.get("major_fault", source.get("fault", "")))
+    others = [f for f in faults if f.pk not in affecting]
+    return {
+        "faults_affecting": list(affecting.values()),
+        "faults_other": others,
+        "chosen_fault": chosen,
+        "chosen_other": any(f.pk == chosen for f in others),
+    }
 
 
 @login_required
@@ -144,32 +179,49 @@ def knowledge_search(request):
     return render(request, "cases/_knowledge_results.html", {"results": results})
 
 
+def _listed_cases(request):
+    """The list a person looks at: a view (all, waiting for dispatch, the unit's open
+    cases, due soon) narrowed by the filters; the same for the page and the export."""
+    view = request.GET.get("view", "all")
+    if view not in ("all", "dispatch", "unit", "due"):
+        view = "all"
+    form = CaseFilterForm(request.GET or None)
+    now = timezone.now()
+    filters = selectors.CaseFilters()
+    if form.is_valid():
+        d = form.cleaned_data
+        start, end = selectors.period_dates(d["period"], timezone.localdate(now))
+        filters = selectors.CaseFilters(
+            q=d["q"],
+            status=d["status"],
+            kind=d["kind"],
+            unit=d["unit"],
+            open_only=d["open_only"],
+            emergency_only=d["emergency_only"],
+            channel=d["channel"],
+            grade=d["grade"],
+            received_from=max(filter(None, [start, d["received_from"]]), default=None),
+            received_to=min(filter(None, [end, d["received_to"]]), default=None),
+            overdue_only=d["overdue_only"],
+        )
+    if view == "dispatch":
+        queryset = selectors.dispatch_queue(request.user)
+    elif view == "due":
+        queryset = selectors.due_queue(request.user, now)
+    elif view == "unit":
+        queryset = selectors.unit_queue(request.user)
+    else:
+        queryset = selectors.search_cases(request.user, filters, now)
+    if view != "all":
+        queryset = selectors.filter_cases(request.user, queryset, filters, now)
+    return view, form, filters, queryset
+
+
 @login_required
 @permission_required("cases.view_case", raise_exception=True)
 @personal_data_view
 def case_list(request):
-    view = request.GET.get("view", "all")
-    form = CaseFilterForm(request.GET or None)
-    if view == "dispatch":
-        queryset = selectors.dispatch_queue(request.user)
-    elif view == "due":
-        queryset = selectors.due_queue(request.user, timezone.now())
-        if request.GET.get("unit", "").isdigit():
-            queryset = queryset.filter(responsible_unit_id=int(request.GET["unit"]))
-    elif view == "unit":
-        queryset = selectors.unit_queue(request.user)
-    else:
-        filters = selectors.CaseFilters()
-        if form.is_valid():
-            d = form.cleaned_data
-            filters = selectors.CaseFilters(
-                q=d["q"],
-                status=d["status"],
-                kind=d["kind"],
-                open_only=d["open_only"],
-                emergency_only=d["emergency_only"],
-            )
-        queryset = selectors.search_cases(request.user, filters)
+    view, form, _filters, queryset = _listed_cases(request)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
     _log_cases(request, page.object_list)
     query = request.GET.copy()
@@ -177,8 +229,40 @@ def case_list(request):
     return render(
         request,
         "cases/list.html",
-        {"form": form, "page": page, "view": view, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "view": view,
+            "query": query.urlencode(),
+            "may_export": request.user.has_perm("cases.export_case"),
+        },
     )
+
+
+@login_required
+@permission_required("cases.export_case", raise_exception=True)
+@personal_data_view
+def case_export(request):
+    """The filtered list as .xlsx (every row, not one page); logged per customer."""
+    view, form, filters, queryset = _listed_cases(request)
+    if not form.is_valid() and form.is_bound:
+        messages.error(request, _("Correct the filters first."))
+        return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
+    stream = io.BytesIO()
+    try:
+        export.export_cases(
+            request.user, queryset, stream, detail={"view": view, **filters.as_dict()}
+        )
+    except export.ExportTooLarge as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
+    response = HttpResponse(
+        stream.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
+    return response
 
 
 def _log_cases(request, cases) -> None:
@@ -311,7 +395,13 @@ def case_act(request, number: str, action: str):
     form = form_class(request.POST)
     if form_class is AssignForm:
         form.fields["assignee"].choices = _technicians_for(case)
+    # The field page's forms come back with what was typed and why it was refused.
+    on_field_page = action in FIELD_FORMS and request.POST.get("next") == reverse(
+        "field:case", args=[number]
+    )
     if not form.is_valid():
+        if on_field_page:
+            return _field_page_again(request, number, action)
         messages.error(
             request,
             " ".join(
@@ -332,12 +422,13 @@ def case_act(request, number: str, action: str):
         perform_action(request.user, number, action, data)
     except UnknownAction:
         raise Http404 from None
-    except services.ConflictError as conflict:
-        messages.error(request, str(conflict))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You are not allowed to do this."))
+    except (services.ConflictError, ValidationError, PermissionDenied) as exc:
+        if on_field_page:
+            return _field_page_again(request, number, action, exc)
+        if isinstance(exc, ValidationError):
+            messages.error(request, _error_text(exc))
+        else:
+            messages.error(request, str(exc) or _("You are not allowed to do this."))
     else:
         label = ACTION_LABELS.get(action, _("Done"))
         messages.success(request, _("%(action)s: done.") % {"action": label})
@@ -377,22 +468,74 @@ def field_case(request, number: str):
     case = selectors.get_case(request.user, number)
     if case is None:
         raise Http404
+    return _field_page(request, case)
+
+
+# The forms of the field page: action → (template name, form class, id prefix).
+FIELD_FORMS = {
+    "call_customer": ("call_form", NoteForm, "call_%s"),
+    "book": ("book_form", BookForm, "id_%s"),
+    "not_home": ("not_home_form", BookForm, "nothome_%s"),
+    "confirm_signoff_code": ("code_form", CodeForm, "id_%s"),
+    "resolve": ("resolve_form", ResolveForm, "id_%s"),
+}
+
+
+def _field_page(request, case, bound=None, status=200):
     _log_cases(request, [case])
-    actions = selectors.available_actions(request.user, case)
+    forms = {
+        name: form_class(initial={"expected_version": case.version}, auto_id=auto_id)
+        for name, form_class, auto_id in FIELD_FORMS.values()
+    }
+    forms.update(bound or {})
+    phone = selectors.caller_phone_for(request.user, case)
     return render(
         request,
         "cases/field_case.html",
         {
             "case": case,
-            "actions": actions,
+            "actions": selectors.available_actions(request.user, case),
             "events": selectors.shown_timeline(request.user, case),
-            "phone": selectors.caller_phone_for(request.user, case),
-            "book_form": BookForm(initial={"expected_version": case.version}),
-            "resolve_form": ResolveForm(initial={"expected_version": case.version}),
-            "code_form": CodeForm(initial={"expected_version": case.version}),
+            "phone": phone,
+            # tel: only with the number itself, never a masked one.
+            "phone_full": bool(phone) and phone == case.caller_phone,
             "labels": ACTION_LABELS,
+            "open_form": next(iter(bound), "") if bound else "",
+            **forms,
         },
+        status=status,
     )
+
+
+@personal_data_view
+def _field_page_again(request, number: str, action: str, refusal=None):
+    """The field page after a refused action: the form keeps what was typed (a drawn
+    signature too) and says why. After someone else's change the page shows the case as
+    it is now, and the form may be sent again against that version."""
+    case = selectors.get_case(request.user, number)
+    if case is None:
+        raise Http404
+    name, form_class, auto_id = FIELD_FORMS[action]
+    data = request.POST.copy()
+    if isinstance(refusal, services.ConflictError):
+        data["expected_version"] = str(case.version)
+    form = form_class(data, auto_id=auto_id)
+    form.is_valid()
+    if isinstance(refusal, ValidationError):
+        errors = refusal.message_dict if hasattr(refusal, "message_dict") else {}
+        for field_name, field_errors in errors.items() or [(None, refusal.messages)]:
+            field_name = "signature" if field_name == "signoff" else field_name
+            form.add_error(field_name if field_name in form.fields else None, field_errors)
+    elif refusal is not None:
+        form.add_error(None, str(refusal) or _("You are not allowed to do this."))
+    status = {services.ConflictError: 409, PermissionDenied: 403}.get(type(refusal), 400)
+    return _field_page(request, case, {name: form}, status=status)
+
+
+def _count_of(model):
+    """How many rows of ``model`` name the fault (a subquery: no join fan-out)."""
+    rows = model.objects.filter(major_fault=OuterRef("pk")).order_by().values("major_fault")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
 @login_required
@@ -410,6 +553,8 @@ def fault_list(request):
                 symptoms=d["symptoms"],
                 response_plan=d["response_plan"],
                 unit_ids=[u.pk for u in d["units"]],
+                building_ids=d["buildings"],
+                substation_ids=d["substations"],
             )
         except (ValidationError, PermissionDenied) as exc:
             messages.error(
@@ -420,7 +565,12 @@ def fault_list(request):
                 request, _("Major fault reported; the responsible leaders were notified.")
             )
             return redirect("cases:fault", pk=fault.pk)
-    faults = selectors.visible_faults(request.user).order_by("-occurred_at", "-pk")
+    faults = (
+        selectors.visible_faults(request.user)
+        .annotate(case_count=_count_of(Case), call_count=_count_of(Contact))
+        .prefetch_related("substations", "buildings__community")
+        .order_by("-occurred_at", "-pk")
+    )
     page = Paginator(faults, 20).get_page(request.GET.get("page"))
     return render(request, "cases/faults.html", {"form": form, "page": page})
 
@@ -428,16 +578,42 @@ def fault_list(request):
 @login_required
 @permission_required("cases.view_majorfault", raise_exception=True)
 def fault_detail(request, pk: int):
-    fault = selectors.visible_faults(request.user).filter(pk=pk).prefetch_related("units").first()
+    fault = (
+        selectors.visible_faults(request.user)
+        .filter(pk=pk)
+        .prefetch_related("units", "substations__station", "buildings__community")
+        .first()
+    )
     if fault is None:
         raise Http404
-    form = FaultAnalysisForm(request.POST or None)
+    changing_area = request.method == "POST" and "change_area" in request.POST
+    form = FaultAnalysisForm(
+        request.POST if request.method == "POST" and not changing_area else None
+    )
+    area_form = FaultAreaForm(
+        request.POST if changing_area else None,
+        user=request.user,
+        initial={
+            "substations": [s.pk for s in fault.substations.all()],
+            "buildings": [b.pk for b in fault.buildings.all()],
+        },
+    )
     if request.method == "POST":
         # Someone who may see the fault but not act on it is refused outright (403).
         if not selectors.may_act_on_fault(request.user, fault):
             raise PermissionDenied(_("Only the units named in the major fault can do this."))
         try:
-            if request.POST.get("share"):
+            if changing_area:
+                if area_form.is_valid():
+                    services.set_fault_area(
+                        request.user,
+                        pk,
+                        building_ids=area_form.cleaned_data["buildings"],
+                        substation_ids=area_form.cleaned_data["substations"],
+                    )
+                    messages.success(request, _("Affected area saved."))
+                    return redirect("cases:fault", pk=pk)
+            elif request.POST.get("share"):
                 sent = services.share_fault_report(request.user, pk)
                 messages.success(request, _("Report sent to %(n)d customers.") % {"n": sent})
                 return redirect("cases:fault", pk=pk)
@@ -458,6 +634,8 @@ def fault_detail(request, pk: int):
         {
             "fault": fault,
             "form": form,
+            "area_form": area_form,
+            "call_count": fault.contacts.count(),
             "cases": cases[:200],
             "may_act": selectors.may_act_on_fault(request.user, fault),
         },

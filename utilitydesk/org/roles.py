@@ -10,7 +10,7 @@ VIEW = ["customers.view_customer", "area.view_building", "org.view_orgunit"]
 FULL_PHONE = ["customers.view_full_phone"]
 EDIT = ["customers.change_customer", "customers.add_customer", "customers.request_grade_change"]
 APPROVE = ["customers.approve_grade_change"]
-EXPORT = ["customers.export_customers"]
+EXPORT = ["customers.export_customers", "cases.export_case"]
 IMPORT = ["customers.import_customers"]
 OFFICE = ["customers.record_entry_error", "audit.view_accesslog", "audit.view_changerecord"]
 ADMIN_EXTRA = [
@@ -39,11 +39,20 @@ ADMIN_EXTRA = [
 CASE_VIEW = ["cases.view_case", "knowledge.view_entry"]
 INTAKE = ["cases.add_contact"]
 DISPATCH = ["cases.dispatch_case"]
+# The routing-rules page (cases/routing): dispatchers and the service office keep them.
+ROUTING = ["cases.view_routingrule", "cases.add_routingrule", "cases.change_routingrule"]
 HANDLE = ["cases.handle_case"]
 SUPERVISE = ["cases.supervise_case"]
 FRONT_DESK = ["cases.close_case", "cases.reopen_case", "cases.cancel_case"]
 FAULTS = ["cases.manage_major_fault", "cases.view_majorfault"]
-CALLBACK = ["callbacks.make_callback", "callbacks.view_callbacktask", "complaints.view_complaint"]
+# People who take calls see the open major faults (to answer callers and link calls).
+FAULT_VIEW = ["cases.view_majorfault"]
+CALLBACK = [
+    "callbacks.make_callback",
+    "callbacks.view_callbacktask",
+    "callbacks.view_rates",
+    "complaints.view_complaint",
+]
 SPOT_CHECK = [
     "callbacks.run_spot_check",
     "callbacks.view_spotcheck",
@@ -55,6 +64,11 @@ DETERMINE = ["complaints.determine_complaint"]
 # service office only (complaints.services.classify also checks the person's unit).
 CLASSIFY = ["complaints.classify_complaint"]
 RULE_APPEAL = ["complaints.rule_appeal"]
+# Leaders read the service rates, survey reports and the complaint register; a station
+# head only their station's rates (callbacks.selectors.rate_units).
+LEADER_READ = ["callbacks.view_rates", "surveys.view_survey", "complaints.view_complaint"]
+# the service office marks the complaints kept beyond the retention period.
+MARK_IMPORTANT = ["complaints.mark_important"]
 SLA_VIEW = [
     "sla.view_policyversion",
     "sla.view_limitrule",
@@ -94,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + EDIT
     + CASE_VIEW
     + INTAKE
+    + FAULT_VIEW
     + HANDLE
     + FRONT_DESK
     + CALLBACK
@@ -103,6 +118,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + CASE_VIEW
     + INTAKE
     + DISPATCH
+    + ROUTING
+    + ["cases.export_case"]
     + SUPERVISE
     + ["cases.cancel_case"]
     + FAULTS
@@ -115,11 +132,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + HANDLE
     + SUPERVISE
     + FAULTS
-    + ["complaints.view_complaint"],
+    + LEADER_READ,
     Position.DEPARTMENT_HEAD: SPOT_CHECK
     + DETERMINE
     + CLASSIFY
-    + ["complaints.view_complaint"]
+    + LEADER_READ
     + VIEW
     + FULL_PHONE
     + APPROVE
@@ -129,21 +146,31 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + SUPERVISE
     + DISPATCH
     + FAULTS,
-    Position.DEPUTY_GM: VIEW + FULL_PHONE + APPROVE + EXPORT + CASE_VIEW + FAULTS + RULE_APPEAL,
+    Position.DEPUTY_GM: VIEW
+    + FULL_PHONE
+    + APPROVE
+    + EXPORT
+    + CASE_VIEW
+    + FAULTS
+    + RULE_APPEAL
+    + LEADER_READ,
     Position.GENERAL_MANAGER: VIEW
     + FULL_PHONE
     + APPROVE
     + EXPORT
     + CASE_VIEW
     + FAULTS
-    + RULE_APPEAL,
+    + RULE_APPEAL
+    + LEADER_READ,
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
-    Position.BILLING_CLERK: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + HANDLE,
+    Position.BILLING_CLERK: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + FAULT_VIEW + HANDLE,
     Position.SERVICE_OFFICE: CALLBACK
     + SPOT_CHECK
     + DETERMINE
     + CLASSIFY
     + RULE_APPEAL
+    + LEADER_READ
+    + MARK_IMPORTANT
     + VIEW
     + FULL_PHONE
     + EDIT

@@ -13,13 +13,36 @@ document.addEventListener("keydown", function (event) {
   }
 });
 
-// Ctrl+Enter saves the form the cursor is in (the intake form is used from the keyboard).
+// Ctrl+Enter saves the form the cursor is in (the intake form is used from the keyboard):
+// on a button, that button; elsewhere the form's default button (marked
+// data-default-submit; on intake with likely duplicates it creates a new case, merging
+// is never the default).
 document.addEventListener("keydown", function (event) {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-    var form = document.activeElement && document.activeElement.form;
-    if (form) { event.preventDefault(); form.requestSubmit(); }
+    var active = document.activeElement;
+    var form = active && active.form;
+    if (!form) return;
+    event.preventDefault();
+    var submitter = active.type === "submit" ? active : form.querySelector("[data-default-submit]");
+    if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
   }
 });
+
+// Intake: the complaint's category and level are shown only when the kind is complaint.
+function showForKind() {
+  var kind = document.getElementById("id_kind");
+  if (!kind) return;
+  document.querySelectorAll("[data-for-kind]").forEach(function (block) {
+    block.hidden = block.dataset.forKind !== kind.value;
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.id === "id_kind") showForKind();
+  // A building picked for a known customer: the case is about "another place".
+  var premises = document.getElementById("id_premises");
+  if (event.target.id === "id_building" && event.target.value && premises) premises.value = "";
+});
+document.addEventListener("DOMContentLoaded", showForKind);
 
 // Event handlers live here, not in the pages: the Content-Security-Policy forbids inline
 // scripts and handlers.
@@ -39,5 +62,14 @@ document.addEventListener("click", function (event) {
   answer.value = button.dataset.answer;
   document.getElementById("id_knowledge_entry_id").value = button.dataset.entry;
   document.getElementById("id_kind").value = "consultation";
+  showForKind();
   answer.focus();
+});
+
+// Phones: the menu (navigation and the account links) opens and closes behind a button.
+document.addEventListener("click", function (event) {
+  var toggle = event.target.closest && event.target.closest("button.menu-toggle");
+  if (!toggle) return;
+  var open = document.body.classList.toggle("nav-open");
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
 });
