@@ -314,8 +314,8 @@ def test_imports_run_in_the_worker_process_not_the_web_server(
 
 
 def test_the_embedded_server_starts_the_worker_process(settings, monkeypatch):
-    from utilitydesk.core import background
-    from utilitydesk.core.management.commands import serve
+    from utilitydesk.kernel import background
+    from utilitydesk.web.management.commands import serve
 
     settings.BACKGROUND_MODE = "thread"
     launched = []
@@ -401,8 +401,8 @@ def test_a_failure_while_reading_stops_cleanly(people, building, tmp_path):
 
 
 def test_old_import_files_are_deleted_by_the_periodic_job(people, settings):
-    from utilitydesk.core import scheduler
     from utilitydesk.customers.tasks import purge_import_files
+    from utilitydesk.kernel import scheduler
 
     settings.IMPORT_FILE_RETENTION_DAYS = 30
     old_at = timezone.now() - timedelta(days=31)
@@ -466,7 +466,7 @@ def test_a_zip_that_understates_its_sizes_is_not_unpacked_past_them(people, buil
 
 
 def test_csv_cells_are_neutralised_too():
-    from utilitydesk.core.spreadsheets import CsvWriter
+    from utilitydesk.kernel.spreadsheets import CsvWriter
 
     stream = io.StringIO()
     CsvWriter(stream).writerow(["=1+2", "-3", 4, "a\x01b", "@x", "\tTAB"])

@@ -415,7 +415,7 @@ def test_an_api_error_is_json_and_a_page_error_is_the_chinese_page(people):
 
 
 def test_the_500_page_needs_no_request_context_or_database(django_assert_num_queries, rf):
-    from utilitydesk.core.errors import server_error
+    from utilitydesk.web.errors import server_error
 
     with django_assert_num_queries(0):
         response = server_error(rf.get("/cases/"))

@@ -48,7 +48,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "utilitydesk.core",
+    "utilitydesk.kernel",
+    "utilitydesk.web",
     "utilitydesk.accounts",
     "utilitydesk.audit",
     "utilitydesk.org",
@@ -69,8 +70,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "utilitydesk.core.middleware.DefaultLanguageMiddleware",
-    "utilitydesk.core.middleware.RejectNulCharactersMiddleware",
+    "utilitydesk.kernel.middleware.DefaultLanguageMiddleware",
+    "utilitydesk.kernel.middleware.RejectNulCharactersMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,11 +96,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "utilitydesk.core.context_processors.shell",
+                "utilitydesk.web.context_processors.shell",
             ],
             "builtins": [
-                "utilitydesk.core.templatetags.ui",
-                "utilitydesk.core.templatetags.urgency",
+                "utilitydesk.web.templatetags.ui",
+                "utilitydesk.web.templatetags.urgency",
             ],
         },
     },
@@ -185,7 +186,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "utilitydesk.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "utilitydesk.kernel.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
 }
@@ -292,9 +293,9 @@ API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))
 # Text cleaning at the edge (core/text.py): API bodies are cleaned by these parsers, as web
 # forms and query strings are by core.middleware.
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "utilitydesk.core.parsers.CleanJSONParser",
-    "utilitydesk.core.parsers.CleanFormParser",
-    "utilitydesk.core.parsers.CleanMultiPartParser",
+    "utilitydesk.kernel.parsers.CleanJSONParser",
+    "utilitydesk.kernel.parsers.CleanFormParser",
+    "utilitydesk.kernel.parsers.CleanMultiPartParser",
 ]
 # Uploaded customer-import files are deleted IMPORT_FILE_RETENTION_DAYS after upload.
 CELERY_BEAT_SCHEDULE["customers-purge-import-files"] = {

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from utilitydesk.core.api import json_not_found
+from utilitydesk.kernel.api import json_not_found
 from utilitydesk.privacy import views as privacy_views
 from utilitydesk.surveys import views as survey_views
 
 urlpatterns = [
-    path("", include("utilitydesk.core.urls")),
+    path("", include("utilitydesk.web.urls")),
     path("accounts/", include("utilitydesk.accounts.urls")),
     path("customers/", include("utilitydesk.customers.urls")),
     path("cases/", include("utilitydesk.cases.urls")),
@@ -18,7 +18,7 @@ urlpatterns = [
     path("surveys/", include("utilitydesk.surveys.urls")),
     path("s/<str:token>/", survey_views.public_answer, name="survey_public"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("utilitydesk.core.api_urls", namespace="v1")),
+    path("api/v1/", include("utilitydesk.web.api_urls", namespace="v1")),
     path("api/<path:rest>", json_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     # Uploaded files only through a permission check, in every mode (docs/security.md).
@@ -26,7 +26,7 @@ urlpatterns = [
 ]
 
 # Error pages: JSON under /api/, the product's Chinese pages elsewhere (DEBUG off).
-handler400 = "utilitydesk.core.errors.bad_request"
-handler403 = "utilitydesk.core.errors.permission_denied"
-handler404 = "utilitydesk.core.errors.page_not_found"
-handler500 = "utilitydesk.core.errors.server_error"
+handler400 = "utilitydesk.web.errors.bad_request"
+handler403 = "utilitydesk.web.errors.permission_denied"
+handler404 = "utilitydesk.web.errors.page_not_found"
+handler500 = "utilitydesk.web.errors.server_error"

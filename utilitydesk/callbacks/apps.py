@@ -23,8 +23,8 @@ class CallbacksConfig(AppConfig):
     verbose_name = _("Callbacks and satisfaction")
 
     def ready(self) -> None:
-        from utilitydesk.core import scheduler
         from utilitydesk.customers.panels import Panel, register
+        from utilitydesk.kernel import scheduler
 
         register(
             Panel(

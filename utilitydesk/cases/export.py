@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilitydesk.audit.models import AccessLog
-from utilitydesk.core.spreadsheets import append_row
+from utilitydesk.kernel.spreadsheets import append_row
 from utilitydesk.privacy.access import record_access
 
 from .selectors import caller_phone_for

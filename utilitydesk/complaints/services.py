@@ -347,7 +347,7 @@ def export_register(actor, filters, stream, ip_address: str | None = None) -> in
     logged with one access-log row per customer exported (R-105)."""
     from openpyxl import Workbook
 
-    from utilitydesk.core.spreadsheets import append_row
+    from utilitydesk.kernel.spreadsheets import append_row
     from utilitydesk.privacy.access import Action, record_access
     from utilitydesk.privacy.masking import phone_for
 

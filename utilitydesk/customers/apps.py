@@ -46,7 +46,7 @@ class CustomersConfig(AppConfig):
             )
         )
 
-        from utilitydesk.core import background, scheduler
+        from utilitydesk.kernel import background, scheduler
 
         from .services import fail_interrupted_imports, run_next_import
         from .tasks import purge_import_files_now

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
 from utilitydesk.audit.models import AccessLog, ChangeRecord
 from utilitydesk.audit.services import change_records_for, diff_values, log_access
-from utilitydesk.core.bulk import insert_instances, insert_rows
-from utilitydesk.core.spreadsheets import append_row
-from utilitydesk.core.text import clean_text
+from utilitydesk.kernel.bulk import insert_instances, insert_rows
+from utilitydesk.kernel.spreadsheets import append_row
+from utilitydesk.kernel.text import clean_text
 
 from . import phones as phone_numbers
 from .models import Customer, CustomerPhone, CustomerType, Premises, SpecialCare, SupplyStatus

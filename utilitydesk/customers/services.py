@@ -382,7 +382,7 @@ def start_import(actor, uploaded_file, dry_run: bool, create_buildings: bool):
     """Store an uploaded file as an import job and hand it to the background runner."""
     from django.conf import settings
 
-    from utilitydesk.core.background import enqueue
+    from utilitydesk.kernel.background import enqueue
 
     from .importing import file_too_large
     from .models import ImportJob

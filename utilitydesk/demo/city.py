@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
 from utilitydesk.cases.services import case_number, route
-from utilitydesk.core.bulk import IdBlock, RowWriter, analyze, fast_load, fix_sequences
 from utilitydesk.customers.models import (
     Customer,
     CustomerPhone,
@@ -28,6 +27,7 @@ from utilitydesk.customers.models import (
     Premises,
     SpecialCare,
 )
+from utilitydesk.kernel.bulk import IdBlock, RowWriter, analyze, fast_load, fix_sequences
 from utilitydesk.org.models import OrgUnit, Position, UnitKind
 from utilitydesk.org.services import assign_position
 from utilitydesk.sla.models import CaseDeadline, warning_lead

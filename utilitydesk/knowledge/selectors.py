@@ -58,7 +58,7 @@ LEGACY_BLANKS = (("XX供热公司", "{company}"), ("XXX", "{agent}"))
 
 def render_phrase(text: str, user=None, *, company: str | None = None) -> str:
     """A standard phrase as said or sent: {company} and {agent} filled in."""
-    from utilitydesk.core.templatetags.people import display_name
+    from utilitydesk.accounts.names import display_name
 
     for blank, name in LEGACY_BLANKS:
         text = text.replace(blank, name)

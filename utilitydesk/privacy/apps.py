@@ -8,7 +8,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Personal data")
 
     def ready(self) -> None:
-        from utilitydesk.core import scheduler
+        from utilitydesk.kernel import scheduler
 
         from .services import purge_access_log
 

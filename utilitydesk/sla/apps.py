@@ -8,7 +8,7 @@ class SlaConfig(AppConfig):
     verbose_name = _("Deadlines and escalation")
 
     def ready(self) -> None:
-        from utilitydesk.core import scheduler
+        from utilitydesk.kernel import scheduler
 
         from .tasks import run_sweep_now
 

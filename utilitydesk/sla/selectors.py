@@ -88,7 +88,7 @@ def escalations_of(case) -> list[CaseEscalation]:
     """The case's escalations, each with ``target_names``: the people told, by name."""
     from django.contrib.auth import get_user_model
 
-    from utilitydesk.core.templatetags.people import display_name
+    from utilitydesk.accounts.names import display_name
 
     escalations = list(CaseEscalation.objects.filter(case=case).order_by("level"))
     usernames = {name for e in escalations for name in e.targets}

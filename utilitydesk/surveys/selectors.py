@@ -58,7 +58,7 @@ def report_xlsx(survey: Survey, stream) -> None:
     free text from the public form)."""
     from openpyxl import Workbook
 
-    from utilitydesk.core.spreadsheets import append_row
+    from utilitydesk.kernel.spreadsheets import append_row
 
     data = report(survey)
     book = Workbook()

@@ -5,8 +5,8 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from utilitydesk.core.options import moment_option
 from utilitydesk.demo.city import Progress, make_city
+from utilitydesk.kernel.options import moment_option
 
 
 class TqdmProgress(Progress):

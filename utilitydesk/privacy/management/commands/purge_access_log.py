@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from utilitydesk.core.options import moment_option
+from utilitydesk.kernel.options import moment_option
 
 from ...services import access_log_retention_days, purge_access_log
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from utilitydesk.cases.models import Kind
-from utilitydesk.core.options import moment_option
+from utilitydesk.kernel.options import moment_option
 from utilitydesk.sla import deadlines as arithmetic
 from utilitydesk.sla import services
 

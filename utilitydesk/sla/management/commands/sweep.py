@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from utilitydesk.core.options import moment_option
+from utilitydesk.kernel.options import moment_option
 from utilitydesk.sla.sweeper import sweep
 
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from .people import display_name
+from utilitydesk.accounts.names import display_name
 
 register = template.Library()
 register.filter("person", display_name)

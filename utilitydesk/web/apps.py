@@ -2,10 +2,10 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class CoreConfig(AppConfig):
-    name = "utilitydesk.core"
-    label = "core"
-    verbose_name = _("Core")
+class WebConfig(AppConfig):
+    name = "utilitydesk.web"
+    label = "web"
+    verbose_name = _("Web shell")
 
     def ready(self) -> None:
         from django.contrib import admin

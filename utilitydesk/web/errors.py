@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from .api import json_not_found, json_server_error
+from utilitydesk.kernel.api import json_not_found, json_server_error
 
 
 def _is_api(request) -> bool:

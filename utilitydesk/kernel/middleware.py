@@ -28,7 +28,7 @@ class RejectNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from utilitydesk.core.text import clean_query_dict
+        from utilitydesk.kernel.text import clean_query_dict
 
         if request.method == "POST" and request.content_type == "multipart/form-data":
             request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))

@@ -4,7 +4,7 @@ a companion worker process for heavy background jobs (customer imports)."""
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from utilitydesk.core import background, scheduler
+from utilitydesk.kernel import background, scheduler
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from utilitydesk.core import background
+from utilitydesk.kernel import background
 
 
 def _exit(signum, frame):
