@@ -32,10 +32,10 @@ ROLES = [
         "service-office",
         "office",
         DESKTOP,
-        [("callbacks", "/callbacks/"), ("rates", "/callbacks/rates/")],
+        [("callbacks", "/callbacks/"), ("rates", "/kpis/rates/")],
     ),
     ("service-centre-head", "sc_head", DESKTOP, [("due", "/cases/?view=due")]),
-    ("general-manager", "gm", DESKTOP, [("rates", "/callbacks/rates/")]),
+    ("general-manager", "gm", DESKTOP, [("rates", "/kpis/rates/")]),
     ("billing", "billing", DESKTOP, [("customers", "/customers/")]),
     ("administrator", "admin", DESKTOP, [("policy", "/sla/policy/"), ("admin", "/admin/")]),
 ]

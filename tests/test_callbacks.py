@@ -15,6 +15,7 @@ from utilitydesk.cases import services as cases
 from utilitydesk.cases.models import Case, Status
 from utilitydesk.complaints import services as complaints
 from utilitydesk.complaints.models import Complaint
+from utilitydesk.kpis import selectors as kpi_selectors
 from utilitydesk.org.models import Position
 
 pytestmark = pytest.mark.django_db
@@ -278,7 +279,7 @@ def test_rates_on_a_hand_computed_fixture(people, customers, area, org):
         responsible_unit=org["east"],
         corrective_actions="复查",
     )
-    result = callback_selectors.rates(org["east"], start, timezone.now() + timedelta(minutes=1))
+    result = kpi_selectors.rates(org["east"], start, timezone.now() + timedelta(minutes=1))
     # callbacks: 4 due (the complaint case itself is a complaint: called back too -> 5 due), 3 made
     assert result.callbacks_due == 5 and result.callbacks_made == 3
     assert result.callback_rate == 0.6
@@ -291,10 +292,10 @@ def test_rates_on_a_hand_computed_fixture(people, customers, area, org):
     assert result.complaints_resolved == 1 and result.complaint_timeliness == 1.0
     # The every-unit table (one set of grouped queries) agrees with each unit's own figures.
     end = timezone.now() + timedelta(minutes=1)
-    table = dict(callback_selectors.rates_by_unit(start, end))
+    table = dict(kpi_selectors.rates_by_unit(start, end))
     assert table[org["east"]] == result
     for unit, figures in table.items():
-        assert figures == callback_selectors.rates(unit, start, end), unit
+        assert figures == kpi_selectors.rates(unit, start, end), unit
 
 
 def test_complaint_records_follow_the_case_kind(people, customers):

@@ -38,7 +38,7 @@ def grow(people, area, start: int, count: int) -> None:
         "/field/",
         "/customers/",
         "/callbacks/spot-checks/",
-        "/callbacks/rates/",
+        "/kpis/rates/",
         "/cases/?q=东",
         "/cases/?period=week&kind=repair&channel=phone&grade=general",
         "/cases/?view=due&open_only=on&received_from=2026-01-01&overdue_only=",

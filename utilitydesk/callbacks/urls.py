@@ -9,5 +9,4 @@ urlpatterns = [
     path("<int:pk>/record/", views.record, name="record"),
     path("spot-checks/", views.spot_checks, name="spot_checks"),
     path("spot-checks/<int:pk>/", views.spot_check, name="spot_check"),
-    path("rates/", views.unit_rates, name="rates"),
 ]

@@ -5,15 +5,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from utilitydesk.cases.selectors import case_counts
 from utilitydesk.customers.selectors import pending_grade_requests
+from utilitydesk.kpis.selectors import rates
 from utilitydesk.org.selectors import leader_unit, positions_of
 
 
 def _leader_overview(user, now) -> dict | None:
     """Today's intake, open, overdue and escalated cases, and the month's rates."""
-    from utilitydesk.callbacks.selectors import rates
-    from utilitydesk.cases.selectors import case_counts
-
     unit = leader_unit(user)
     if unit is None:
         return None
