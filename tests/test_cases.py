@@ -1,4 +1,5 @@
-"""Intake, routing, the lifecycle state machine, sign-off, replies and major faults."""
+"""Intake, routing, the lifecycle state machine, sign-off and replies (major faults:
+test_outages.py)."""
 
 import base64
 import re
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from utilitydesk.cases import services
-from utilitydesk.cases.models import Case, CaseEvent, Contact, MajorFault, Status
+from utilitydesk.cases.models import Case, CaseEvent, Contact, Status
 from utilitydesk.cases.services import ContactInput, Resolution
 from utilitydesk.knowledge.models import Entry
 from utilitydesk.notifications.models import Message
@@ -351,42 +352,6 @@ def test_reply_refuses_forbidden_phrases_and_sends_polite_ones(people, customers
         people["agent"], case.number, "维修人员今天下午上门，请保持电话畅通。"
     )
     assert Message.objects.get(channel="sms").address == "13812345678"
-
-
-def test_major_fault_notifies_leaders_once_and_shares_the_report(people, customers, org):
-    from tests.factories import staff
-    from utilitydesk.org.models import Position
-
-    dispatcher = staff("dispatcher", Position.DISPATCHER, org["centre"])
-    fault = services.report_major_fault(
-        dispatcher,
-        title="城东主管网爆管",
-        occurred_at=timezone.now(),
-        place="东城区阳光花园",
-        symptoms="大面积停热",
-        response_plan="关阀抢修",
-        unit_ids=[org["east"].pk],
-    )
-    inbox = set(
-        Message.objects.filter(channel="inbox").values_list("recipient__username", flat=True)
-    )
-    assert inbox == {"head_east", "gm"}
-    case = repair(people, customers)
-    services.link_case_to_fault(dispatcher, case.number, fault.pk)
-    with pytest.raises(ValidationError):
-        services.share_fault_report(dispatcher, fault.pk)
-    services.close_major_fault(
-        dispatcher,
-        fault.pk,
-        impact="200户",
-        handling="抢修6小时",
-        root_cause="管道腐蚀",
-        corrective_actions="更换管段",
-        preventive_actions="加强巡检",
-    )
-    assert services.share_fault_report(dispatcher, fault.pk) == 1
-    assert services.share_fault_report(dispatcher, fault.pk) == 0  # once per case
-    assert MajorFault.objects.get().state == "closed"
 
 
 def test_timeline_sequence_has_no_gaps(people, customers):

@@ -14,11 +14,12 @@ from utilitydesk.audit.models import ChangeRecord
 from utilitydesk.callbacks import services as callbacks
 from utilitydesk.callbacks.models import CallbackTask
 from utilitydesk.cases import services
-from utilitydesk.cases.models import Case, Contact, MajorFault
+from utilitydesk.cases.models import Case, Contact
 from utilitydesk.customers.models import Premises, SupplyStatus
 from utilitydesk.notifications.models import Message
 from utilitydesk.notifications.services import send_sms
 from utilitydesk.org.models import Position
+from utilitydesk.outages.models import MajorFault
 
 pytestmark = pytest.mark.django_db
 

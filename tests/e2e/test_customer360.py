@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from tests.e2e.conftest import fits_width, sign_in_on
 from tests.factories import open_case
-from utilitydesk.cases import services
-from utilitydesk.cases.models import Contact, MajorFault
+from utilitydesk.cases.models import Contact
 from utilitydesk.customers.models import SupplyStatus
+from utilitydesk.outages import services as outages
+from utilitydesk.outages.models import MajorFault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +61,7 @@ def test_agent_takes_a_call_about_a_fault_from_the_360_view(
     people, org, area, customers, live_server, page
 ):
     customer = customers["east"]
-    services.report_major_fault(
+    outages.report_major_fault(
         people["office"],
         title="城东主管网爆管",
         occurred_at=timezone.now() - timedelta(hours=1),

@@ -99,6 +99,4 @@ def perform_action(user, number: str, action: str, d: dict):
             return services.reply_to_customer(
                 user, number, d.get("text", ""), phrase_id=d.get("phrase_id")
             )
-        case "link_fault":
-            return services.link_case_to_fault(user, number, d.get("fault_id") or 0)
     raise UnknownAction(action)

@@ -1,6 +1,6 @@
 """What the cases app adds to the customer 360 page (registered in apps.py): the calls,
-the cases opened and the texts sent, for the contact history; the open major faults
-covering the customer's premises (a banner and the derived supply status)."""
+the cases opened and the texts sent, for the contact history (the major faults' banner
+and supply status are the outages app's)."""
 
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils.translation import gettext as _
@@ -10,7 +10,7 @@ from utilitydesk.org.selectors import station_scope
 from utilitydesk.privacy.masking import text_for
 
 from .models import Contact
-from .selectors import faults_affecting, visible_cases
+from .selectors import visible_cases
 
 
 def _numbers(customer) -> list[str]:
@@ -129,34 +129,3 @@ def text_message_entries(user, customer, limit: int) -> list[HistoryEntry]:
         )
         for message in messages.order_by("-created_at", "-pk")[:limit]
     ]
-
-
-# --- major faults on the 360 page --------------------------------------------------------
-
-
-def _faults_of(user, customer) -> dict[int, list]:
-    """{premises id: open faults covering it}, computed once per page and customer."""
-    cache = getattr(customer, "_faults_by_premises", None)
-    if cache is None or cache[0] != getattr(user, "pk", None):
-        premises = list(customer.premises.all())
-        by_building = faults_affecting(user, [p.building for p in premises])
-        cache = (
-            getattr(user, "pk", None),
-            {p.pk: by_building.get(p.building_id, []) for p in premises},
-        )
-        customer._faults_by_premises = cache
-    return cache[1]
-
-
-def fault_banner_context(request, customer) -> dict:
-    faults = {f.pk: f for found in _faults_of(request.user, customer).values() for f in found}
-    return {"rows": list(faults.values()), "hidden": not faults}
-
-
-def fault_flags(user, premises: list) -> dict[int, list[str]]:
-    """Supply status derived from open faults: "affected by a major fault"."""
-    if not premises:
-        return {}
-    # The premises of one customer, prefetched from it: the banner's reading is reused.
-    covered = _faults_of(user, premises[0].customer)
-    return {p.pk: [_("Affected by a major fault")] for p in premises if covered.get(p.pk)}
