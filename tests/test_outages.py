@@ -172,3 +172,31 @@ def test_permissions_merge_when_both_content_types_exist(people, org):
     assert not Permission.objects.filter(
         content_type__app_label="cases", content_type__model="majorfault"
     ).exists()
+
+
+@pytest.mark.django_db
+def test_the_case_page_links_a_case_to_a_fault_through_the_outages_section(people, customers, org):
+    dispatcher = staff("dispatcher", Position.DISPATCHER, org["centre"])
+    fault = services.report_major_fault(
+        dispatcher,
+        title="城东主管网爆管",
+        occurred_at=timezone.now(),
+        place="建设路",
+        symptoms="停热",
+        response_plan="抢修",
+        unit_ids=[org["east"].pk],
+    )
+    case = open_case(people["agent"], customers["east"])
+    client = Client()
+    client.force_login(dispatcher)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert f'action="/cases/{case.number}/act/link_fault/"' in page and "关联重大故障" in page
+    # People who do not manage faults are not offered the form.
+    agent = Client()
+    agent.force_login(people["agent"])
+    assert "link_fault" not in agent.get(f"/cases/{case.number}/").content.decode()
+    response = client.post(f"/cases/{case.number}/act/link_fault/", {"fault_id": fault.pk})
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.number}/"
+    assert Case.objects.get(pk=case.pk).major_fault == fault
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert f'href="/cases/faults/{fault.pk}/"' in page
