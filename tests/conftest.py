@@ -46,9 +46,9 @@ def org(db):
     from utilitydesk.cases.models import RoutingRule
     from utilitydesk.knowledge.defaults import install_default_phrases
     from utilitydesk.knowledge.models import ForbiddenPhrase, StandardPhrase
-    from utilitydesk.sla import services as sla_services
-    from utilitydesk.sla.defaults import install_builtin_calendar, install_default_policy
-    from utilitydesk.sla.models import (
+    from utilitydesk.policy import services as sla_services
+    from utilitydesk.policy.defaults import install_builtin_calendar, install_default_policy
+    from utilitydesk.policy.models import (
         CalendarDay,
         CalendarYear,
         EscalationLevel,

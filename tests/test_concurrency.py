@@ -131,9 +131,9 @@ def test_case_numbers_stay_unique_under_concurrent_creation(people, area):
 def test_concurrent_sweeps_escalate_and_notify_once(people, area, org):
     from django.utils import timezone as tz
 
+    from utilitydesk.cases.models import CaseEscalation
+    from utilitydesk.cases.sweeper import sweep
     from utilitydesk.notifications.models import Message
-    from utilitydesk.sla.models import CaseEscalation
-    from utilitydesk.sla.sweeper import sweep
 
     start = tz.now()
     numbers = []

@@ -8,7 +8,7 @@ from chinese_calendar import constants
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from utilitydesk.sla.deadlines import (
+from utilitydesk.policy.deadlines import (
     HOURS,
     NATURAL_DAYS,
     WORKING_DAYS,

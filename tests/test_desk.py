@@ -13,8 +13,8 @@ from tests.factories import BuildingFactory, GridFactory, make_customer, open_ca
 from utilitydesk.audit.models import AccessLog, ChangeRecord
 from utilitydesk.cases import services
 from utilitydesk.cases.models import Case, Contact, RoutingRule, Status
+from utilitydesk.cases.sweeper import sweep
 from utilitydesk.org.models import Position, UnitKind
-from utilitydesk.sla.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -495,7 +495,7 @@ def test_complaint_class_is_not_offered_to_people_who_do_not_classify(customers,
 
 
 def test_statuses_for_deadlines_cover_every_status():
-    from utilitydesk.sla.selectors import case_statuses_with_deadlines
+    from utilitydesk.cases.deadline_selectors import case_statuses_with_deadlines
 
     open_statuses, resolved = case_statuses_with_deadlines()
     assert Status.CANCELLED not in open_statuses and Status.CLOSED not in open_statuses

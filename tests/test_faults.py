@@ -173,8 +173,8 @@ def test_killed_web_server_loses_and_duplicates_no_acknowledged_case(people, cus
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
 def test_sweeper_escalates_what_fell_due_while_redis_was_down(people, customers, tmp_path):
     from tests.factories import open_case
+    from utilitydesk.cases.models import CaseEscalation
     from utilitydesk.notifications.models import Message
-    from utilitydesk.sla.models import CaseEscalation
 
     port = free_port()
     redis_cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]

@@ -15,10 +15,10 @@ from django.utils import timezone
 from tests.factories import open_case, staff
 from utilitydesk.cases import services
 from utilitydesk.cases.models import Case, Status
+from utilitydesk.cases.sweeper import sweep
 from utilitydesk.notifications.models import Message
 from utilitydesk.org.models import Position
-from utilitydesk.sla.models import PolicyVersion, warning_lead
-from utilitydesk.sla.sweeper import sweep
+from utilitydesk.policy.models import PolicyVersion, warning_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -275,7 +275,7 @@ def test_no_warning_at_creation_for_a_one_hour_limit(people, customers):
 
 
 def test_a_case_keeps_the_warning_lead_of_its_policy_version(people, customers):
-    from utilitydesk.sla import services as sla_services
+    from utilitydesk.policy import services as sla_services
 
     start = timezone.now()
     old = open_case(people["agent"], customers["east"], now=start)

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import open_case, staff
+from utilitydesk.cases.models import CaseDeadline, CaseEscalation
 from utilitydesk.org.models import DepartmentFunction, Position
-from utilitydesk.sla.models import CaseDeadline, CaseEscalation
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_admin_greets_with_the_products_name(people, client):
 
 
 def test_calendar_banner_opens_the_missing_year(people, client, monkeypatch):
-    monkeypatch.setattr("utilitydesk.sla.services.missing_years", lambda now: [2027])
+    monkeypatch.setattr("utilitydesk.policy.services.missing_years", lambda now: [2027])
     client.force_login(people["admin"])
     html = client.get("/").content.decode()
     assert "/sla/calendar/?year=2027" in html

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rest_framework.test import APIClient
 
-from utilitydesk.sla.services import current_policy, hotline_hours
+from utilitydesk.policy.services import current_policy, hotline_hours
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

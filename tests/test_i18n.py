@@ -78,8 +78,8 @@ def test_every_timeline_event_has_a_chinese_label():
     from django.utils import translation
 
     from utilitydesk.cases.labels import ACTION_LABELS
+    from utilitydesk.cases.sweeper import EVENT_ACTIONS
     from utilitydesk.cases.workflow import TRANSITIONS
-    from utilitydesk.sla.sweeper import EVENT_ACTIONS
 
     written = set(TRANSITIONS) | set(EVENT_ACTIONS) | {"registered", "dispatched"}
     assert written - set(ACTION_LABELS) == set()
@@ -113,7 +113,7 @@ def test_timeline_shows_labels_names_and_local_times_not_codes(people, customers
 
     from tests.factories import open_case
     from utilitydesk.cases import services
-    from utilitydesk.sla.sweeper import sweep
+    from utilitydesk.cases.sweeper import sweep
 
     received = timezone.now() - timedelta(days=5)
     case = open_case(people["agent"], customers["east"], now=received)

@@ -13,12 +13,12 @@ from django.utils import timezone
 from tests.factories import make_customer, open_case, staff
 from utilitydesk.accounts.models import Profile
 from utilitydesk.cases import services as cases
-from utilitydesk.cases.models import Case
+from utilitydesk.cases.models import Case, CaseDeadline, CaseEscalation
+from utilitydesk.cases.sweeper import sweep
 from utilitydesk.notifications.models import Message
 from utilitydesk.org.models import Position
-from utilitydesk.sla import services as sla
-from utilitydesk.sla.models import CaseDeadline, CaseEscalation, LimitRule
-from utilitydesk.sla.sweeper import sweep
+from utilitydesk.policy import services as sla
+from utilitydesk.policy.models import LimitRule
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -250,7 +250,7 @@ def test_administrators_see_the_missing_year_warning_and_staff_see_their_inbox_b
     people, client
 ):
     from utilitydesk.notifications.services import notify_staff
-    from utilitydesk.sla.models import CalendarYear
+    from utilitydesk.policy.models import CalendarYear
 
     CalendarYear.objects.filter(year__gte=timezone.localtime().year).delete()
     client.force_login(people["admin"])

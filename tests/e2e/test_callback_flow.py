@@ -5,8 +5,8 @@ import pytest
 
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.models import Case, Status
-from utilitydesk.sla import services as sla
-from utilitydesk.sla.models import PolicyVersion
+from utilitydesk.policy import services as sla
+from utilitydesk.policy.models import PolicyVersion
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -48,7 +48,7 @@ def late_transfer(people, customer):
 def test_an_overdue_transfer_stays_red_in_the_overdue_view(
     people, customers, dispatcher, page, live_server
 ):
-    from utilitydesk.sla.sweeper import sweep
+    from utilitydesk.cases.sweeper import sweep
 
     late = late_transfer(people, customers["east"])
     cancelled = late_transfer(people, customers["west"])

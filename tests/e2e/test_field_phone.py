@@ -12,7 +12,7 @@ from tests.e2e.conftest import fits_width, sign_in_on
 from tests.factories import open_case
 from utilitydesk.cases import services
 from utilitydesk.cases.models import Case, Status
-from utilitydesk.sla.sweeper import sweep
+from utilitydesk.cases.sweeper import sweep
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

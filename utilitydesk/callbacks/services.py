@@ -10,6 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.cases.deadline_models import CaseDeadline
+from utilitydesk.policy.services import current_policy
+
 from .models import CallbackAttempt, CallbackTask, Outcome, SpotCheck
 
 SATISFIED_GROUP = {Outcome.SATISFIED, Outcome.BASICALLY}
@@ -49,8 +52,6 @@ def on_resolved(case, now: datetime) -> CallbackTask | None:
     by the case's callback deadline, to be made by the first responder (R-203)."""
     if not needs_callback(case):
         return None
-    from utilitydesk.sla.models import CaseDeadline
-
     deadline = CaseDeadline.objects.filter(case=case, name="callback").first()
     due = deadline.due_at if deadline else now + timedelta(days=2)
     task, _created = CallbackTask.objects.get_or_create(
@@ -104,7 +105,6 @@ def record_outcome(
     """Record one call. Unreachable three times (policy) closes the task as unreachable —
     never as satisfied. Dissatisfied reopens the case or opens a complaint about it."""
     from utilitydesk.cases import services as cases
-    from utilitydesk.sla.services import current_policy
 
     if not actor.has_perm("callbacks.make_callback"):
         raise PermissionDenied(_("You are not allowed to make callbacks."))
@@ -213,7 +213,6 @@ def create_spot_check(actor, unit, year: int, quarter: int, seed: str = "") -> S
     """The director's quarterly re-call of a random share of a unit's resolved repairs."""
     from utilitydesk.cases.models import Case
     from utilitydesk.cases.selectors import queue_units_of_unit
-    from utilitydesk.sla.services import current_policy
 
     if not actor.has_perm("callbacks.run_spot_check"):
         raise PermissionDenied(_("You are not allowed to run spot checks."))

@@ -24,7 +24,7 @@ ACTION_LABELS = {
     "reply": _("Message to customer"),
     "contact_added": _("Customer contacted again"),
     "classify_complaint": _("Complaint category and level"),
-    # Written by the deadline sweeper (sla/sweeper.py EVENT_ACTIONS).
+    # Written by the deadline sweeper (cases/sweeper.py EVENT_ACTIONS).
     "deadline_breached": _("Deadline missed"),
     "escalated": _("Escalated"),
 }

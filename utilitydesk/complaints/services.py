@@ -7,10 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.cases.deadlines import replan_running
 from utilitydesk.cases.selectors import in_unit_scope, visible_cases
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import DepartmentFunction, Position
 from utilitydesk.org.selectors import holders_of, works_in_function
+from utilitydesk.policy.services import current_policy
 
 from .models import COMPANY_FAULT, Appeal, Category, Complaint, Level, Responsibility
 
@@ -94,8 +96,6 @@ def classify(actor, complaint_id: int, category: str, level: int, source: str = 
     case.attributes = {**(case.attributes or {}), "complaint_level": str(level)}
     if raised:
         case.emergency = True
-    from utilitydesk.sla.services import replan_running
-
     replan_running(case, ("first_response", "resolution"), timezone.now())
     case.save(update_fields=["attributes", "emergency", "next_check_at"])
     if raised:
@@ -131,8 +131,6 @@ def may_determine(actor, complaint: Complaint, waiting: Appeal | None = None) ->
 
 
 def appeal_deadline(complaint: Complaint) -> datetime | None:
-    from utilitydesk.sla.services import current_policy
-
     if complaint.determined_at is None:
         return None
     policy = complaint.case.policy_version or current_policy()
@@ -310,8 +308,6 @@ def set_important(actor, complaint_id: int, important: bool, source: str = "web"
 def delete_complaint(actor, complaint_id: int, now: datetime | None = None) -> None:
     """Complaints are kept at least the policy's retention period, important ones always
     (R-505); deleting one earlier is refused."""
-    from utilitydesk.sla.services import current_policy
-
     if not actor.has_perm("complaints.delete_complaint"):
         raise PermissionDenied(_("You are not allowed to delete complaints."))
     now = now or timezone.now()

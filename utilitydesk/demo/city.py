@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
+from utilitydesk.cases.models import CaseDeadline
 from utilitydesk.cases.services import case_number, route
 from utilitydesk.customers.models import (
     Customer,
@@ -30,7 +31,7 @@ from utilitydesk.customers.models import (
 from utilitydesk.kernel.bulk import IdBlock, RowWriter, analyze, fast_load, fix_sequences
 from utilitydesk.org.models import OrgUnit, Position, UnitKind
 from utilitydesk.org.services import assign_position
-from utilitydesk.sla.models import CaseDeadline, warning_lead
+from utilitydesk.policy.models import warning_lead
 
 from . import names
 
@@ -409,7 +410,7 @@ class _CaseFactory:
         from types import SimpleNamespace
 
         from utilitydesk.cases.models import RoutingRule
-        from utilitydesk.sla import services as sla
+        from utilitydesk.policy import services as sla
 
         self.rng = random.Random(seed)  # nosec B311: synthetic city
         self.sla = sla
@@ -513,7 +514,7 @@ class _CaseFactory:
         )
 
     def compute(self, received: datetime, limit) -> datetime:
-        from utilitydesk.sla import deadlines as arithmetic
+        from utilitydesk.policy import deadlines as arithmetic
 
         return arithmetic.compute(received, limit, self.calendar).due_at
 
@@ -563,7 +564,6 @@ def generate_history(
     from utilitydesk.callbacks.services import callback_wanted
     from utilitydesk.cases.models import Case, Status
     from utilitydesk.complaints.models import Complaint, Responsibility
-    from utilitydesk.sla.models import CaseDeadline
 
     local = timezone.localtime(now)
     season_start = datetime(
@@ -854,9 +854,15 @@ def generate_open_cases(
     time the deadline engine gives them (some already overdue, as on a real morning).
 
     ``prefix`` numbers them apart (``BM…``) so a benchmark can find and reset its own."""
-    from utilitydesk.cases.models import OPEN_STATUSES, Case, CaseEvent, Contact, Status
+    from utilitydesk.cases.models import (
+        OPEN_STATUSES,
+        Case,
+        CaseEscalation,
+        CaseEvent,
+        Contact,
+        Status,
+    )
     from utilitydesk.complaints.models import Complaint
-    from utilitydesk.sla.models import CaseDeadline, CaseEscalation
 
     existing = Case.objects.filter(status__in=OPEN_STATUSES)
     existing = existing.filter(number__startswith=prefix) if prefix else existing
@@ -1044,9 +1050,8 @@ def make_city(
         progress.finish()
     analyze()
     from utilitydesk.callbacks.models import CallbackTask
-    from utilitydesk.cases.models import OPEN_STATUSES, Case, CaseEvent, Contact
+    from utilitydesk.cases.models import OPEN_STATUSES, Case, CaseEscalation, CaseEvent, Contact
     from utilitydesk.complaints.models import Complaint
-    from utilitydesk.sla.models import CaseDeadline, CaseEscalation
 
     with fast_load(
         [Case, Contact, CaseEvent, CaseDeadline, CallbackTask, Complaint, CaseEscalation]

@@ -5,12 +5,12 @@ from rest_framework.permissions import AllowAny
 from utilitydesk.accounts import api as accounts_api
 from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
-from utilitydesk.sla import api as sla_api
+from utilitydesk.policy import api as policy_api
 
 app_name = "v1"
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
-    path("hotline/", sla_api.HotlineView.as_view(), name="hotline"),
+    path("hotline/", policy_api.HotlineView.as_view(), name="hotline"),
     path("customers/", customers_api.CustomerListView.as_view(), name="customer-list"),
     path("customers/lookup/", customers_api.CustomerLookupView.as_view(), name="customer-lookup"),
     path("customers/<int:pk>/", customers_api.CustomerDetailView.as_view(), name="customer-detail"),

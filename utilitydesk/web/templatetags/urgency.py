@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from utilitydesk.cases.deadline_selectors import case_statuses_with_deadlines
+
 register = template.Library()
 
 
@@ -26,8 +28,6 @@ def time_left(due, status=""):
     if not due:
         return ""
     if status:
-        from utilitydesk.sla.selectors import case_statuses_with_deadlines
-
         open_statuses, resolved = case_statuses_with_deadlines()
         if status not in open_statuses and status != resolved:
             return ""

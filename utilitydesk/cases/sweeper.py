@@ -7,7 +7,8 @@ ladder — each level once, recorded in the timeline, its targets notified once.
 done in batches with bulk writes.
 
 Warnings and overdue notices belong to who held the case when they were sent:
-``withdraw_notices`` marks them withdrawn when the case moves on."""
+``withdraw_notices`` (cases/deadline_notices.py) marks them withdrawn when the case moves
+on."""
 
 from collections import Counter
 from datetime import datetime, timedelta
@@ -16,14 +17,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from utilitydesk.cases.models import OPEN_STATUSES, Case, CaseEvent
 from utilitydesk.notifications.models import Channel, Message
 from utilitydesk.notifications.services import deliver_queued, staff_mobile
 from utilitydesk.org.models import Position
-from utilitydesk.org.selectors import holders_of
+from utilitydesk.policy.models import warning_lead
+from utilitydesk.policy.services import escalation_levels
 
-from .models import CaseDeadline, CaseEscalation, warning_lead
-from .services import escalation_levels, next_check
+from .deadline_models import CaseDeadline, CaseEscalation
+from .deadline_notices import holders, owners
+from .deadlines import next_check
+from .models import OPEN_STATUSES, Case, CaseEvent
 
 BATCH = 2000
 
@@ -50,71 +53,6 @@ def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
             break
     summary["delivered"] += deliver_queued()
     return dict(summary)
-
-
-def _owners(case: Case, holders_cache) -> list:
-    if case.assignee_id:
-        return [case.assignee]
-    if case.responsible_unit_id is None:
-        return []
-    return _holders(Position.STATION_HEAD, case.responsible_unit, holders_cache) or _holders(
-        Position.DEPARTMENT_HEAD, case.responsible_unit, holders_cache
-    )
-
-
-NOTICE_KINDS = (Message.Kind.DEADLINE_WARNING, Message.Kind.DEADLINE_OVERDUE)
-
-
-def withdraw_notices(case: Case, deadlines: list[CaseDeadline], now: datetime) -> list:
-    """After ``case`` moved on (inside its transaction, the row locked): mark withdrawn the
-    deadline notices of people who no longer hold it — everyone once it is resolved,
-    closed or cancelled; the old unit's heads once it is sent elsewhere; the old
-    technician once it is given to another — and warnings of deadlines no longer running.
-
-    Returns the running (or paused) deadlines whose warning was withdrawn, with
-    ``warned_at`` cleared: whoever holds the case now is warned in their turn."""
-    notices = list(
-        Message.objects.filter(
-            reference=f"case:{case.number}", kind__in=NOTICE_KINDS, obsolete_at__isnull=True
-        ).only("id", "recipient_id", "kind", "dedupe_key")
-    )
-    if not notices:
-        return []
-    holders = {u.pk for u in _owners(case, {})} if case.status in OPEN_STATUSES else set()
-    state = {d.pk: d.state for d in deadlines}
-    withdrawn, again, kept = [], set(), set()
-    for notice in notices:
-        deadline_id = _deadline_of(notice)
-        warning = notice.kind == Message.Kind.DEADLINE_WARNING
-        running = state.get(deadline_id) == CaseDeadline.State.PENDING
-        if notice.recipient_id in holders and (running or not warning):
-            if warning:
-                kept.add(deadline_id)
-            continue
-        withdrawn.append(notice.pk)
-        if warning and holders and state.get(deadline_id) in RUNNING:
-            again.add(deadline_id)
-    Message.objects.filter(pk__in=withdrawn).update(obsolete_at=now)
-    rewarn = [d for d in deadlines if d.pk in again - kept and d.warned_at is not None]
-    for deadline in rewarn:
-        deadline.warned_at = None
-    return rewarn
-
-
-RUNNING = (CaseDeadline.State.PENDING, CaseDeadline.State.PAUSED)
-
-
-def _deadline_of(notice: Message) -> int | None:
-    """The deadline a notice is about, from its key ("warn:<deadline>:v<version>:<user>")."""
-    parts = (notice.dedupe_key or "").split(":")
-    return int(parts[1]) if len(parts) > 2 and parts[1].isdecimal() else None
-
-
-def _holders(position: str, unit, cache) -> list:
-    key = (position, unit.pk)
-    if key not in cache:
-        cache[key] = holders_of(position, unit)
-    return cache[key]
 
 
 def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> None:
@@ -196,7 +134,7 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
     for case in cases.values():
         summary["checked"] += 1
         # Only an open case has a holder to tell (a resolved one waits for its callback).
-        owners = _owners(case, holders_cache) if case.status in OPEN_STATUSES else []
+        holding = owners(case, holders_cache) if case.status in OPEN_STATUSES else []
         for deadline in deadlines[case.pk]:
             if deadline.state != CaseDeadline.State.PENDING:
                 continue
@@ -213,7 +151,7 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
                     due_at=deadline.due_at.isoformat(),
                 )
                 notify(
-                    owners,
+                    holding,
                     Channel.INBOX,
                     _("Overdue: %(number)s") % {"number": case.number},
                     _("%(limit)s of case %(number)s was due at %(due)s.")
@@ -236,7 +174,7 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
                 deadline.warned_at = now
                 changed_deadlines[deadline.pk] = deadline
                 notify(
-                    owners,
+                    holding,
                     Channel.INBOX,
                     _("Due soon: %(number)s") % {"number": case.number},
                     _("%(limit)s of case %(number)s is due at %(due)s.")
@@ -257,7 +195,7 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
                     continue
                 if case.received_at + timedelta(hours=level.after_hours) > now:
                     break
-                targets = _holders(level.position, case.responsible_unit, holders_cache)
+                targets = holders(level.position, case.responsible_unit, holders_cache)
                 position_label = (
                     str(Position(level.position).label)
                     if level.position in Position.values

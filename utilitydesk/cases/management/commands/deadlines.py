@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from utilitydesk.cases.models import Kind
 from utilitydesk.kernel.options import moment_option
-from utilitydesk.sla import deadlines as arithmetic
-from utilitydesk.sla import services
+from utilitydesk.policy import deadlines as arithmetic
+from utilitydesk.policy import services
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from utilitydesk.sla.defaults import DEFAULT_CALLBACK_RATIOS
+from utilitydesk.policy.defaults import DEFAULT_CALLBACK_RATIOS
 
 
 def seed(apps, schema_editor):

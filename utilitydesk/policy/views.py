@@ -66,7 +66,7 @@ def calendar_page(request):
     days = CalendarDay.objects.filter(date__year=year)
     return render(
         request,
-        "sla/calendar.html",
+        "policy/calendar.html",
         {
             "year": year,
             "days": days,
@@ -86,7 +86,7 @@ def policy_page(request):
     policy = services.current_policy()
     return render(
         request,
-        "sla/policy.html",
+        "policy/policy.html",
         {
             "policy": policy,
             "limits": [

@@ -1,5 +1,9 @@
+"""Reads of case deadlines, pauses and escalations: a case's nearest live deadline for the
+lists (``with_next_due``), what is overdue or due soon, and a case's own rows."""
+
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case as CaseWhen
 from django.db.models import (
     DateTimeField,
@@ -13,7 +17,10 @@ from django.db.models import (
     When,
 )
 
-from .models import CaseDeadline, CaseEscalation, CasePause
+from utilitydesk.accounts.names import display_name
+
+from .deadline_models import CaseDeadline, CaseEscalation, CasePause
+from .models import OPEN_STATUSES, Status
 
 # A deadline still counts until it is met: running (pending) or already missed (breached;
 # the sweeper marks it so, and it stays overdue until the action it waits for is done).
@@ -26,8 +33,6 @@ LIVE_DEADLINE = Q(
 def case_statuses_with_deadlines() -> tuple[set[str], str]:
     """Open cases count every live deadline; a resolved case only its callback deadline;
     closed, cancelled and called-back cases none (they show no lateness)."""
-    from utilitydesk.cases.models import OPEN_STATUSES, Status
-
     return set(OPEN_STATUSES), Status.RESOLVED
 
 
@@ -86,10 +91,6 @@ def deadlines_of(case) -> list[CaseDeadline]:
 
 def escalations_of(case) -> list[CaseEscalation]:
     """The case's escalations, each with ``target_names``: the people told, by name."""
-    from django.contrib.auth import get_user_model
-
-    from utilitydesk.accounts.names import display_name
-
     escalations = list(CaseEscalation.objects.filter(case=case).order_by("level"))
     usernames = {name for e in escalations for name in e.targets}
     people = {

@@ -3,8 +3,8 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from utilitydesk.cases.sweeper import sweep
 from utilitydesk.kernel.options import moment_option
-from utilitydesk.sla.sweeper import sweep
 
 
 class Command(BaseCommand):

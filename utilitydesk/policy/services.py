@@ -1,9 +1,13 @@
-"""Service policy, calendar and the deadlines of cases. Called by cases.services inside
-its transactions; policy edits by administrators go through here too."""
+"""Service policy and the working-day calendar: the published version, its limits and
+escalation ladder, the calendar, hotline hours; policy edits by administrators. The
+deadlines of cases are kept by the cases app (cases/deadlines.py), which reads its limits
+here. Policy knows nothing of cases: what cases must do when a calendar year is loaded, and
+which years their deadlines fall into, they register here in their ``ready()``."""
 
 import time as _time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -19,13 +23,34 @@ from . import deadlines as arithmetic
 from .models import (
     CalendarDay,
     CalendarYear,
-    CaseDeadline,
-    CasePause,
     EscalationLevel,
     LimitRule,
     PolicyVersion,
-    warning_lead,
 )
+
+# --- what other apps register -----------------------------------------------------------
+
+# Called after a calendar year is loaded; each returns how many deadlines it made final.
+_calendar_loaded: list[Callable[[], int]] = []
+# Each returns years that deadlines already fall into (they must be in the calendar).
+_years_in_use: list[Callable[[], Iterable[int]]] = []
+
+
+def on_calendar_loaded(reaction: Callable[[], int]) -> Callable[[], int]:
+    """Register what to do once a calendar year is loaded (cases: recompute provisional
+    deadlines). Called from an app's ``ready()``; registering twice is harmless."""
+    if reaction not in _calendar_loaded:
+        _calendar_loaded.append(reaction)
+    return reaction
+
+
+def register_years_in_use(source: Callable[[], Iterable[int]]) -> Callable[[], Iterable[int]]:
+    """Register a source of years that must be in the calendar (cases: the years of
+    provisional deadlines), for ``missing_years``."""
+    if source not in _years_in_use:
+        _years_in_use.append(source)
+    return source
+
 
 # --- calendar --------------------------------------------------------------------------
 
@@ -60,7 +85,8 @@ def import_calendar(actor, rows: list[tuple[date, str, str]], years: set[int], s
     """Load the official schedule of whole years (the State Council's notice each autumn).
 
     ``rows`` are exception days (holiday on a weekday or make-up working day); every row
-    must fall in ``years``. Provisional deadlines are recomputed afterwards."""
+    must fall in ``years``. Provisional deadlines are recomputed afterwards (by the
+    reactions registered with ``on_calendar_loaded``); returns how many became final."""
     if actor is not None and not actor.has_perm("sla.add_calendarday"):
         raise PermissionDenied(_("You are not allowed to load the calendar."))
     errors = []
@@ -102,7 +128,7 @@ def import_calendar(actor, rows: list[tuple[date, str, str]], years: set[int], s
                 defaults={"source": source[:100], "loaded_at": timezone.now(), "loaded_by": actor},
             )
     calendar(refresh=True)
-    return recompute_provisional()
+    return sum(reaction() for reaction in _calendar_loaded)
 
 
 def missing_years(now: datetime) -> list[int]:
@@ -110,12 +136,9 @@ def missing_years(now: datetime) -> list[int]:
     next year from October on (the schedule is published each autumn)."""
     local = timezone.localtime(now)
     wanted = {local.year} | ({local.year + 1} if local.month >= 10 else set())
-    provisional_years = {
-        d.year
-        for d in CaseDeadline.objects.filter(provisional=True).values_list("due_at", flat=True)
-    }
+    in_use = {year for source in _years_in_use for year in source()}
     known = set(CalendarYear.objects.values_list("year", flat=True))
-    return sorted((wanted | provisional_years) - known)
+    return sorted((wanted | in_use) - known)
 
 
 def reset_caches() -> None:
@@ -206,252 +229,6 @@ def limits_for(
 
 def escalation_levels(policy_id: int) -> list[EscalationLevel]:
     return policy_rules(policy_id)[1]
-
-
-def case_facts(case) -> tuple[str, bool, dict]:
-    grade = case.customer.grade if case.customer_id else "general"
-    attributes = dict(case.attributes or {})
-    if case.customer_id:
-        attributes.setdefault("customer_type", case.customer.customer_type)
-    return grade, case.emergency, attributes
-
-
-# --- deadlines of a case ---------------------------------------------------------------
-
-FIRST_RESPONSE_ACTIONS = {"accept", "call_customer", "reply", "resolve", "assign"}
-
-
-def plan_deadlines(case, now: datetime) -> list[CaseDeadline]:
-    """For a case about to be created: set its policy version and next check, and return
-    its concrete deadlines (unsaved; kept for good once saved)."""
-    policy = current_policy()
-    if policy is None:
-        return []
-    case.policy_version = policy
-    grade, emergency, attributes = case_facts(case)
-    limits = limits_for(policy, case.kind, grade, emergency, attributes)
-    cal = calendar()
-    rows = []
-    for limit in limits:
-        deadline = arithmetic.compute(case.received_at, limit, cal)
-        rows.append(
-            CaseDeadline(
-                case=case,
-                name=limit.name,
-                due_at=deadline.due_at,
-                original_due_at=deadline.due_at,
-                amount=Decimal(str(limit.amount)),
-                unit=limit.unit,
-                provisional=deadline.provisional,
-            )
-        )
-    case.next_check_at = next_check(case, rows, now)
-    return rows
-
-
-def next_check(
-    case, deadlines: list[CaseDeadline], now: datetime, done_levels: set[int] | None = None
-) -> datetime | None:
-    """When the sweeper next needs to look at this case (indexed on Case.next_check_at)."""
-    from utilitydesk.cases.models import OPEN_STATUSES
-
-    if case.status not in OPEN_STATUSES and case.status != "resolved":
-        return None
-    moments = []
-    for deadline in deadlines:
-        if deadline.state != CaseDeadline.State.PENDING:
-            continue
-        if deadline.warned_at is None and deadline.due_at > now:
-            lead = warning_lead(case.policy_version, deadline.amount, deadline.unit)
-            moments.append(max(deadline.due_at - lead, now))
-        else:
-            moments.append(deadline.due_at)
-    if case.status in OPEN_STATUSES and case.policy_version_id:
-        done = done_levels
-        if done is None:
-            done = set(case.escalations.values_list("level", flat=True)) if case.pk else set()
-        for level in escalation_levels(case.policy_version_id):
-            if level.level not in done and level.applies_to(case.kind):
-                moments.append(case.received_at + timedelta(hours=level.after_hours))
-                break
-    return min(moments) if moments else None
-
-
-def on_case_action(case, action: str, now: datetime, note: str = "") -> None:
-    """Keep a case's deadlines in step with what just happened to it (inside the
-    transition's transaction, the case row locked)."""
-    if case.policy_version_id is None:
-        return
-    deadlines = {d.name: d for d in CaseDeadline.objects.filter(case=case)}
-    changed: list[CaseDeadline] = []
-
-    def meet(name: str) -> None:
-        deadline = deadlines.get(name)
-        if (
-            deadline
-            and deadline.state in (CaseDeadline.State.PENDING, CaseDeadline.State.BREACHED)
-            and deadline.met_at is None
-        ):
-            deadline.met_at = now
-            if deadline.state == CaseDeadline.State.PENDING:
-                deadline.state = CaseDeadline.State.MET
-            changed.append(deadline)
-
-    if action in FIRST_RESPONSE_ACTIONS:
-        meet("first_response")
-    if action == "arrive":
-        meet("on_site")
-    if action == "resolve":
-        if case.on_site_at:
-            meet("on_site")
-        meet("resolution")
-        _add_callback_deadline(case, deadlines, now)
-    if action == "record_callback":
-        meet("callback")
-    if action == "wait_for_customer":
-        CasePause.objects.create(case=case, started_at=now, reason=note)
-        for deadline in deadlines.values():
-            if deadline.state == CaseDeadline.State.PENDING:
-                deadline.state = CaseDeadline.State.PAUSED
-                deadline.paused_at = now
-                changed.append(deadline)
-    if action in ("resume", "cancel", "close") or (
-        action == "redispatch"
-        and any(d.state == CaseDeadline.State.PAUSED for d in deadlines.values())
-    ):
-        pause = CasePause.objects.filter(case=case, ended_at__isnull=True).first()
-        if pause:
-            pause.ended_at = now
-            pause.save(update_fields=["ended_at"])
-        for deadline in deadlines.values():
-            if deadline.state == CaseDeadline.State.PAUSED:
-                # The clock stopped while waiting: the deadline moves by the paused time.
-                deadline.due_at += now - deadline.paused_at
-                deadline.paused_at = None
-                deadline.state = CaseDeadline.State.PENDING
-                changed.append(deadline)
-    if action == "reopen":
-        _restart_resolution(case, deadlines, now, changed)
-    # Deadline notices belong to who held the case: withdrawn when it moves on.
-    from .sweeper import withdraw_notices
-
-    changed += withdraw_notices(case, list(deadlines.values()), now)
-    if changed:
-        CaseDeadline.objects.bulk_update(
-            {id(d): d for d in changed}.values(),
-            ["state", "met_at", "due_at", "paused_at", "warned_at"],
-        )
-    # ``deadlines`` is current: callback deadlines added or dropped above are in it.
-    case.next_check_at = next_check(case, list(deadlines.values()), now)
-
-
-def _add_callback_deadline(case, deadlines: dict, now: datetime) -> None:
-    if "callback" in deadlines:
-        return
-    grade, emergency, attributes = case_facts(case)
-    limits = limits_for(
-        case.policy_version, case.kind, grade, emergency, attributes, names=("callback",)
-    )
-    for limit in limits:
-        deadline = arithmetic.compute(now, limit, calendar())
-        deadlines["callback"] = CaseDeadline.objects.create(
-            case=case,
-            name="callback",
-            due_at=deadline.due_at,
-            original_due_at=deadline.due_at,
-            amount=Decimal(str(limit.amount)),
-            unit=limit.unit,
-            provisional=deadline.provisional,
-        )
-
-
-def _restart_resolution(case, deadlines: dict, now: datetime, changed: list) -> None:
-    """A reopened case gets its resolution time again, from the moment it was reopened;
-    the earlier lateness stays recorded in breached_at."""
-    grade, emergency, attributes = case_facts(case)
-    for limit in limits_for(
-        case.policy_version, case.kind, grade, emergency, attributes, names=("resolution",)
-    ):
-        deadline = deadlines.get("resolution")
-        if deadline is None:
-            continue
-        computed = arithmetic.compute(now, limit, calendar())
-        deadline.due_at = computed.due_at
-        deadline.state = CaseDeadline.State.PENDING
-        deadline.met_at = None
-        deadline.warned_at = None
-        changed.append(deadline)
-    callback = deadlines.get("callback")
-    if callback is not None:
-        callback.delete()
-        deadlines.pop("callback")
-
-
-def replan_running(case, names: tuple[str, ...], now: datetime) -> None:
-    """Recompute running deadlines after a fact that chooses limits changed (e.g. a
-    complaint raised to level 1), from the case's receipt under its own policy version.
-    Met and breached deadlines stay as they are."""
-    if case.policy_version_id is None:
-        return
-    grade, emergency, attributes = case_facts(case)
-    limits = {
-        lim.name: lim
-        for lim in limits_for(case.policy_version, case.kind, grade, emergency, attributes, names)
-    }
-    for deadline in CaseDeadline.objects.filter(
-        case=case, name__in=names, state=CaseDeadline.State.PENDING
-    ):
-        limit = limits.get(deadline.name)
-        if limit is None:
-            continue
-        computed = arithmetic.compute(case.received_at, limit, calendar())
-        deadline.due_at = deadline.original_due_at = computed.due_at
-        deadline.amount, deadline.unit, deadline.provisional = (
-            Decimal(str(limit.amount)),
-            limit.unit,
-            computed.provisional,
-        )
-        deadline.warned_at = None
-        deadline.save(
-            update_fields=[
-                "due_at",
-                "original_due_at",
-                "amount",
-                "unit",
-                "provisional",
-                "warned_at",
-            ]
-        )
-    case.next_check_at = next_check(case, list(CaseDeadline.objects.filter(case=case)), now)
-
-
-def recompute_provisional() -> int:
-    """After a calendar year is loaded: provisional deadlines become final (recomputed from
-    the case's receipt under its own policy version)."""
-    from utilitydesk.cases.models import Case
-
-    cal = calendar(refresh=True)
-    updated = 0
-    for deadline in CaseDeadline.objects.filter(provisional=True).select_related("case"):
-        base = (
-            deadline.case.resolved_at
-            if deadline.name == "callback" and deadline.case.resolved_at
-            else deadline.case.received_at
-        )
-        computed = arithmetic.compute(
-            base, arithmetic.Limit(deadline.name, float(deadline.amount), deadline.unit), cal
-        )
-        shift = deadline.due_at - deadline.original_due_at  # pauses already added
-        deadline.original_due_at = computed.due_at
-        deadline.due_at = computed.due_at + shift
-        deadline.provisional = computed.provisional
-        deadline.save(update_fields=["due_at", "original_due_at", "provisional"])
-        case = Case.objects.get(pk=deadline.case_id)
-        Case.objects.filter(pk=case.pk).update(
-            next_check_at=next_check(case, list(case.deadlines.all()), timezone.now())
-        )
-        updated += 1
-    return updated
 
 
 # --- administering the policy ------------------------------------------------------------

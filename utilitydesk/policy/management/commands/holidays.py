@@ -4,10 +4,10 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from utilitydesk.sla import services
-from utilitydesk.sla.calendar_files import read_calendar_file
-from utilitydesk.sla.defaults import install_builtin_calendar
-from utilitydesk.sla.models import CalendarDay, CalendarYear
+from utilitydesk.policy import services
+from utilitydesk.policy.calendar_files import read_calendar_file
+from utilitydesk.policy.defaults import install_builtin_calendar
+from utilitydesk.policy.models import CalendarDay, CalendarYear
 
 
 class Command(BaseCommand):

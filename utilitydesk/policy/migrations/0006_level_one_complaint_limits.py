@@ -3,7 +3,7 @@ untouched factory default (no site has published its own policy yet)."""
 
 from django.db import migrations
 
-from utilitydesk.sla.defaults import LEVEL_ONE_COMPLAINT_LIMITS
+from utilitydesk.policy.defaults import LEVEL_ONE_COMPLAINT_LIMITS
 
 
 def add(apps, schema_editor):

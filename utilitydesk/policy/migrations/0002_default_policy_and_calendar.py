@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from utilitydesk.sla.defaults import install_builtin_calendar, install_default_policy
+from utilitydesk.policy.defaults import install_builtin_calendar, install_default_policy
 
 
 def seed(apps, schema_editor):

@@ -17,10 +17,18 @@ ATTRIBUTE_LABELS = {
 ATTRIBUTE_VALUES = {"customer_type": dict(CustomerType.choices)}
 
 
-def _kind_labels() -> dict[str, str]:
-    from utilitydesk.cases.models import Kind  # the case kinds are named by the cases app
+# The case kinds are named by the cases app, which registers them in its ready() (policy
+# sits below cases and does not import it).
+_kind_labels_registered: dict[str, str] = {}
 
-    return dict(Kind.choices)
+
+def register_kind_labels(choices) -> None:
+    """Name the case kinds that limit rules and escalation levels refer to by code."""
+    _kind_labels_registered.update(dict(choices))
+
+
+def _kind_labels() -> dict[str, str]:
+    return _kind_labels_registered
 
 
 def rule_source(source: str) -> str:
