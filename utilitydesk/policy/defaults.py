@@ -170,6 +170,8 @@ HOLIDAY_NAMES = {
 
 def install_builtin_calendar(year_model, day_model) -> list[int]:
     """Load every year the chinese-calendar package knows; returns the years loaded."""
+    # Imported here: only migrations and `holidays load-builtin` need the package's tables
+    # (defaults.py is imported by the policy models in every process).
     import chinese_calendar
     from chinese_calendar import constants
 
