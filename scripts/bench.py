@@ -348,10 +348,9 @@ def bench_sweeps(args, env) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from utilitydesk.cases.models import OPEN_STATUSES, Case
+    from utilitydesk.cases.models import OPEN_STATUSES, Case, CaseDeadline
+    from utilitydesk.cases.sweeper import sweep
     from utilitydesk.demo.city import generate_open_cases
-    from utilitydesk.sla.models import CaseDeadline
-    from utilitydesk.sla.sweeper import sweep
 
     prefix = "BM"
     _delete_cases("number LIKE %s", [f"{prefix}%"])
@@ -520,8 +519,8 @@ def bench_kpi(args, env) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from utilitydesk.callbacks.selectors import rates_by_unit
     from utilitydesk.cases.models import Case
+    from utilitydesk.kpis.selectors import rates_by_unit
 
     busiest = (
         Case.objects.annotate(month=TruncMonth("received_at"))
@@ -552,7 +551,7 @@ def bench_kpi(args, env) -> dict:
         "met": summary["p95_ms"] <= 2000,
         "queries_per_request": len(queries),
         "detail": {"rates_by_unit": summary},
-        "how": "callbacks.selectors.rates_by_unit(month) in-process, one warm-up then 5 runs: callback, satisfaction, valid-complaint and complaint-timeliness rates of every company, station and department, the units under each included",
+        "how": "kpis.selectors.rates_by_unit(month) in-process, one warm-up then 5 runs: callback, satisfaction, valid-complaint and complaint-timeliness rates of every company, station and department, the units under each included",
     }
 
 

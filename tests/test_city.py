@@ -9,14 +9,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from utilitydesk.callbacks.models import CallbackTask
-from utilitydesk.callbacks.selectors import rates
-from utilitydesk.cases.models import OPEN_STATUSES, Case, CaseEvent, Contact
+from utilitydesk.cases.models import OPEN_STATUSES, Case, CaseDeadline, CaseEvent, Contact
+from utilitydesk.cases.sweeper import sweep
 from utilitydesk.complaints.models import Complaint
 from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.kpis.selectors import rates
 from utilitydesk.org.models import OrgUnit, UnitKind
-from utilitydesk.sla import services as sla_services
-from utilitydesk.sla.models import CaseDeadline
-from utilitydesk.sla.sweeper import sweep
+from utilitydesk.policy import services as sla_services
 
 pytestmark = pytest.mark.django_db
 

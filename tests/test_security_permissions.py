@@ -17,12 +17,14 @@ from tests.factories import open_case, staff
 from utilitydesk.audit.models import ChangeRecord
 from utilitydesk.callbacks.models import CallbackTask
 from utilitydesk.cases import services as cases
-from utilitydesk.cases.models import Case, MajorFault
+from utilitydesk.cases.models import Case
 from utilitydesk.complaints.models import Complaint
 from utilitydesk.knowledge.models import StandardPhrase
 from utilitydesk.notifications.models import Message
 from utilitydesk.org.models import Position
-from utilitydesk.sla.models import CalendarDay, PolicyVersion
+from utilitydesk.outages import services as outages
+from utilitydesk.outages.models import MajorFault
+from utilitydesk.policy.models import CalendarDay, PolicyVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,7 @@ def web(user) -> Client:
 
 
 def report_fault(actor, units, title="主管网爆管") -> MajorFault:
-    return cases.report_major_fault(
+    return outages.report_major_fault(
         actor,
         title=title,
         occurred_at=timezone.now(),
@@ -72,8 +74,8 @@ def faults(people, org, customers):
     east = report_fault(people["head_east"], [org["east"]], title="城东爆管")
     both = report_fault(people["gm"], [org["east"], org["west"]], title="两站停热")
     case = open_case(people["agent"], customers["west"])
-    cases.link_case_to_fault(head_west, case.number, west.pk)
-    cases.close_major_fault(head_west, west.pk, **ANALYSIS)
+    outages.link_case_to_fault(head_west, case.number, west.pk)
+    outages.close_major_fault(head_west, west.pk, **ANALYSIS)
     return {"west": west, "east": east, "both": both, "head_west": head_west}
 
 
@@ -256,7 +258,7 @@ def test_service_centre_and_station_head_may_text(people, assigned):
 
 
 def test_service_office_cannot_change_or_publish_a_policy_draft(people):
-    from utilitydesk.sla import services as sla
+    from utilitydesk.policy import services as sla
 
     draft = sla.new_draft(people["admin"])
     office = web(people["office"])
@@ -285,13 +287,13 @@ def test_service_office_cannot_change_or_publish_a_policy_draft(people):
         ("/sla/calendar/?year=99999", 400),
         ("/sla/calendar/?year=" + HUGE, 400),
         ("/sla/calendar/?year=2026", 200),
-        ("/callbacks/rates/?unit=²", 302),
-        ("/callbacks/rates/?unit=" + HUGE, 302),
-        ("/callbacks/rates/?from=0001-01-01", 302),
-        ("/callbacks/rates/?to=9999-12-31", 302),
-        ("/callbacks/rates/?from=2026-13-01", 302),
-        ("/callbacks/rates/?from=2026-05-01T10:00:00%2B05:00", 302),
-        ("/callbacks/rates/?from=2026-11-01&to=2026-11-30", 200),
+        ("/kpis/rates/?unit=²", 302),
+        ("/kpis/rates/?unit=" + HUGE, 302),
+        ("/kpis/rates/?from=0001-01-01", 302),
+        ("/kpis/rates/?to=9999-12-31", 302),
+        ("/kpis/rates/?from=2026-13-01", 302),
+        ("/kpis/rates/?from=2026-05-01T10:00:00%2B05:00", 302),
+        ("/kpis/rates/?from=2026-11-01&to=2026-11-30", 200),
     ],
 )
 def test_bad_query_parameters_on_pages(people, url, status):
@@ -410,7 +412,7 @@ def test_an_api_error_is_json_and_a_page_error_is_the_chinese_page(people):
     assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
     tech = Client(raise_request_exception=False)
     tech.force_login(people["tech"])
-    forbidden = tech.get("/callbacks/rates/")
+    forbidden = tech.get("/kpis/rates/")
     assert forbidden.status_code == 403 and "无权" in forbidden.content.decode()
 
 

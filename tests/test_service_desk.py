@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from tests.factories import make_customer, open_case, staff
 from utilitydesk.audit.models import AccessLog
-from utilitydesk.callbacks import selectors as callback_selectors
 from utilitydesk.callbacks.models import CallbackTask
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.models import Case
+from utilitydesk.kpis import selectors as kpi_selectors
 from utilitydesk.org.models import Position
-from utilitydesk.sla import services as sla
-from utilitydesk.sla.models import PolicyVersion
+from utilitydesk.policy import services as sla
+from utilitydesk.policy.models import PolicyVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -118,13 +118,13 @@ def test_a_valid_complaint_counts_against_the_unit_held_responsible(people, org,
     Case.objects.filter(pk=case.pk).update(responsible_unit=org["centre"])
     start = timezone.now() - timedelta(days=1)
     end = timezone.now() + timedelta(days=1)
-    east = callback_selectors.rates(org["east"], start, end)
-    centre = callback_selectors.rates(org["centre"], start, end)
+    east = kpi_selectors.rates(org["east"], start, end)
+    centre = kpi_selectors.rates(org["centre"], start, end)
     assert east.valid_complaints == 1 and centre.valid_complaints == 0
     assert centre.valid_complaint_rate == 0
-    table = dict(callback_selectors.rates_by_unit(start, end))
+    table = dict(kpi_selectors.rates_by_unit(start, end))
     for unit, figures in table.items():
-        assert figures == callback_selectors.rates(unit, start, end), unit
+        assert figures == kpi_selectors.rates(unit, start, end), unit
     assert table[org["east"]].valid_complaints == 1
     assert table[org["company"]].valid_complaints == 1
 
@@ -132,9 +132,16 @@ def test_a_valid_complaint_counts_against_the_unit_held_responsible(people, org,
 def test_the_rates_page_charges_the_station(people, org, customers):
     case = _ruled_complaint(people, org, customers, against=org["east_team"])
     Case.objects.filter(pk=case.pk).update(responsible_unit=org["centre"])
-    html = web(people["office"]).get(f"/callbacks/rates/?unit={org['east'].pk}").content.decode()
+    html = web(people["office"]).get(f"/kpis/rates/?unit={org['east'].pk}").content.decode()
     valid_row = html.split("有效投诉率", 1)[1].split("</tr>", 1)[0]
     assert "1 / " in valid_row
+
+
+def test_the_old_rates_address_leads_to_the_kpis_page(people, org):
+    query = f"unit={org['east'].pk}&from=2026-11-01&to=2026-11-30"
+    old = web(people["office"]).get(f"/callbacks/rates/?{query}")
+    assert old.status_code == 301 and old["Location"] == f"/kpis/rates/?{query}"
+    assert web(people["tech"]).get("/callbacks/rates/", follow=True).status_code == 403
 
 
 # --- item 12: the callback list -----------------------------------------------------------
@@ -550,7 +557,7 @@ def test_leaders_read_rates_and_surveys(people, org, leaders, customers):
         client = web(user)
         home = client.get("/").content.decode()
         assert "满意度调查" in home and "服务指标" in home and "投诉台账" in home
-        assert client.get("/callbacks/rates/").status_code == 200
+        assert client.get("/kpis/rates/").status_code == 200
         listing = client.get("/surveys/").content.decode()
         assert "冬季满意度调查" in listing
         if user != leaders["sc_head"]:  # the service centre's head also draws samples
@@ -560,15 +567,12 @@ def test_leaders_read_rates_and_surveys(people, org, leaders, customers):
         if user != leaders["sc_head"]:
             assert client.post("/surveys/", {"title": "x", "sample_size": "2"}).status_code == 403
     head = web(people["head_east"])
-    rates = head.get("/callbacks/rates/").content.decode()
+    rates = head.get("/kpis/rates/").content.decode()
     assert org["east"].name in rates and org["west"].name not in rates
     assert org["company"].name not in rates.split("<main", 1)[1]
-    assert head.get(f"/callbacks/rates/?unit={org['west'].pk}").status_code == 200
-    assert (
-        org["west"].name
-        not in head.get(f"/callbacks/rates/?unit={org['west'].pk}").content.decode()
-    )
-    assert web(people["tech"]).get("/callbacks/rates/").status_code == 403
+    assert head.get(f"/kpis/rates/?unit={org['west'].pk}").status_code == 200
+    assert org["west"].name not in head.get(f"/kpis/rates/?unit={org['west'].pk}").content.decode()
+    assert web(people["tech"]).get("/kpis/rates/").status_code == 403
 
 
 def test_the_spot_check_page_shows_numbers_and_chinese_results(people, org, customers, any_hour):

@@ -59,10 +59,12 @@ INSTALLED_APPS = [
     "utilitydesk.privacy",
     "utilitydesk.knowledge",
     "utilitydesk.cases",
-    "utilitydesk.sla",
+    "utilitydesk.policy",
     "utilitydesk.complaints",
     "utilitydesk.callbacks",
     "utilitydesk.surveys",
+    "utilitydesk.outages",
+    "utilitydesk.kpis",
     "utilitydesk.demo",
 ]
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from utilitydesk.kernel.api import json_not_found
 from utilitydesk.privacy import views as privacy_views
@@ -9,13 +10,21 @@ urlpatterns = [
     path("", include("utilitydesk.web.urls")),
     path("accounts/", include("utilitydesk.accounts.urls")),
     path("customers/", include("utilitydesk.customers.urls")),
+    # Major faults (outages) kept their /cases/faults/ paths: tried before the cases URLs.
+    path("cases/", include("utilitydesk.outages.urls")),
     path("cases/", include("utilitydesk.cases.urls")),
     path("field/", include("utilitydesk.cases.field_urls")),
-    path("sla/", include("utilitydesk.sla.urls")),
+    path("sla/", include("utilitydesk.policy.urls")),
     path("inbox/", include("utilitydesk.notifications.urls")),
+    # The rates page moved to kpis; old links and bookmarks keep working.
+    path(
+        "callbacks/rates/",
+        RedirectView.as_view(pattern_name="kpis:rates", query_string=True, permanent=True),
+    ),
     path("callbacks/", include("utilitydesk.callbacks.urls")),
     path("complaints/", include("utilitydesk.complaints.urls")),
     path("surveys/", include("utilitydesk.surveys.urls")),
+    path("kpis/", include("utilitydesk.kpis.urls")),
     path("s/<str:token>/", survey_views.public_answer, name="survey_public"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("utilitydesk.web.api_urls", namespace="v1")),

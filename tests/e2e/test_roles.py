@@ -63,14 +63,14 @@ def test_station_head_assigns_from_the_unit_queue(people, customers, login, live
 def test_service_office_reads_every_units_rates(people, customers, login, org):
     open_case(people["agent"], customers["east"])
     page = login("office")
-    page.goto(page.url + "callbacks/rates/")
+    page.goto(page.url + "kpis/rates/")
     text = page.inner_text("main")
     assert "服务指标" in text or "回访率" in text
     assert org["east"].name in text and org["company"].name in text
 
 
 def test_general_manager_is_told_of_an_escalation(people, customers, login, org):
-    from utilitydesk.sla.sweeper import sweep
+    from utilitydesk.cases.sweeper import sweep
 
     long_ago = timezone.now() - timedelta(hours=80)
     case = open_case(people["agent"], customers["east"], now=long_ago)

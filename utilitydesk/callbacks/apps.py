@@ -42,6 +42,17 @@ class CallbacksConfig(AppConfig):
 
         register_history_source(HistorySource("callbacks", callback_entries))
 
+        from utilitydesk.cases import hooks
+
+        from . import case_reactions
+
+        hooks.react(hooks.CaseHook.RESOLVED, case_reactions.on_case_resolved)
+        hooks.register_section(
+            hooks.Section(
+                "callbacks", "callbacks/_case_section.html", case_reactions.case_section, 20
+            )
+        )
+
         from .tasks import schedule_account_callbacks_now
 
         scheduler.register(

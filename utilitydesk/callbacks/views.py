@@ -1,5 +1,3 @@
-from datetime import date, datetime, timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from utilitydesk.org.models import UnitKind
+from utilitydesk.policy.services import current_policy
 from utilitydesk.privacy.access import Action as AccessAction
 from utilitydesk.privacy.access import record_access
 from utilitydesk.privacy.web import personal_data_view
@@ -43,8 +41,6 @@ def queue(request):
         request=request,
         detail={"callbacks": [t.pk for t in page]},
     )
-    from utilitydesk.sla.services import current_policy
-
     policy = current_policy()
     query = request.GET.copy()
     query.pop("page", None)
@@ -80,8 +76,6 @@ def _is_htmx(request) -> bool:
 
 def _render_task(request, task, form, status: int = 200):
     """The task's panel (htmx, beside the list) or its own page, with the form as typed."""
-    from utilitydesk.sla.services import current_policy
-
     policy = (task.case.policy_version if task.case_id else None) or current_policy()
     back = _next_page(request)
     if _is_htmx(request) and request.method == "GET":
@@ -223,60 +217,5 @@ def spot_check(request, pk: int):
             "rows": rows,
             "form": OutcomeForm(),
             "tasks": {t.case_id: t for t in check.tasks.all()},
-        },
-    )
-
-
-def _date_param(request, name: str, default: date) -> date:
-    """A YYYY-MM-DD query parameter; ValueError for anything else or a far-off year."""
-    raw = request.GET.get(name, "")
-    if not raw:
-        return default
-    value = date.fromisoformat(raw)
-    if not 2000 <= value.year <= 2100:
-        raise ValueError(raw)
-    return value
-
-
-@login_required
-def unit_rates(request):
-    if not selectors.may_read_rates(request.user):
-        raise PermissionDenied
-    units = selectors.rate_units(request.user)
-    raw_unit = request.GET.get("unit", "")
-    if raw_unit and not (raw_unit.isdecimal() and len(raw_unit) < 19):
-        messages.error(request, _("Choose a unit from the list."))
-        return redirect("callbacks:rates")
-    unit = (
-        units.filter(pk=int(raw_unit or 0)).first()
-        or units.filter(kind=UnitKind.COMPANY).first()
-        or units.first()
-    )
-    today = timezone.localdate()
-    try:
-        first = _date_param(request, "from", today.replace(day=1))
-        last = _date_param(request, "to", today)
-    except ValueError:
-        messages.error(request, _("Dates are YYYY-MM-DD, from 2000 to 2100."))
-        return redirect("callbacks:rates")
-    start = datetime.combine(first, datetime.min.time())
-    end = datetime.combine(last, datetime.min.time()) + timedelta(days=1)
-    aware_start, aware_end = timezone.make_aware(start), timezone.make_aware(end)
-    result = selectors.rates(unit, aware_start, aware_end) if unit else None
-    allowed = set(units)
-    return render(
-        request,
-        "callbacks/rates.html",
-        {
-            "units": units,
-            "unit": unit,
-            "result": result,
-            "table": [
-                (row_unit, row)
-                for row_unit, row in selectors.rates_by_unit(aware_start, aware_end)
-                if row_unit in allowed
-            ],
-            "start": start.date(),
-            "end": (end - timedelta(days=1)).date(),
         },
     )

@@ -3,8 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _cases_panel_context(request, customer):
-    from utilitydesk.sla.selectors import with_next_due
-
+    from .deadline_selectors import with_next_due
     from .selectors import cases_of_customer
 
     return {"rows": list(with_next_due(cases_of_customer(request.user, customer.pk))[:20])}
@@ -32,6 +31,20 @@ class CasesConfig(AppConfig):
 
         files.register("signatures", _signature_access)
 
+        # Case deadlines: the sweeper, and what the policy app asks of cases.
+        from utilitydesk.kernel import scheduler
+        from utilitydesk.policy import labels as policy_labels
+        from utilitydesk.policy import services as policy
+
+        from . import deadlines
+        from .models import Kind
+        from .tasks import run_sweep_now
+
+        scheduler.register(scheduler.PeriodicJob("sla.sweep", 60, run_sweep_now))
+        policy.on_calendar_loaded(deadlines.recompute_provisional)
+        policy.register_years_in_use(deadlines.provisional_years)
+        policy_labels.register_kind_labels(Kind.choices)
+
         register(
             Panel(
                 key="cases",
@@ -42,25 +55,10 @@ class CasesConfig(AppConfig):
             )
         )
 
-        from utilitydesk.customers.panels import (
-            HistorySource,
-            register_history_source,
-            register_premises_flag,
-        )
+        from utilitydesk.customers.panels import HistorySource, register_history_source
 
         from . import contact_history
 
-        register(
-            Panel(
-                key="major_faults",
-                title=_("Major faults"),
-                template="cases/panels/customer_faults.html",
-                context=contact_history.fault_banner_context,
-                order=0,
-                position="top",
-            )
-        )
-        register_premises_flag("major_faults", contact_history.fault_flags)
         register_history_source(HistorySource("contacts", contact_history.contact_entries))
         register_history_source(HistorySource("cases", contact_history.case_entries))
         register_history_source(HistorySource("sms", contact_history.text_message_entries))

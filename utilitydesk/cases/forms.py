@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from utilitydesk.customers.models import Premises
 from utilitydesk.org.models import OrgUnit, UnitKind
 
+from .hooks import intake_fields
 from .models import Channel, Kind, RoutingRule, Status
 
 
@@ -178,10 +179,6 @@ class IntakeForm(AreaPickerForm):
         help_text=_("Fill in only when the question is answered now; the contact is then closed."),
     )
     knowledge_entry_id = forms.IntegerField(required=False, widget=forms.HiddenInput())
-    complaint_category = forms.ChoiceField(label=_("Complaint category"), required=False)
-    complaint_level = forms.TypedChoiceField(
-        label=_("Complaint level"), coerce=int, required=False, empty_value=None
-    )
 
     field_order = [
         "kind",
@@ -192,8 +189,6 @@ class IntakeForm(AreaPickerForm):
         "caller_name",
         "caller_phone",
         *AreaPickerForm.PICKER_FIELDS,
-        "complaint_category",
-        "complaint_level",
         "emergency",
         "answer",
         "knowledge_entry_id",
@@ -216,15 +211,16 @@ class IntakeForm(AreaPickerForm):
             # stairwell): "another place" and the picker below.
             self.fields["premises"].choices += [("", _("Another place (pick it below)"))]
             self.fields["premises"].initial = premises[0].pk
-        self.offers_complaint_class = user is not None and _may_classify(user)
-        if self.offers_complaint_class:
-            from utilitydesk.complaints.models import Category, Level
+        # Fields other apps add to intake (cases.hooks), placed before "emergency"; their
+        # values go to those apps' reactions when the case is created.
+        self.reaction_fields = intake_fields(user) if user is not None else {}
+        self.fields.update(self.reaction_fields)
+        order = [n for n in self.field_order if n in self.fields]
+        at = order.index("emergency") if "emergency" in order else len(order)
+        self.order_fields([*order[:at], *self.reaction_fields, *order[at:]])
 
-            self.fields["complaint_category"].choices = [("", "—"), *Category.choices]
-            self.fields["complaint_level"].choices = [("", "—"), *Level.choices]
-        else:
-            del self.fields["complaint_category"]
-            del self.fields["complaint_level"]
+    def reaction_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.reaction_fields}
 
     def clean(self):
         data = super().clean()
@@ -238,12 +234,6 @@ class IntakeForm(AreaPickerForm):
                 ),
             )
         return data
-
-
-def _may_classify(user) -> bool:
-    from utilitydesk.complaints.services import may_classify
-
-    return may_classify(user)
 
 
 class NoteForm(forms.Form):
@@ -418,99 +408,6 @@ class CaseFilterForm(forms.Form):
             if value and not 2000 <= value.year <= 2100:
                 self.add_error(name, _("Give a time between the years 2000 and 2100."))
         return data
-
-
-class FaultAreaForm(forms.Form):
-    """The affected area of a major fault: whole substations and/or single buildings,
-    limited to the stations of a station-scoped reporter."""
-
-    substations = forms.TypedMultipleChoiceField(
-        label=_("Affected substations"),
-        coerce=int,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Every building served by these substations is affected."),
-    )
-    buildings = forms.TypedMultipleChoiceField(
-        label=_("Affected buildings"),
-        coerce=int,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl to choose several."),
-    )
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        from django.db.models import Q
-
-        from utilitydesk.area.models import Building, Substation
-
-        from .selectors import fault_units_of
-
-        own_units = fault_units_of(user) if user is not None else None
-        substations = Substation.objects.select_related("station").order_by("station__name", "code")
-        buildings = Building.objects.select_related("community").order_by("community__name", "name")
-        if own_units is not None:
-            substations = substations.filter(station_id__in=own_units)
-            buildings = buildings.filter(
-                Q(substation__station_id__in=own_units) | Q(grid__station_id__in=own_units)
-            )
-        self.fields["substations"].choices = [
-            (s.pk, f"{s.name}（{s.station.name}）") for s in substations
-        ]
-        groups: dict[str, list[tuple[int, str]]] = {}
-        for building in buildings:
-            groups.setdefault(building.community.name, []).append((building.pk, building.name))
-        self.fields["buildings"].choices = list(groups.items())
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not (data.get("substations") or data.get("buildings")):
-            raise forms.ValidationError(_("Name the affected buildings or substations."))
-        return data
-
-
-class FaultForm(FaultAreaForm):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    occurred_at = DateTimeField(label=_("Time"), widget=DateTimeLocalInput())
-    place = forms.CharField(label=_("Place"), max_length=200)
-    symptoms = forms.CharField(label=_("Symptoms"), widget=forms.Textarea(attrs={"rows": 2}))
-    response_plan = forms.CharField(
-        label=_("Response plan"), widget=forms.Textarea(attrs={"rows": 2})
-    )
-    units = UnitsField(
-        label=_("Responsible units to notify"), queryset=OrgUnit.objects.filter(is_active=True)
-    )
-    field_order = [
-        "title",
-        "occurred_at",
-        "place",
-        "substations",
-        "buildings",
-        "symptoms",
-        "response_plan",
-        "units",
-    ]
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        from .selectors import fault_units_of
-
-        own_units = fault_units_of(user) if user is not None else None
-        if own_units is not None:
-            self.fields["units"].queryset = OrgUnit.objects.filter(is_active=True, pk__in=own_units)
-
-
-class FaultAnalysisForm(forms.Form):
-    impact = forms.CharField(label=_("Impact"), widget=forms.Textarea(attrs={"rows": 2}))
-    handling = forms.CharField(label=_("Handling"), widget=forms.Textarea(attrs={"rows": 2}))
-    root_cause = forms.CharField(label=_("Root cause"), widget=forms.Textarea(attrs={"rows": 2}))
-    corrective_actions = forms.CharField(
-        label=_("Corrective actions"), widget=forms.Textarea(attrs={"rows": 2})
-    )
-    preventive_actions = forms.CharField(
-        label=_("Preventive actions"), widget=forms.Textarea(attrs={"rows": 2})
-    )
 
 
 class RoutingRuleForm(forms.ModelForm):

@@ -63,62 +63,6 @@ OPEN_STATUSES = {
 }
 
 
-class MajorFault(models.Model):
-    """重大故障 (R-306): reported at once, analysed afterwards; many cases link to it."""
-
-    class State(models.TextChoices):
-        OPEN = "open", _("Being handled")
-        CLOSED = "closed", _("Closed with analysis")
-
-    title = models.CharField(_("title"), max_length=200)
-    occurred_at = models.DateTimeField(_("time"))
-    place = models.CharField(_("place"), max_length=200)
-    symptoms = models.TextField(_("symptoms"))
-    response_plan = models.TextField(_("response plan"))
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("reported by"),
-    )
-    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
-    units = models.ManyToManyField(
-        "org.OrgUnit", related_name="major_faults", verbose_name=_("responsible units")
-    )
-    # The affected area: premises in these buildings, or served by these substations.
-    buildings = models.ManyToManyField(
-        "area.Building",
-        blank=True,
-        related_name="major_faults",
-        verbose_name=_("affected buildings"),
-    )
-    substations = models.ManyToManyField(
-        "area.Substation",
-        blank=True,
-        related_name="major_faults",
-        verbose_name=_("affected substations"),
-    )
-    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
-    impact = models.TextField(_("impact"), blank=True)
-    handling = models.TextField(_("handling"), blank=True)
-    root_cause = models.TextField(_("root cause"), blank=True)
-    corrective_actions = models.TextField(_("corrective actions"), blank=True)
-    preventive_actions = models.TextField(_("preventive actions"), blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    report_shared_at = models.DateTimeField(
-        _("report shared with customers"), null=True, blank=True
-    )
-
-    class Meta:
-        verbose_name = _("major fault")
-        verbose_name_plural = _("major faults")
-        ordering = ["-occurred_at"]
-        permissions = [("manage_major_fault", _("Can report and analyse major faults"))]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 class Case(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -195,7 +139,7 @@ class Case(models.Model):
         db_index=False,
     )
     major_fault = models.ForeignKey(
-        MajorFault,
+        "outages.MajorFault",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -350,7 +294,7 @@ class Contact(models.Model):
     )
     # The call was about this major fault (answered on the spot or not).
     major_fault = models.ForeignKey(
-        MajorFault,
+        "outages.MajorFault",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -486,3 +430,6 @@ class SignoffCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+from .deadline_models import CaseDeadline, CaseEscalation, CasePause  # noqa: E402, F401

@@ -4,16 +4,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from utilitydesk.area.models import Building, Substation
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.org.models import OrgUnit
 from utilitydesk.org.selectors import active_assignments, station_scope, subtree_ids
+from utilitydesk.policy.services import current_policy
 from utilitydesk.privacy.masking import may_search_by_phone, phone_for, text_for
-from utilitydesk.sla.selectors import due_soon, overdue_condition, with_next_due
 
-from .models import OPEN_STATUSES, Case, CaseEvent, Kind, MajorFault, Status
+from .deadline_models import CaseDeadline, CaseEscalation
+from .deadline_selectors import due_soon, overdue_condition, with_next_due
+from .models import OPEN_STATUSES, Case, CaseEvent, Kind, Status
 
 
 def _unit_ids_of(user) -> set[int]:
@@ -258,8 +259,6 @@ def cases_of_customer(user, customer_id: int) -> QuerySet[Case]:
 
 def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
     """Open cases of the same kind for the same premises (or customer) received recently."""
-    from utilitydesk.sla.services import current_policy
-
     policy = current_policy()
     hours = policy.duplicate_window_hours if policy else settings.DUPLICATE_WINDOW_HOURS
     window = timedelta(hours=hours)
@@ -271,74 +270,6 @@ def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
     else:
         queryset = queryset.filter(customer=customer)
     return list(queryset.order_by("-received_at")[:5])
-
-
-def fault_units_of(user) -> set[int] | None:
-    """The units whose major faults a person deals with: None for company-wide positions,
-    otherwise their stations and the teams under them."""
-    scope = station_scope(user)
-    if scope is None:
-        return None
-    teams = OrgUnit.objects.filter(parent_id__in=scope).values_list("pk", flat=True)
-    return set(scope) | set(teams)
-
-
-def visible_faults(user) -> QuerySet[MajorFault]:
-    """Major faults the user may see: all of them company-wide, otherwise those naming one
-    of the user's units."""
-    if not user.has_perm("cases.view_majorfault"):
-        return MajorFault.objects.none()
-    units = fault_units_of(user)
-    if units is None:
-        return MajorFault.objects.all()
-    naming = MajorFault.units.through.objects.filter(orgunit_id__in=units)
-    return MajorFault.objects.filter(pk__in=naming.values("majorfault_id"))
-
-
-def may_act_on_fault(user, fault: MajorFault) -> bool:
-    """Analysing a fault and texting its report to customers is for people with the
-    permission whose scope covers every unit the fault names (a station head acts on
-    their own station's faults only)."""
-    if not user.has_perm("cases.manage_major_fault"):
-        return False
-    units = fault_units_of(user)
-    if units is None:
-        return True
-    named = {unit.pk for unit in fault.units.all()}
-    return bool(named) and named <= units
-
-
-def open_faults(user=None) -> QuerySet[MajorFault]:
-    faults = visible_faults(user) if user is not None else MajorFault.objects.all()
-    return faults.filter(state=MajorFault.State.OPEN).order_by("-occurred_at")
-
-
-def faults_affecting(user, buildings) -> dict[int, list[MajorFault]]:
-    """Open major faults the user may see that cover each of ``buildings`` (named
-    directly, or through the substation serving it): {building id: [faults]}."""
-    buildings = [b for b in buildings if b is not None]
-    if not buildings:
-        return {}
-    building_ids = {b.pk for b in buildings}
-    substation_ids = {b.substation_id for b in buildings if b.substation_id}
-    faults = list(
-        open_faults(user)
-        .filter(Q(buildings__in=building_ids) | Q(substations__in=substation_ids))
-        .distinct()
-        .prefetch_related(
-            # Only the rows that matter here: a fault may name a whole district.
-            Prefetch("buildings", queryset=Building.objects.filter(pk__in=building_ids)),
-            Prefetch("substations", queryset=Substation.objects.filter(pk__in=substation_ids)),
-        )
-    )
-    covered: dict[int, list[MajorFault]] = {}
-    for fault in faults:
-        named_buildings = {b.pk for b in fault.buildings.all()}
-        named_substations = {s.pk for s in fault.substations.all()}
-        for building in buildings:
-            if building.pk in named_buildings or building.substation_id in named_substations:
-                covered.setdefault(building.pk, []).append(fault)
-    return covered
 
 
 def available_actions(user, case: Case) -> list[str]:
@@ -384,8 +315,6 @@ def case_counts(user, now: datetime) -> CaseCounts:
     leaders' home page)."""
     from django.db.models import Count, Exists, OuterRef
     from django.utils import timezone
-
-    from utilitydesk.sla.models import CaseDeadline, CaseEscalation
 
     local = timezone.localtime(now)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilitydesk.area.models import Building
-from utilitydesk.callbacks import services as callbacks
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.customers.services import address_of
@@ -31,9 +30,10 @@ from utilitydesk.knowledge.services import check_customer_text, record_use
 from utilitydesk.notifications.services import notify_staff, send_sms, texts_sent_by
 from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position
 from utilitydesk.org.selectors import works_in_function
-from utilitydesk.sla import services as sla
-from utilitydesk.sla.models import CaseDeadline
 
+from . import deadlines as case_deadlines
+from .deadline_models import CaseDeadline
+from .hooks import ACTION_HOOKS, CaseHook, announce, linkable_fault
 from .models import (
     BACKDATED_CHANNELS,
     FIELD_KINDS,
@@ -44,20 +44,15 @@ from .models import (
     Contact,
     IdempotencyRecord,
     Kind,
-    MajorFault,
     RoutingRule,
     SignoffCode,
     Status,
 )
 from .selectors import (
-    fault_units_of,
     find_duplicates,
     in_unit_scope,
-    may_act_on_fault,
-    open_faults,
     signoff_may_be_exempted,
     visible_cases,
-    visible_faults,
 )
 from .workflow import TRANSITIONS, scope_allows
 
@@ -197,9 +192,9 @@ class ContactInput:
     building_id: int | None = None
     unit_no: str = ""
     room_no: str = ""
-    # A complaint classified at intake (complaints.services.classify).
-    complaint_category: str = ""
-    complaint_level: int | None = None
+    # What the fields other apps add to intake collected (hooks.intake_fields), handed to
+    # their CREATED reactions (a complaint's category and level, for example).
+    reaction_data: dict = field(default_factory=dict)
     major_fault_id: int | None = None  # the open major fault the call is about
     attributes: dict = field(default_factory=dict)  # e.g. pipe_diameter_mm (R-406), special
     extra: dict = field(default_factory=dict)
@@ -293,29 +288,6 @@ def _picked_building(data: ContactInput, premises, errors: dict) -> Building | N
     return building
 
 
-def _check_complaint_class(actor, data: ContactInput) -> None:
-    """A complaint's category and level given at intake: only for complaints, and only by
-    the people who classify complaints (the classification itself is the complaints
-    app's, called once the case exists)."""
-    if not (data.complaint_category or data.complaint_level):
-        return
-    from utilitydesk.complaints.models import Category, Level
-    from utilitydesk.complaints.services import may_classify
-
-    if data.kind != Kind.COMPLAINT:
-        raise ValidationError({"complaint_category": [_("Only complaints have a category.")]})
-    if not may_classify(actor):
-        raise PermissionDenied(
-            _(
-                "Only the service centre and the service office set a complaint's category and level."
-            )
-        )
-    if data.complaint_category and data.complaint_category not in Category.values:
-        raise ValidationError({"complaint_category": [_("Unknown complaint category.")]})
-    if data.complaint_level and data.complaint_level not in Level.values:
-        raise ValidationError({"complaint_level": [_("Unknown complaint level.")]})
-
-
 def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Contact:
     """Record a contact (R-203); it closes on the spot, joins an existing case, or opens
     a new case routed to the responsible unit."""
@@ -323,10 +295,9 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         raise PermissionDenied(_("You are not allowed to record contacts."))
     now = now or timezone.now()
     customer, premises, phone, building = _clean_contact(data, now)
-    _check_complaint_class(actor, data)
     fault = None
     if data.major_fault_id:
-        fault = open_faults(actor).filter(pk=data.major_fault_id).first()
+        fault = linkable_fault(actor, data.major_fault_id)  # registered by outages
         if fault is None:
             raise ValidationError({"major_fault_id": [_("Unknown major fault.")]})
     opens_case = not data.answer and not data.link_to_case
@@ -405,28 +376,16 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             created_at=now,
             updated_at=now,
         )
-        deadlines = sla.plan_deadlines(case, now)
+        deadlines = case_deadlines.plan_deadlines(case, now)
         case.save(force_insert=True)
         for deadline in deadlines:
             deadline.case = case
         CaseDeadline.objects.bulk_create(deadlines)
-        if case.kind == Kind.COMPLAINT:
-            from utilitydesk.complaints.services import open_for_case
-
-            complaint = open_for_case(case)
         contact.case = case
         contact.save()
         events = creation_events(case, actor, now, unit, rule, channel=data.channel)
         CaseEvent.objects.bulk_create(events)
-        if case.kind == Kind.COMPLAINT and (data.complaint_category or data.complaint_level):
-            from utilitydesk.complaints.services import classify
-
-            classify(
-                actor,
-                complaint.pk,
-                data.complaint_category or complaint.category,
-                data.complaint_level or complaint.level,
-            )
+        announce(CaseHook.CREATED, case, actor=actor, now=now, **data.reaction_data)
     return contact
 
 
@@ -542,9 +501,9 @@ def _act(
         case.version += 1
         case.updated_at = timezone.now()
         _event(case, actor, action, before, note, **data)
-        sla.on_case_action(case, action, case.updated_at, note)
-        if action == "resolve":
-            callbacks.on_resolved(case, case.updated_at)
+        case_deadlines.on_case_action(case, action, case.updated_at, note)
+        if action in ACTION_HOOKS:
+            announce(ACTION_HOOKS[action], case, actor=actor, now=case.updated_at, note=note)
         case.save()
     return case
 
@@ -909,6 +868,15 @@ def add_note(actor, number: str, note: str) -> Case:
     return _act(actor, number, "note", lambda case: None, note=note)
 
 
+def note_on_case(
+    actor, number: str, note: str, change: Callable[[Case], dict[str, Any] | None]
+) -> Case:
+    """A change another app makes to a case, recorded as a note on its timeline (e.g.
+    outages linking it to a major fault): locked, checked and numbered like ``add_note``;
+    ``change`` edits the case and returns the event's data."""
+    return _act(actor, number, "note", change, note=note)
+
+
 def may_text_customer(actor, case: Case) -> bool:
     """Texting a case's customer is for the people acting on it: the assigned technician,
     supervisors of the responsible unit (station head, team leader) and the service
@@ -1046,208 +1014,6 @@ def confirm_signoff_code(actor, number: str, code: str) -> Case:
     return _act(
         actor, number, "note", apply, note=_("The customer confirmed the work with the code.")
     )
-
-
-# --- major faults (R-306) ----------------------------------------------------------------
-
-FAULT_LEADERS = (
-    Position.STATION_HEAD,
-    Position.DEPARTMENT_HEAD,
-    Position.DEPUTY_GM,
-    Position.GENERAL_MANAGER,
-)
-
-
-def report_major_fault(
-    actor,
-    *,
-    title: str,
-    occurred_at: datetime,
-    place: str,
-    symptoms: str,
-    response_plan: str,
-    unit_ids: list[int],
-    building_ids: list[int] = (),
-    substation_ids: list[int] = (),
-) -> MajorFault:
-    from utilitydesk.org.selectors import holders_of
-
-    if not actor.has_perm("cases.manage_major_fault"):
-        raise PermissionDenied(_("You are not allowed to report major faults."))
-    errors = {}
-    for name, value in (
-        ("title", title),
-        ("place", place),
-        ("symptoms", symptoms),
-        ("response_plan", response_plan),
-    ):
-        if not (value or "").strip():
-            errors[name] = [_("This field is required.")]
-    units = list(OrgUnit.objects.filter(pk__in=unit_ids or []))
-    if not units:
-        errors["unit_ids"] = [_("Choose the responsible units to notify.")]
-    own_units = fault_units_of(actor)
-    if own_units is not None and any(unit.pk not in own_units for unit in units):
-        errors["unit_ids"] = [_("You can report major faults of your own station only.")]
-    if occurred_at and occurred_at > timezone.now() + CLOCK_SKEW:
-        errors["occurred_at"] = [_("The time cannot be in the future.")]
-    buildings, substations = _fault_area(building_ids, substation_ids, errors)
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        fault = MajorFault.objects.create(
-            title=title.strip(),
-            occurred_at=occurred_at,
-            place=place.strip(),
-            symptoms=symptoms.strip(),
-            response_plan=response_plan.strip(),
-            reported_by=actor,
-        )
-        fault.units.set(units)
-        fault.buildings.set(buildings)
-        fault.substations.set(substations)
-    leaders = {}
-    for unit in units:
-        for position in FAULT_LEADERS:
-            for person in holders_of(position, unit):
-                leaders[person.pk] = person
-    notify_staff(
-        leaders.values(),
-        _("Major fault: %(title)s") % {"title": fault.title},
-        _("%(time)s, %(place)s. Symptoms: %(symptoms)s. Response: %(plan)s")
-        % {
-            "time": timezone.localtime(fault.occurred_at).strftime("%Y-%m-%d %H:%M"),
-            "place": fault.place,
-            "symptoms": fault.symptoms,
-            "plan": fault.response_plan,
-        },
-        link=f"/cases/faults/{fault.pk}/",
-        reference=f"fault:{fault.pk}",
-        dedupe_prefix=f"fault:{fault.pk}",
-    )
-    return fault
-
-
-def _fault_area(building_ids, substation_ids, errors: dict) -> tuple[list, list]:
-    """The buildings and substations a fault names; unknown ids are refused."""
-    from utilitydesk.area.models import Building, Substation
-
-    building_ids = {int(pk) for pk in building_ids or ()}
-    substation_ids = {int(pk) for pk in substation_ids or ()}
-    buildings = list(Building.objects.filter(pk__in=building_ids))
-    substations = list(Substation.objects.filter(pk__in=substation_ids))
-    if len(buildings) != len(building_ids):
-        errors["building_ids"] = [_("Unknown building.")]
-    if len(substations) != len(substation_ids):
-        errors["substation_ids"] = [_("Unknown substation.")]
-    return buildings, substations
-
-
-def set_fault_area(
-    actor, fault_id: int, *, building_ids: list[int], substation_ids: list[int]
-) -> MajorFault:
-    """Change the affected area of an open fault (it often grows or shrinks as the
-    crews learn more)."""
-    errors: dict[str, list[str]] = {}
-    buildings, substations = _fault_area(building_ids, substation_ids, errors)
-    if not errors and not (buildings or substations):
-        errors["building_ids"] = [_("Name the affected buildings or substations.")]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        fault = _fault_to_act_on(actor, fault_id, lock=True)
-        if fault.state != MajorFault.State.OPEN:
-            raise ValidationError({"state": [_("The fault is closed.")]})
-        fault.buildings.set(buildings)
-        fault.substations.set(substations)
-    return fault
-
-
-def _fault_to_act_on(actor, fault_id: int, *, lock: bool = False) -> MajorFault:
-    """The fault, if the actor may see it (otherwise: unknown), and may act on it."""
-    faults = visible_faults(actor)
-    if lock:
-        faults = faults.select_for_update()
-    fault = faults.filter(pk=fault_id).first()
-    if fault is None:
-        raise MajorFault.DoesNotExist
-    if not may_act_on_fault(actor, fault):
-        raise PermissionDenied(_("Only the units named in the major fault can do this."))
-    return fault
-
-
-def link_case_to_fault(actor, number: str, fault_id: int) -> Case:
-    if not actor.has_perm("cases.manage_major_fault"):
-        raise PermissionDenied(_("You are not allowed to do this."))
-    fault = visible_faults(actor).filter(pk=fault_id, state=MajorFault.State.OPEN).first()
-    if fault is None:
-        raise ValidationError({"fault_id": [_("Unknown major fault.")]})
-
-    def apply(case: Case):
-        case.major_fault = fault
-        return {"fault_id": fault.pk}
-
-    return _act(
-        actor, number, "note", apply, note=_("Linked to major fault: %(t)s") % {"t": fault.title}
-    )
-
-
-def close_major_fault(
-    actor,
-    fault_id: int,
-    *,
-    impact: str,
-    handling: str,
-    root_cause: str,
-    corrective_actions: str,
-    preventive_actions: str,
-) -> MajorFault:
-    if not actor.has_perm("cases.manage_major_fault"):
-        raise PermissionDenied(_("You are not allowed to analyse major faults."))
-    values = {
-        "impact": impact,
-        "handling": handling,
-        "root_cause": root_cause,
-        "corrective_actions": corrective_actions,
-        "preventive_actions": preventive_actions,
-    }
-    errors = {k: [_("This field is required.")] for k, v in values.items() if not (v or "").strip()}
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        fault = _fault_to_act_on(actor, fault_id, lock=True)
-        if fault.state == MajorFault.State.CLOSED:
-            raise ValidationError({"state": [_("The analysis is already recorded.")]})
-        for key, value in values.items():
-            setattr(fault, key, value.strip())
-        fault.state = MajorFault.State.CLOSED
-        fault.closed_at = timezone.now()
-        fault.save()
-    return fault
-
-
-def share_fault_report(actor, fault_id: int) -> int:
-    """Tell every customer with a linked case what happened (R-306); once per case."""
-    if not actor.has_perm("cases.manage_major_fault"):
-        raise PermissionDenied(_("You are not allowed to do this."))
-    fault = _fault_to_act_on(actor, fault_id)
-    if fault.state != MajorFault.State.CLOSED:
-        raise ValidationError({"state": [_("Record the fault analysis before sharing it.")]})
-    text = _(
-        "About the %(title)s: cause: %(cause)s; what we changed: %(actions)s. We apologise for the inconvenience."
-    ) % {"title": fault.title, "cause": fault.root_cause, "actions": fault.corrective_actions}
-    check_customer_text(text)
-    sent = 0
-    for case in fault.cases.exclude(caller_phone=""):
-        if send_sms(
-            case.caller_phone,
-            text,
-            reference=f"fault:{fault.pk}",
-            dedupe_key=f"fault-report:{fault.pk}:{case.pk}",
-        ):
-            sent += 1
-    MajorFault.objects.filter(pk=fault.pk).update(report_shared_at=timezone.now())
-    return sent
 
 
 def fingerprint_of(payload: dict) -> str:

@@ -5,8 +5,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +21,7 @@ from utilitydesk.privacy.access import Action as AccessAction
 from utilitydesk.privacy.access import record_access
 from utilitydesk.privacy.web import personal_data_view
 
-from . import export, selectors, services
+from . import deadline_selectors, export, selectors, services
 from .actions import UnknownAction, perform_action
 from .forms import (
     AssignForm,
@@ -31,16 +29,14 @@ from .forms import (
     CaseFilterForm,
     CodeForm,
     DispatchForm,
-    FaultAnalysisForm,
-    FaultAreaForm,
-    FaultForm,
     IntakeForm,
     NoteForm,
     ReplyForm,
     ResolveForm,
 )
+from .hooks import intake_sections_for, sections_for
 from .labels import ACTION_LABELS
-from .models import Case, Contact, Status
+from .models import Status
 from .slip import render_slip
 
 
@@ -91,8 +87,7 @@ def intake(request):
             building_id=d.get("building"),
             unit_no=d.get("unit_no", ""),
             room_no=d.get("room_no", ""),
-            complaint_category=d.get("complaint_category") or "",
-            complaint_level=d.get("complaint_level"),
+            reaction_data=form.reaction_data(),
             major_fault_id=_fault_id(request.POST.get("major_fault", "")),
         )
         try:
@@ -135,6 +130,8 @@ def intake(request):
         if customer
         else []
     )
+    # What other apps show on intake (cases.hooks): the major faults being handled.
+    intake_templates, intake_context = intake_sections_for(request, customer)
     return render(
         request,
         "cases/intake.html",
@@ -145,31 +142,14 @@ def intake(request):
             "open_cases": open_cases,
             "duplicates": duplicates,
             "phrases": standard_phrases(request.user),
-            **_intake_faults(request, customer),
+            **intake_context,
+            "intake_section_templates": intake_templates,
         },
     )
 
 
 def _fault_id(raw: str) -> int | None:
     return int(raw) if raw.isdecimal() and len(raw) < 19 else None
-
-
-def _intake_faults(request, customer) -> dict:
-    """Open major faults for the intake page: those covering the caller's buildings on
-    top (a banner), and the others below, each offered as "this call is about it"."""
-    faults = list(selectors.open_faults(request.user).prefetch_related("substations")[:20])
-    buildings = [p.building for p in customer.premises.all()] if customer else []
-    covering = selectors.faults_affecting(request.user, buildings)
-    affecting = {f.pk: f for found in covering.values() for f in found}
-    source = request.POST if request.method == "POST" else request.GET
-    chosen = _fault_id(source.get("major_fault", source.get("fault", "")))
-    others = [f for f in faults if f.pk not in affecting]
-    return {
-        "faults_affecting": list(affecting.values()),
-        "faults_other": others,
-        "chosen_fault": chosen,
-        "chosen_other": any(f.pk == chosen for f in others),
-    }
 
 
 @login_required
@@ -303,22 +283,22 @@ def case_detail(request, number: str):
     if case is None:
         raise Http404
     _log_cases(request, [case])
+    section_templates, section_context = sections_for(request, case)
     actions = [
         a for a in selectors.available_actions(request.user, case) if a not in ("note", "reply")
     ]
     assign_form = AssignForm(initial={"expected_version": case.version})
     assign_form.fields["assignee"].choices = _technicians_for(case)
-    from utilitydesk.sla import selectors as sla_selectors
-
     return render(
         request,
         "cases/detail.html",
         {
-            **_complaint_and_callbacks(request.user, case),
-            "deadlines": sla_selectors.deadlines_of(case),
+            **section_context,
+            "section_templates": section_templates,
+            "deadlines": deadline_selectors.deadlines_of(case),
             "statuses": dict(Status.choices),
-            "escalations": sla_selectors.escalations_of(case),
-            "pauses": sla_selectors.pauses_of(case),
+            "escalations": deadline_selectors.escalations_of(case),
+            "pauses": deadline_selectors.pauses_of(case),
             "case": case,
             "events": selectors.shown_timeline(request.user, case),
             "actions": actions,
@@ -332,34 +312,9 @@ def case_detail(request, number: str):
             "resolve_form": ResolveForm(initial={"expected_version": case.version}),
             "code_form": CodeForm(initial={"expected_version": case.version}),
             "reply_form": ReplyForm(),
-            "faults": selectors.open_faults(request.user),
             "field_view": request.GET.get("field") == "1",
         },
     )
-
-
-def _complaint_and_callbacks(user, case) -> dict:
-    from utilitydesk.callbacks.services import may_call_at
-    from utilitydesk.callbacks.views import OutcomeForm
-    from utilitydesk.complaints.models import Category, Complaint, Level, Responsibility
-    from utilitydesk.org.models import OrgUnit
-    from utilitydesk.sla.services import current_policy
-
-    complaint = (
-        Complaint.objects.filter(case=case)
-        .select_related("source_case", "responsible_unit")
-        .first()
-    )
-    return {
-        "complaint": complaint,
-        "complaint_categories": Category.choices,
-        "complaint_levels": Level.choices,
-        "responsibilities": Responsibility.choices,
-        "units": OrgUnit.objects.filter(is_active=True) if complaint else [],
-        "callback_tasks": list(case.callback_tasks.select_related("caller")),
-        "form": OutcomeForm(),
-        "may_call": may_call_at(timezone.now(), case.policy_version or current_policy()),
-    }
 
 
 def _back(request, number):
@@ -415,9 +370,6 @@ def case_act(request, number: str, action: str):
         data["unit_id"] = data.pop("unit").pk
     if "assignee" in data:
         data["assignee_id"] = data.pop("assignee")
-    if action == "link_fault":
-        fault_id = request.POST.get("fault_id", "")
-        data["fault_id"] = int(fault_id) if fault_id.isdecimal() and len(fault_id) < 19 else 0
     try:
         perform_action(request.user, number, action, data)
     except UnknownAction:
@@ -530,113 +482,3 @@ def _field_page_again(request, number: str, action: str, refusal=None):
         form.add_error(None, str(refusal) or _("You are not allowed to do this."))
     status = {services.ConflictError: 409, PermissionDenied: 403}.get(type(refusal), 400)
     return _field_page(request, case, {name: form}, status=status)
-
-
-def _count_of(model):
-    """How many rows of ``model`` name the fault (a subquery: no join fan-out)."""
-    rows = model.objects.filter(major_fault=OuterRef("pk")).order_by().values("major_fault")
-    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")[:1]), 0)
-
-
-@login_required
-@permission_required("cases.view_majorfault", raise_exception=True)
-def fault_list(request):
-    form = FaultForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            fault = services.report_major_fault(
-                request.user,
-                title=d["title"],
-                occurred_at=d["occurred_at"],
-                place=d["place"],
-                symptoms=d["symptoms"],
-                response_plan=d["response_plan"],
-                unit_ids=[u.pk for u in d["units"]],
-                building_ids=d["buildings"],
-                substation_ids=d["substations"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(
-                request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
-            )
-        else:
-            messages.success(
-                request, _("Major fault reported; the responsible leaders were notified.")
-            )
-            return redirect("cases:fault", pk=fault.pk)
-    faults = (
-        selectors.visible_faults(request.user)
-        .annotate(case_count=_count_of(Case), call_count=_count_of(Contact))
-        .prefetch_related("substations", "buildings__community")
-        .order_by("-occurred_at", "-pk")
-    )
-    page = Paginator(faults, 20).get_page(request.GET.get("page"))
-    return render(request, "cases/faults.html", {"form": form, "page": page})
-
-
-@login_required
-@permission_required("cases.view_majorfault", raise_exception=True)
-def fault_detail(request, pk: int):
-    fault = (
-        selectors.visible_faults(request.user)
-        .filter(pk=pk)
-        .prefetch_related("units", "substations__station", "buildings__community")
-        .first()
-    )
-    if fault is None:
-        raise Http404
-    changing_area = request.method == "POST" and "change_area" in request.POST
-    form = FaultAnalysisForm(
-        request.POST if request.method == "POST" and not changing_area else None
-    )
-    area_form = FaultAreaForm(
-        request.POST if changing_area else None,
-        user=request.user,
-        initial={
-            "substations": [s.pk for s in fault.substations.all()],
-            "buildings": [b.pk for b in fault.buildings.all()],
-        },
-    )
-    if request.method == "POST":
-        # Someone who may see the fault but not act on it is refused outright (403).
-        if not selectors.may_act_on_fault(request.user, fault):
-            raise PermissionDenied(_("Only the units named in the major fault can do this."))
-        try:
-            if changing_area:
-                if area_form.is_valid():
-                    services.set_fault_area(
-                        request.user,
-                        pk,
-                        building_ids=area_form.cleaned_data["buildings"],
-                        substation_ids=area_form.cleaned_data["substations"],
-                    )
-                    messages.success(request, _("Affected area saved."))
-                    return redirect("cases:fault", pk=pk)
-            elif request.POST.get("share"):
-                sent = services.share_fault_report(request.user, pk)
-                messages.success(request, _("Report sent to %(n)d customers.") % {"n": sent})
-                return redirect("cases:fault", pk=pk)
-            if form.is_valid():
-                services.close_major_fault(request.user, pk, **form.cleaned_data)
-                messages.success(request, _("Fault analysis recorded."))
-                return redirect("cases:fault", pk=pk)
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    cases = (
-        selectors.visible_cases(request.user)
-        .filter(major_fault=fault)
-        .select_related("responsible_unit")
-    )
-    return render(
-        request,
-        "cases/fault_detail.html",
-        {
-            "fault": fault,
-            "form": form,
-            "area_form": area_form,
-            "call_count": fault.contacts.count(),
-            "cases": cases[:200],
-            "may_act": selectors.may_act_on_fault(request.user, fault),
-        },
-    )

@@ -44,9 +44,9 @@ ROUTING = ["cases.view_routingrule", "cases.add_routingrule", "cases.change_rout
 HANDLE = ["cases.handle_case"]
 SUPERVISE = ["cases.supervise_case"]
 FRONT_DESK = ["cases.close_case", "cases.reopen_case", "cases.cancel_case"]
-FAULTS = ["cases.manage_major_fault", "cases.view_majorfault"]
+FAULTS = ["outages.manage_major_fault", "outages.view_majorfault"]
 # People who take calls see the open major faults (to answer callers and link calls).
-FAULT_VIEW = ["cases.view_majorfault"]
+FAULT_VIEW = ["outages.view_majorfault"]
 CALLBACK = [
     "callbacks.make_callback",
     "callbacks.view_callbacktask",
@@ -65,7 +65,7 @@ DETERMINE = ["complaints.determine_complaint"]
 CLASSIFY = ["complaints.classify_complaint"]
 RULE_APPEAL = ["complaints.rule_appeal"]
 # Leaders read the service rates, survey reports and the complaint register; a station
-# head only their station's rates (callbacks.selectors.rate_units).
+# head only their station's rates (kpis.selectors.rate_units).
 LEADER_READ = ["callbacks.view_rates", "surveys.view_survey", "complaints.view_complaint"]
 # R-505: the service office marks the complaints kept beyond the retention period.
 MARK_IMPORTANT = ["complaints.mark_important"]

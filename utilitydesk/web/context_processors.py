@@ -1,6 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from utilitydesk.policy import services as policy
+
 
 def shell(request):
     """The navigation of the agent shell, limited to what the user may open."""
@@ -12,7 +14,12 @@ def shell(request):
         (_("New contact"), reverse("cases:new"), "cases:new", "cases.add_contact"),
         (_("Cases"), reverse("cases:list"), "cases:list", "cases.view_case"),
         (_("My work orders"), reverse("field:list"), "field:list", "cases.handle_case"),
-        (_("Major faults"), reverse("cases:faults"), "cases:faults", "cases.view_majorfault"),
+        (
+            _("Major faults"),
+            reverse("outages:faults"),
+            "outages:faults",
+            "outages.view_majorfault",
+        ),
         (_("Callbacks"), reverse("callbacks:queue"), "callbacks:queue", "callbacks.make_callback"),
         (
             _("Spot checks"),
@@ -28,8 +35,8 @@ def shell(request):
         ),
         (
             _("Service rates"),
-            reverse("callbacks:rates"),
-            "callbacks:rates",
+            reverse("kpis:rates"),
+            "kpis:rates",
             "callbacks.view_rates",
         ),
         (
@@ -76,13 +83,10 @@ def shell(request):
     from django.utils import timezone
 
     from utilitydesk.notifications.selectors import unread_count
-    from utilitydesk.sla.services import missing_years
 
     context = {"nav_items": nav, "inbox_unread": unread_count(user)}
     if user.has_perm("cases.add_contact"):
-        from utilitydesk.sla.services import hotline_hours
-
-        context["hotline"] = hotline_hours(timezone.now())
+        context["hotline"] = policy.hotline_hours(timezone.now())
     if user.has_perm("sla.add_calendarday"):
-        context["calendar_missing_years"] = missing_years(timezone.now())
+        context["calendar_missing_years"] = policy.missing_years(timezone.now())
     return context
