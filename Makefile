@@ -63,6 +63,7 @@ lint: python-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -r utilitydesk -x '*/migrations/*' -c pyproject.toml
+	DJANGO_SETTINGS_MODULE=utilitydesk.settings $(VENV)/bin/lint-imports --no-cache
 
 migrate-check: python-deps
 	$(PY) manage.py makemigrations --check --dry-run -v 1
