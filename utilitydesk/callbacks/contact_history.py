@@ -2,6 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 
+from utilitydesk.cases.models import Case
 from utilitydesk.customers.panels import HistoryEntry
 from utilitydesk.privacy.masking import text_for
 
@@ -9,7 +10,6 @@ from .models import CallbackAttempt, CallbackTask
 
 
 def _tasks_of(customer):
-    from utilitydesk.cases.models import Case
 
     case_ids = list(Case.objects.filter(customer=customer).values_list("pk", flat=True))
     return CallbackTask.objects.filter(Q(customer=customer) | Q(case_id__in=case_ids))

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from utilitydesk.cases.models import Case
-from utilitydesk.cases.selectors import queue_units_of_unit
+from utilitydesk.cases.scope import queue_units_of_unit
 from utilitydesk.customers.models import Premises
 from utilitydesk.policy.services import current_policy
 

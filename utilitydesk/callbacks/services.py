@@ -7,10 +7,16 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.cases import services as cases
 from utilitydesk.cases.deadline_models import CaseDeadline
+from utilitydesk.cases.models import Case
+from utilitydesk.cases.scope import queue_units_of_unit
+from utilitydesk.complaints.services import open_for_case
+from utilitydesk.customers.models import Customer
 from utilitydesk.policy.services import current_policy
 
 from .models import CallbackAttempt, CallbackTask, Outcome, SpotCheck
@@ -104,7 +110,6 @@ def record_outcome(
 ) -> CallbackTask:
     """Record one call. Unreachable three times (policy) closes the task as unreachable —
     never as satisfied. Dissatisfied reopens the case or opens a complaint about it."""
-    from utilitydesk.cases import services as cases
 
     if not actor.has_perm("callbacks.make_callback"):
         raise PermissionDenied(_("You are not allowed to make callbacks."))
@@ -165,8 +170,6 @@ def record_outcome(
                 _("Callback: customer dissatisfied — %(comment)s") % {"comment": comment.strip()},
             )
         else:
-            from utilitydesk.complaints.services import open_for_case
-
             cases.record_callback(actor, number, f"{label}：{comment.strip()}")
             contact = cases.create_contact(
                 actor,
@@ -211,8 +214,6 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
 @transaction.atomic
 def create_spot_check(actor, unit, year: int, quarter: int, seed: str = "") -> SpotCheck:
     """The director's quarterly re-call of a random share of a unit's resolved repairs."""
-    from utilitydesk.cases.models import Case
-    from utilitydesk.cases.selectors import queue_units_of_unit
 
     if not actor.has_perm("callbacks.run_spot_check"):
         raise PermissionDenied(_("You are not allowed to run spot checks."))
@@ -273,9 +274,6 @@ def account_period(customer, today) -> str | None:
 def schedule_account_callbacks(now: datetime | None = None) -> int:
     """Create this period's regular callbacks for VIP and long-term accounts (idempotent:
     one task per customer and period). Run daily by the scheduler / Celery beat."""
-    from django.db.models import Q
-
-    from utilitydesk.customers.models import Customer
 
     now = now or timezone.now()
     today = timezone.localtime(now).date()

@@ -6,6 +6,7 @@ from django.db.models import Exists, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from utilitydesk.customers.panels import HistoryEntry
+from utilitydesk.notifications.models import Channel, Message
 from utilitydesk.org.selectors import station_scope
 from utilitydesk.privacy.masking import text_for
 
@@ -97,7 +98,6 @@ def case_entries(user, customer, limit: int) -> list[HistoryEntry]:
 
 def text_message_entries(user, customer, limit: int) -> list[HistoryEntry]:
     """Texts sent to the customer's numbers, or about one of their cases."""
-    from utilitydesk.notifications.models import Channel, Message
 
     if not user.has_perm("cases.view_case"):
         return []

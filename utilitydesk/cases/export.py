@@ -4,6 +4,7 @@ phone numbers as the person may see them, every customer exported in the access 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from utilitydesk.audit.models import AccessLog
 from utilitydesk.kernel.spreadsheets import append_row
@@ -26,7 +27,6 @@ def _local(value) -> str:
 def export_cases(actor, cases, stream, detail: dict | None = None) -> int:
     """Write ``cases`` (a list the actor may see, filtered) to ``stream``; returns the
     number of rows."""
-    from openpyxl import Workbook
 
     if not actor.has_perm("cases.export_case"):
         raise PermissionDenied(_("You are not allowed to export case lists."))

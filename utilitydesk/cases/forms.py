@@ -1,12 +1,16 @@
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utilitydesk.customers.models import Premises
-from utilitydesk.org.models import OrgUnit, UnitKind
+from utilitydesk.area.models import Building, Community, District, Substation
+from utilitydesk.customers.models import Grade, Premises
+from utilitydesk.knowledge.selectors import standard_phrases
+from utilitydesk.org.models import DepartmentFunction, OrgUnit, UnitKind
 
 from .hooks import intake_fields
 from .models import Channel, Kind, RoutingRule, Status
+from .selectors import unit_groups
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -74,9 +78,6 @@ class AreaPickerForm(forms.Form):
         self.setup_picker()
 
     def setup_picker(self) -> None:
-        from django.urls import reverse
-
-        from utilitydesk.area.models import Building, Community, District
 
         for name in ("district", "community", "building"):
             self.fields[name].widget.attrs["hx-get"] = reverse("cases:area")
@@ -258,7 +259,6 @@ class DispatchForm(NoteForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .selectors import unit_groups
 
         # Rendered grouped; validated against the queryset above.
         self.fields["unit"].widget.choices = [
@@ -338,7 +338,6 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from utilitydesk.knowledge.selectors import standard_phrases
 
         self.fields["phrase_id"].choices = [("", _("Free text"))] + [
             (p.pk, f"{p.situation}：{p.text[:40]}") for p in standard_phrases()
@@ -391,9 +390,6 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from utilitydesk.customers.models import Grade
-
-        from .selectors import unit_groups
 
         self.fields["unit"].choices = [("", _("All units")), *unit_groups()]
         self.fields["grade"].choices = [("", _("All grades")), *Grade.choices]
@@ -440,9 +436,6 @@ class RoutingRuleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from utilitydesk.org.models import DepartmentFunction
-
-        from .selectors import unit_groups
 
         self.fields["kind"].choices = [("", _("Any kind")), *Kind.choices]
         self.fields["station"].queryset = OrgUnit.objects.filter(
@@ -495,7 +488,6 @@ class RoutingPreviewForm(AreaPickerForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from utilitydesk.area.models import Substation
 
         del self.fields["unit_no"]
         del self.fields["room_no"]

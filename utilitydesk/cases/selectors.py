@@ -4,35 +4,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from utilitydesk.customers.models import Customer, Premises
-from utilitydesk.org.models import OrgUnit
-from utilitydesk.org.selectors import active_assignments, station_scope, subtree_ids
+from utilitydesk.customers.models import Customer, Grade, Premises
+from utilitydesk.org.models import OrgUnit, UnitKind
+from utilitydesk.org.selectors import active_assignments, station_of, station_scope, subtree_ids
 from utilitydesk.policy.services import current_policy
 from utilitydesk.privacy.masking import may_search_by_phone, phone_for, text_for
 
 from .deadline_models import CaseDeadline, CaseEscalation
 from .deadline_selectors import due_soon, overdue_condition, with_next_due
 from .models import OPEN_STATUSES, Case, CaseEvent, Kind, Status
-
-
-def _unit_ids_of(user) -> set[int]:
-    cached = getattr(user, "_case_unit_ids", None)
-    if cached is None:
-        cached = {a.unit_id for a in active_assignments(user)}
-        user._case_unit_ids = cached
-    return cached
-
-
-def in_unit_scope(user, unit: OrgUnit | None) -> bool:
-    """Does the user work in ``unit`` or in a unit under it (a team under its station)?"""
-    if user.is_superuser:
-        return True
-    if unit is None:
-        return False
-    mine = _unit_ids_of(user)
-    return unit.pk in mine or bool(mine & queue_units_of_unit(unit))
+from .scope import in_unit_scope as in_unit_scope  # re-exported: part of the selectors API
+from .scope import unit_ids_of as _unit_ids_of
+from .workflow import TRANSITIONS, scope_allows
 
 
 def visible_cases(user) -> QuerySet[Case]:
@@ -79,7 +65,6 @@ def period_dates(period: str, today: date) -> tuple[date | None, date | None]:
 
 
 def _local_midnight(day: date) -> datetime:
-    from django.utils import timezone
 
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -123,8 +108,6 @@ def filter_cases(
     if filters.channel:
         queryset = queryset.filter(channel=filters.channel)
     if filters.grade:
-        from utilitydesk.customers.models import Grade
-
         if filters.grade == Grade.GENERAL:
             # Most customers are general: "not one of the (few) others" reads far less.
             others = Customer.objects.exclude(grade=Grade.GENERAL).values("pk")
@@ -144,7 +127,6 @@ def filter_cases(
 
 
 def search_cases(user, filters: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:
-    from django.utils import timezone
 
     queryset = filter_cases(user, visible_cases(user), filters, now or timezone.now())
     return (
@@ -167,7 +149,6 @@ def dispatch_queue(user) -> QuerySet[Case]:
 def queue_units(user) -> set[int]:
     """The units whose queue a person works: for a member of a team or station, the whole
     station with its teams; for a department, the department and what is under it."""
-    from utilitydesk.org.selectors import station_of
 
     roots = set()
     for assignment in active_assignments(user):
@@ -177,15 +158,9 @@ def queue_units(user) -> set[int]:
     return roots | children
 
 
-def queue_units_of_unit(unit: OrgUnit) -> set[int]:
-    """A unit and every unit under it (a station and its teams)."""
-    return subtree_ids([unit.pk])[unit.pk]
-
-
 def unit_queue(user) -> QuerySet[Case]:
     """Open cases of the units the user works in (their station and its teams):
     emergencies first, then the nearest running deadline (overdue ones at the top)."""
-    from django.db.models import F
 
     return (
         with_next_due(
@@ -198,7 +173,6 @@ def unit_queue(user) -> QuerySet[Case]:
 
 def my_work_orders(user) -> QuerySet[Case]:
     """The technician's list: own open orders, emergencies first, then by appointment."""
-    from django.db.models import F
 
     return (
         with_next_due(Case.objects.filter(assignee=user, status__in=OPEN_STATUSES))
@@ -276,7 +250,6 @@ def available_actions(user, case: Case) -> list[str]:
     """Actions the case's state allows, the user's permissions grant and whose scope
     includes the user (own unit; assigned technician or a supervisor): only what would
     succeed is offered."""
-    from .workflow import TRANSITIONS, scope_allows
 
     return [
         name
@@ -313,8 +286,6 @@ class CaseCounts:
 def case_counts(user, now: datetime) -> CaseCounts:
     """Today's intake and the open, overdue and escalated cases the user may see (the
     leaders' home page)."""
-    from django.db.models import Count, Exists, OuterRef
-    from django.utils import timezone
 
     local = timezone.localtime(now)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -341,7 +312,6 @@ def unit_groups() -> list[tuple[str, list[tuple[int, str]]]]:
     """The units a case can be given to, grouped for a select: each heating station with
     its teams, then each department with what is under it. Active units only, in the
     organisation's order (codes)."""
-    from utilitydesk.org.models import UnitKind
 
     units = list(
         OrgUnit.objects.filter(

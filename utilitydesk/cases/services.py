@@ -5,6 +5,7 @@ timeline event — all in one transaction."""
 import base64
 import binascii
 import hashlib
+import json
 import math
 import secrets
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -29,11 +32,12 @@ from utilitydesk.knowledge.selectors import render_phrase
 from utilitydesk.knowledge.services import check_customer_text, record_use
 from utilitydesk.notifications.services import notify_staff, send_sms, texts_sent_by
 from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position
-from utilitydesk.org.selectors import works_in_function
+from utilitydesk.org.selectors import holders_of, works_in_function
 
 from . import deadlines as case_deadlines
 from .deadline_models import CaseDeadline
 from .hooks import ACTION_HOOKS, CaseHook, announce, linkable_fault
+from .labels import ACTION_LABELS
 from .models import (
     BACKDATED_CHANNELS,
     FIELD_KINDS,
@@ -509,7 +513,6 @@ def _act(
 
 
 def action_label(action: str) -> str:
-    from .labels import ACTION_LABELS
 
     return str(ACTION_LABELS.get(action, action))
 
@@ -583,7 +586,6 @@ def accept(actor, number: str, assignee_id: int | None = None, expected_version=
 
 
 def _assignee(actor, case: Case, assignee_id: int | None):
-    from django.contrib.auth import get_user_model
 
     if not assignee_id or assignee_id == actor.pk:
         return actor
@@ -808,7 +810,6 @@ def resolve(actor, number: str, resolution: Resolution, expected_version=None) -
 
 
 def _handover_to_paid_service(case: Case) -> None:
-    from utilitydesk.org.selectors import holders_of
 
     if case.responsible_unit is None:
         return
@@ -896,7 +897,6 @@ def reply_to_customer(actor, number: str, text: str, phrase_id: int | None = Non
     """Send the customer a text message about the case: a standard phrase (服务用语), or
     free text without forbidden phrases; at most CUSTOMER_SMS_PER_CASE_PER_DAY texts a
     case and CUSTOMER_SMS_PER_USER_PER_DAY a person (local day)."""
-    from django.conf import settings
 
     phrase = None
     if phrase_id:
@@ -1017,6 +1017,5 @@ def confirm_signoff_code(actor, number: str, code: str) -> Case:
 
 
 def fingerprint_of(payload: dict) -> str:
-    import json
 
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

@@ -4,6 +4,7 @@ with which permission, for whom. services.py enforces it; docs/cases.md draws it
 from dataclasses import dataclass
 
 from .models import OPEN_STATUSES, Status
+from .scope import in_unit_scope
 
 S = Status
 
@@ -73,7 +74,6 @@ def allowed_actions(status: str) -> list[str]:
 def scope_allows(user, case, scope: str) -> bool:
     """Whether ``user`` is among the people a transition's scope names for ``case``: the
     check services make before acting, and the one pages make before offering it."""
-    from .selectors import in_unit_scope
 
     if user.is_superuser or scope == "any":
         return True

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from utilitydesk.org.models import OrgUnit
 
-from .models import Category, Level, Responsibility
+from .models import COMPANY_FAULT, Category, Level, Responsibility
+from .selectors import ComplaintFilters, staff_of_unit, unit_choices
 
 BLANK = [("", "—")]
 
@@ -53,7 +54,6 @@ class DetermineForm(ComplaintForm):
     )
 
     def __init__(self, *args, **kwargs):
-        from .selectors import staff_of_unit, unit_choices
 
         super().__init__(*args, **kwargs)
         self.fields["responsible_unit"].choices = BLANK + unit_choices()
@@ -91,7 +91,6 @@ class DetermineForm(ComplaintForm):
 
     def clean(self):
         data = super().clean()
-        from .models import COMPANY_FAULT
 
         if data.get("responsibility") in COMPANY_FAULT:
             if not data.get("responsible_unit") and "responsible_unit" not in self.errors:
@@ -160,7 +159,6 @@ class RegisterFilterForm(forms.Form):
     important = forms.BooleanField(label=_("Important only"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from .selectors import unit_choices
 
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [("", _("All units"))] + unit_choices()
@@ -178,7 +176,6 @@ class RegisterFilterForm(forms.Form):
         return data
 
     def filters(self):
-        from .selectors import ComplaintFilters
 
         if not self.is_bound or not self.is_valid():
             data = getattr(self, "cleaned_data", {}) if self.is_bound else {}

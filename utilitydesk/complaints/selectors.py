@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from utilitydesk.audit.selectors import history_of
 from utilitydesk.cases.selectors import visible_cases
 from utilitydesk.org.models import OrgUnit, UnitKind
 from utilitydesk.org.selectors import active_assignments, station_scope, subtree_ids
@@ -181,6 +182,5 @@ def allowed_actions(user, complaint: Complaint, now: datetime | None = None) -> 
 
 
 def important_history(complaint: Complaint):
-    from utilitydesk.audit.selectors import history_of
 
     return history_of(complaint).filter(field="important").order_by("-at")

@@ -6,15 +6,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
+from utilitydesk.audit.services import diff_values, record_changes
+from utilitydesk.cases import services as cases
 from utilitydesk.cases.deadlines import replan_running
+from utilitydesk.cases.models import Case
 from utilitydesk.cases.selectors import in_unit_scope, visible_cases
+from utilitydesk.kernel.spreadsheets import append_row
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import DepartmentFunction, Position
 from utilitydesk.org.selectors import holders_of, works_in_function
 from utilitydesk.policy.services import current_policy
+from utilitydesk.privacy.access import Action, record_access
+from utilitydesk.privacy.masking import phone_for
 
 from .models import COMPANY_FAULT, Appeal, Category, Complaint, Level, Responsibility
+from .selectors import register, staff_of_unit
 
 LEVEL_ONE_LEADERS = (Position.DEPARTMENT_HEAD, Position.DEPUTY_GM, Position.GENERAL_MANAGER)
 
@@ -45,9 +53,6 @@ def classify(actor, complaint_id: int, category: str, level: int, source: str = 
     """Set category and grade. Level 1 starts the emergency plan: the case becomes an
     emergency and the leaders above its unit are told at once (R-502). Every change is
     kept in the change history and on the case's timeline, with who made it."""
-    from utilitydesk.audit.services import diff_values, record_changes
-    from utilitydesk.cases import services as cases
-    from utilitydesk.cases.models import Case
 
     if not may_classify(actor):
         raise PermissionDenied(
@@ -178,7 +183,6 @@ def determine(
     corrective_actions: str = "",
 ) -> Complaint:
     """Responsibility is determined for every complaint when it is handled (R-503)."""
-    from utilitydesk.audit.services import diff_values, record_changes
 
     if not actor.has_perm("complaints.determine_complaint"):
         raise PermissionDenied(_("You are not allowed to determine responsibility."))
@@ -206,17 +210,18 @@ def determine(
         raise ValidationError(
             {"corrective_actions": [_("A company fault needs corrective actions.")]}
         )
-    if company_fault and responsible_staff is not None:
-        from .selectors import staff_of_unit
-
-        if not staff_of_unit(responsible_unit).filter(pk=responsible_staff.pk).exists():
-            raise ValidationError(
-                {
-                    "responsible_staff": [
-                        _("The person held responsible works in the unit held responsible.")
-                    ]
-                }
-            )
+    if (
+        company_fault
+        and responsible_staff is not None
+        and not staff_of_unit(responsible_unit).filter(pk=responsible_staff.pk).exists()
+    ):
+        raise ValidationError(
+            {
+                "responsible_staff": [
+                    _("The person held responsible works in the unit held responsible.")
+                ]
+            }
+        )
     before = {
         "responsibility": complaint.responsibility,
         "valid": complaint.valid,
@@ -291,7 +296,6 @@ def rule_appeal(actor, appeal_id: int, upheld: bool, ruling: str) -> Appeal:
 def set_important(actor, complaint_id: int, important: bool, source: str = "web") -> Complaint:
     """R-505: an important complaint is kept permanently. Marked (or unmarked) by the
     service office; every change is kept in the change history with who made it."""
-    from utilitydesk.audit.services import diff_values, record_changes
 
     if not may_mark_important(actor):
         raise PermissionDenied(_("Only the service office marks complaints important."))
@@ -341,13 +345,6 @@ def may_export(actor) -> bool:
 def export_register(actor, filters, stream, ip_address: str | None = None) -> int:
     """The filtered complaint register as .xlsx, every cell through core.spreadsheets;
     logged with one access-log row per customer exported (R-105)."""
-    from openpyxl import Workbook
-
-    from utilitydesk.kernel.spreadsheets import append_row
-    from utilitydesk.privacy.access import Action, record_access
-    from utilitydesk.privacy.masking import phone_for
-
-    from .selectors import register
 
     if not may_export(actor):
         raise PermissionDenied(_("You are not allowed to export customer data."))

@@ -7,12 +7,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from utilitydesk.cases.selectors import visible_cases
+from utilitydesk.cases.selectors import in_unit_scope, visible_cases
 from utilitydesk.org.models import OrgUnit
 from utilitydesk.privacy.access import Action as AccessAction
 from utilitydesk.privacy.access import client_ip, record_access
@@ -129,13 +130,11 @@ def _refuse_without_right(user, complaint: Complaint, action: str) -> None:
         )
     if action in needs and not user.has_perm(needs[action]):
         raise PermissionDenied(_("You are not allowed to do this."))
-    if action == "appeal":
-        from utilitydesk.cases.selectors import in_unit_scope
-
-        if complaint.responsible_unit is None or not in_unit_scope(
-            user, complaint.responsible_unit
-        ):
-            raise PermissionDenied(_("Only the unit held responsible can appeal."))
+    held_responsible = complaint.responsible_unit is not None and in_unit_scope(
+        user, complaint.responsible_unit
+    )
+    if action == "appeal" and not held_responsible:
+        raise PermissionDenied(_("Only the unit held responsible can appeal."))
 
 
 def _not_allowed_now(user, complaint: Complaint, action: str) -> str | None:
@@ -146,7 +145,6 @@ def _not_allowed_now(user, complaint: Complaint, action: str) -> str | None:
         return _("An appeal is waiting for a ruling: rule on it first.")
     if action == "appeal" and not actions.appeal:
         waiting = complaint.appeals.filter(status=Appeal.Status.SUBMITTED).first()
-        from django.utils import timezone
 
         return services.may_appeal(user, complaint, timezone.now(), waiting)
     if action == "rule" and actions.rule is None:

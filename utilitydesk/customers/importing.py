@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.cell import range_boundaries
 
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
 from utilitydesk.audit.models import AccessLog, ChangeRecord
@@ -28,8 +30,8 @@ from utilitydesk.kernel.spreadsheets import append_row
 from utilitydesk.kernel.text import clean_text
 
 from . import phones as phone_numbers
+from .cleaning import address_of, clean_area, clean_phone_list
 from .models import Customer, CustomerPhone, CustomerType, Premises, SpecialCare, SupplyStatus
-from .services import address_of, clean_area, clean_phone_list
 
 log = logging.getLogger(__name__)
 
@@ -429,7 +431,6 @@ def _merged_ranges(workbook, sheet) -> dict[int, list[tuple[int, int, int]]]:
     """The sheet's merged ranges as {first row: [(first column, last column, last row)]}.
     openpyxl's read-only mode does not give them; they follow the cells in the sheet's
     XML, which is scanned as a stream (its size is bounded by ``_check_xlsx``)."""
-    from openpyxl.utils.cell import range_boundaries
 
     ranges: dict[int, list[tuple[int, int, int]]] = {}
     count = 0
@@ -541,7 +542,6 @@ def _read_csv(
 def _read_xlsx(
     path: Path, report: ImportReport, limits: ImportLimits
 ) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
-    from openpyxl import load_workbook
 
     _check_xlsx(path, limits)
     try:
@@ -1259,7 +1259,6 @@ EXPORT_HEADER = (
 def write_export(customers, stream, exported_ids: list[int] | None = None) -> int:
     """Write customers as .xlsx to ``stream`` (every cell through core.spreadsheets);
     returns the number of rows and appends each customer's id to ``exported_ids``."""
-    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("客户")

@@ -5,16 +5,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from utilitydesk.audit.models import AccessLog
+from utilitydesk.audit.selectors import history_of
 from utilitydesk.org.selectors import station_scope
 from utilitydesk.privacy.access import record_access
-from utilitydesk.privacy.masking import can_see_full_phone, may_search_by_phone, phone_for
+from utilitydesk.privacy.masking import can_see_full_phone, may_search_by_phone, phone_for, text_for
 
 from . import phones as phone_numbers
-from .models import Customer, CustomerPhone, GradeChangeRequest, Premises
+from .models import Customer, CustomerPhone, EntryError, GradeChangeRequest, Premises
 
 ACCOUNT_NO = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 
@@ -203,8 +204,6 @@ def get_customer(user, customer_id: int, ip_address: str | None = None) -> Custo
 def customer_history(user, customer: Customer, premises: list[Premises], limit: int = 50) -> list:
     """The change history of a customer and their premises, phone numbers masked in old and
     new values for people who may not see them in full."""
-    from utilitydesk.audit.selectors import history_of
-    from utilitydesk.privacy.masking import text_for
 
     records = list(history_of(customer, *premises)[:limit])
     for record in records:
@@ -224,9 +223,6 @@ def pending_grade_requests(user) -> QuerySet[GradeChangeRequest]:
 
 def entry_error_counts(since, until) -> list[dict[str, Any]]:
     """Entry errors per clerk and kind in [since, until) for the monthly assessment (R-104)."""
-    from django.db.models import Count
-
-    from .models import EntryError
 
     return list(
         EntryError.objects.filter(noted_at__gte=since, noted_at__lt=until)

@@ -1,21 +1,25 @@
 """Writes to customer master data. Every write records who, when and old → new (R-104)."""
 
-import re
-import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilitydesk.area.models import Building
 from utilitydesk.audit.models import AccessLog, ChangeRecord
 from utilitydesk.audit.services import diff_values, log_access, record_changes
+from utilitydesk.kernel.background import enqueue
 
-from . import phones as phone_numbers
+from .cleaning import address_of, clean_area, clean_phone_list
+from .importing import file_too_large, import_customers, write_export
 from .models import (
     Customer,
     CustomerPhone,
@@ -23,10 +27,13 @@ from .models import (
     EntryError,
     Grade,
     GradeChangeRequest,
+    ImportJob,
     Premises,
     SpecialCare,
     SupplyStatus,
 )
+from .selectors import search_customers
+from .tasks import run_import_job
 
 CUSTOMER_FIELDS = ("name", "customer_type", "special_care", "notes", "long_term_since")
 PREMISES_FIELDS = (
@@ -55,65 +62,6 @@ def premises_snapshot(premises: Premises) -> dict[str, Any]:
     snapshot["building"] = premises.building_id
     snapshot["heated_area"] = f"{Decimal(premises.heated_area):.2f}"
     return snapshot
-
-
-def address_of(building: Building, unit_no: str, room_no: str) -> str:
-    district = building.community.district.name
-    unit = f"{unit_no}单元" if unit_no and not unit_no.endswith("单元") else unit_no
-    room = f"{room_no}室" if room_no and not room_no.endswith("室") else room_no
-    return f"{district}{building.community.name}{building.name}{unit}{room}"
-
-
-def clean_phone_list(raw: list[str] | str) -> list[str]:
-    items = phone_numbers.split(raw) if isinstance(raw, str) else list(raw)
-    cleaned: list[str] = []
-    for item in items:
-        number = phone_numbers.normalize(item)
-        if not phone_numbers.is_valid(number):
-            if phone_numbers.lost_leading_zero(number):
-                message = _(
-                    "“%(value)s” is not a valid phone number: a landline's area code starts "
-                    "with 0 (Excel drops it from number cells; format the column as text)."
-                )
-            else:
-                message = _("“%(value)s” is not a valid phone number.")
-            raise ValidationError({"phones": message % {"value": item}})
-        if number not in cleaned:
-            cleaned.append(number)
-    if not cleaned:
-        raise ValidationError({"phones": _("At least one phone number is required.")})
-    return cleaned
-
-
-# 88.5㎡, 88.5 平方米, 88.5 m2, 88.5m², ８８．５: NFKC turns ㎡ and m² into m2 and full-width
-# digits into ASCII; Excel's number format may add thousands separators (1,234.50).
-_AREA_UNIT = re.compile(r"\s*(?:m2|平方米|平米|平方|sqm)$", re.IGNORECASE)
-_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
-
-
-def _area_number(text: str) -> Decimal:
-    text = unicodedata.normalize("NFKC", text).strip()
-    text = _AREA_UNIT.sub("", text)
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "")
-    return Decimal(text)
-
-
-def clean_area(raw: Any) -> Decimal:
-    text = str(raw).strip()
-    try:
-        try:
-            area = Decimal(text)
-        except InvalidOperation:
-            area = _area_number(text)
-        area = area.quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"heated_area": _("The heated area must be a number.")}) from None
-    if not area.is_finite() or area <= 0 or area > Decimal("1000000"):
-        raise ValidationError(
-            {"heated_area": _("The heated area must be a positive number of square metres.")}
-        )
-    return area
 
 
 def _set_phones(customer: Customer, numbers: list[str]) -> None:
@@ -188,7 +136,6 @@ def create_customer(
 
 def _attribute_entry_errors(actor, customer: Customer, fields: list[str], source_object) -> None:
     """Correcting a mistake counts an entry error against whoever last wrote the field."""
-    from django.contrib.contenttypes.models import ContentType
 
     content_type = ContentType.objects.get_for_model(source_object)
     for field in fields:
@@ -358,8 +305,6 @@ EXPORT_LOG_BATCH = 5000
 def export_customers(actor, filters, stream, ip_address: str | None = None) -> int:
     """Write the filtered customers the actor may see to ``stream`` as .xlsx; logged with
     one access-log row per customer exported, written in batches (R-105)."""
-    from .importing import write_export
-    from .selectors import search_customers
 
     _require(actor, "customers.export_customers")
     exported: list[int] = []
@@ -380,13 +325,6 @@ def export_customers(actor, filters, stream, ip_address: str | None = None) -> i
 
 def start_import(actor, uploaded_file, dry_run: bool, create_buildings: bool):
     """Store an uploaded file as an import job and hand it to the background runner."""
-    from django.conf import settings
-
-    from utilitydesk.kernel.background import enqueue
-
-    from .importing import file_too_large
-    from .models import ImportJob
-    from .tasks import run_import_job
 
     _require(actor, "customers.import_customers")
     name = uploaded_file.name or ""
@@ -410,9 +348,6 @@ def start_import(actor, uploaded_file, dry_run: bool, create_buildings: bool):
 def _claim_import_job(job_id: int | None = None) -> int | None:
     """Mark one queued job (the oldest, or ``job_id``) running and return its id; None when
     there is none or another worker has it. Two workers never claim the same job."""
-    from django.db import connection
-
-    from .models import ImportJob
 
     with transaction.atomic():
         queued = ImportJob.objects.filter(status=ImportJob.Status.QUEUED)
@@ -447,10 +382,6 @@ def run_next_import() -> bool:
 
 
 def _process_import(job_id: int) -> None:
-    from pathlib import Path
-
-    from .importing import import_customers
-    from .models import ImportJob
 
     job = ImportJob.objects.select_related("created_by").defer("report").get(pk=job_id)
 
@@ -487,7 +418,6 @@ def fail_interrupted_imports() -> int:
     """Jobs left "running" by an embedded worker process that stopped (the server was shut
     down mid-import) are marked failed with what is known, so they can be started again.
     Only the embedded worker calls this: it is the only one of its kind."""
-    from .models import ImportJob
 
     count = 0
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING).only(
@@ -508,11 +438,6 @@ def fail_interrupted_imports() -> int:
 def purge_import_files(now=None) -> int:
     """Delete uploaded import files older than settings.IMPORT_FILE_RETENTION_DAYS (the
     job and its report stay). Idempotent; returns the number of files deleted."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    from .models import ImportJob
 
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)

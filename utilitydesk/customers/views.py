@@ -1,5 +1,6 @@
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from .forms import (
     ImportForm,
     PremisesForm,
 )
+from .importing import megabytes, reasons_not_listed, upload_too_large
 from .models import GradeChangeRequest, ImportJob
 from .panels import contact_history, panels_for, premises_flags
 
@@ -308,9 +310,6 @@ def grade_decide(request, pk: int):
 @login_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_start(request):
-    from django.conf import settings
-
-    from .importing import megabytes, upload_too_large
 
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and getattr(request, "upload_too_large", False):
@@ -339,7 +338,6 @@ def import_start(request):
 @login_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_job(request, pk: int):
-    from .importing import reasons_not_listed
 
     job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
     template = (

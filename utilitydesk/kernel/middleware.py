@@ -1,5 +1,9 @@
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+from utilitydesk.kernel.text import clean_query_dict
 
 
 class DefaultLanguageMiddleware:
@@ -28,7 +32,6 @@ class RejectNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from utilitydesk.kernel.text import clean_query_dict
 
         if request.method == "POST" and request.content_type == "multipart/form-data":
             request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))
@@ -44,8 +47,6 @@ class RejectNulCharactersMiddleware:
             if form_body:
                 request.POST = clean_query_dict(request.POST)
             return self.get_response(request)
-        from django.http import HttpResponseBadRequest, JsonResponse
-        from django.utils.translation import gettext as _
 
         message = _("The request contains a NUL character, which is not allowed.")
         if request.path.startswith("/api/"):

@@ -11,6 +11,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from openpyxl.cell.cell import Cell
+
 from .text import clean_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,7 +36,6 @@ def safe_value(value: Any) -> Any:
 
 def xlsx_row(sheet, values) -> list[Any]:
     """``values`` as cells for ``sheet.append`` (normal or write-only worksheet)."""
-    from openpyxl.cell.cell import Cell
 
     row: list[Any] = []
     for value in values:

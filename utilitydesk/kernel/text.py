@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.http import QueryDict
+
 # C0 control characters except tab, line feed and carriage return; DEL; lone surrogates
 # (a JSON "\ud800" escape decodes to one, and neither PostgreSQL nor .xlsx accepts it).
 _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -40,7 +42,6 @@ def clean_query_dict(query):
         for key, values in query.lists()
     ):
         return query
-    from django.http import QueryDict
 
     cleaned = QueryDict(mutable=True, encoding=query.encoding)
     for key, values in query.lists():

@@ -2,6 +2,10 @@ import re
 
 from django.db.models import Q
 
+from utilitydesk.accounts.names import display_name
+from utilitydesk.org.models import OrgUnit, UnitKind
+from utilitydesk.org.selectors import active_assignments
+
 from .models import Entry, StandardPhrase
 
 
@@ -40,8 +44,6 @@ def search(query: str, limit: int = 10) -> list[Entry]:
 def company_name(user=None) -> str:
     """The company's name as configured in the organisation tree: the company unit above
     the person's unit, else the first company unit."""
-    from utilitydesk.org.models import OrgUnit, UnitKind
-    from utilitydesk.org.selectors import active_assignments
 
     if user is not None and getattr(user, "is_authenticated", False):
         for assignment in active_assignments(user):
@@ -58,7 +60,6 @@ LEGACY_BLANKS = (("XX供热公司", "{company}"), ("XXX", "{agent}"))
 
 def render_phrase(text: str, user=None, *, company: str | None = None) -> str:
     """A standard phrase as said or sent: {company} and {agent} filled in."""
-    from utilitydesk.accounts.names import display_name
 
     for blank, name in LEGACY_BLANKS:
         text = text.replace(blank, name)

@@ -1,6 +1,6 @@
 from collections.abc import Mapping
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .backends import backend_for
@@ -119,7 +119,6 @@ def texts_sent_by(user, since) -> int:
 def deliver_queued(limit: int = 1000) -> int:
     """Deliver messages recorded as queued (the sweeper writes them in bulk). Each message
     is claimed under a row lock, so two runners never send one twice."""
-    from django.db import connection
 
     delivered = 0
     with transaction.atomic():

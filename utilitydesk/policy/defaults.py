@@ -4,6 +4,8 @@ can pass its historical models."""
 
 from decimal import Decimal
 
+from chinese_calendar import constants
+
 # Warning before a deadline (ours): when a quarter of the limit is left, at least 10 and at
 # most 60 minutes before — 15 minutes before a one-hour on-site limit, an hour before a day.
 DEFAULT_WARNING_SHARE = Decimal("0.25")
@@ -173,7 +175,6 @@ def install_builtin_calendar(year_model, day_model) -> list[int]:
     # Imported here: only migrations and `holidays load-builtin` need the package's tables
     # (defaults.py is imported by the policy models in every process).
     import chinese_calendar
-    from chinese_calendar import constants
 
     years = sorted({d.year for d in constants.holidays} | {d.year for d in constants.workdays})
     known = set(year_model.objects.values_list("year", flat=True))

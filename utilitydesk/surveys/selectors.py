@@ -1,6 +1,9 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count
+from openpyxl import Workbook
+
+from utilitydesk.kernel.spreadsheets import append_row
 
 from .models import Answer, Member, Survey, Topic
 
@@ -56,9 +59,6 @@ def report(survey: Survey) -> SurveyReport:
 def report_xlsx(survey: Survey, stream) -> None:
     """The report as .xlsx; every cell through core.spreadsheets (comments are anonymous
     free text from the public form)."""
-    from openpyxl import Workbook
-
-    from utilitydesk.kernel.spreadsheets import append_row
 
     data = report(survey)
     book = Workbook()

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
 
+from utilitydesk.customers.models import CustomerType
 from utilitydesk.privacy.access import Action as AccessAction
 from utilitydesk.privacy.access import record_access
 from utilitydesk.privacy.web import personal_data_view
 
 from . import selectors, services
-from .models import Member, Survey
+from .models import Member, Survey, Topic
 
 
 class SurveyForm(forms.Form):
@@ -66,7 +67,6 @@ def survey_list(request):
 @personal_data_view
 def survey_detail(request, pk: int):
     survey = get_object_or_404(Survey, pk=pk)
-    from .models import Topic
 
     if not request.user.has_perm("surveys.run_survey"):
         # Leaders read the report (no customer in it); the sample and its links stay with
@@ -116,7 +116,6 @@ def survey_detail(request, pk: int):
 
 
 def _labels() -> dict:
-    from utilitydesk.customers.models import CustomerType
 
     return {
         "type_labels": dict(CustomerType.choices),
@@ -126,7 +125,6 @@ def _labels() -> dict:
 
 def _stratum_label(stratum: str) -> str:
     """ "district|resident" as people read it: 东城区 · 居民."""
-    from utilitydesk.customers.models import CustomerType
 
     district, _sep, customer_type = stratum.partition("|")
     return f"{district} · {dict(CustomerType.choices).get(customer_type, customer_type)}"

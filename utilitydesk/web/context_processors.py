@@ -1,6 +1,8 @@
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utilitydesk.notifications.selectors import unread_count
 from utilitydesk.policy import services as policy
 
 
@@ -80,9 +82,6 @@ def shell(request):
     nav = [
         {"label": label, "url": url, "active": current == name} for label, url, name, _p in items
     ]
-    from django.utils import timezone
-
-    from utilitydesk.notifications.selectors import unread_count
 
     context = {"nav_items": nav, "inbox_unread": unread_count(user)}
     if user.has_perm("cases.add_contact"):

@@ -8,6 +8,8 @@ from django.utils import timezone
 from utilitydesk.cases.selectors import case_counts
 from utilitydesk.customers.selectors import pending_grade_requests
 from utilitydesk.kpis.selectors import rates
+from utilitydesk.org.models import Position
+from utilitydesk.org.roles import SCOPED_POSITIONS
 from utilitydesk.org.selectors import leader_unit, positions_of
 
 
@@ -29,8 +31,6 @@ def _leader_overview(user, now) -> dict | None:
 def _field_home(user) -> str | None:
     """Where someone holding only field positions starts: their work, not the office
     home. Station heads get their unit's queue; technicians and team leaders 我的工单."""
-    from utilitydesk.org.models import Position
-    from utilitydesk.org.roles import SCOPED_POSITIONS
 
     held = {a.position for a in positions_of(user)}
     if user.is_superuser or not held or not held <= SCOPED_POSITIONS:

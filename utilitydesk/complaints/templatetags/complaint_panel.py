@@ -1,5 +1,7 @@
 from django import template
 
+from utilitydesk.complaints.views import panel_context
+
 register = template.Library()
 
 
@@ -7,6 +9,5 @@ register = template.Library()
 def complaint_panel(context, complaint):
     """The complaint section's allowed actions and forms (complaints.views.panel_context):
     the case page and the complaint page show the same section."""
-    from utilitydesk.complaints.views import panel_context
 
     return panel_context(context["user"], complaint, context.get("complaint_forms"))

@@ -1,6 +1,9 @@
 """Template helpers available in every template (settings TEMPLATES builtins)."""
 
 from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.dateparse import parse_datetime
 
 from utilitydesk.accounts.names import display_name
 
@@ -16,9 +19,6 @@ def get_item(mapping, key):
 @register.filter
 def iso_local(value: str, fmt: str = "Y-m-d H:i") -> str:
     """An ISO-8601 moment kept in JSON (event data), shown in Asia/Shanghai like any other."""
-    from django.utils import timezone
-    from django.utils.dateformat import format as format_date
-    from django.utils.dateparse import parse_datetime
 
     moment = parse_datetime(value) if isinstance(value, str) else value
     if moment is None:
