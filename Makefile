@@ -64,6 +64,7 @@ lint: python-deps
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -r utilitydesk -x '*/migrations/*' -c pyproject.toml
 	DJANGO_SETTINGS_MODULE=utilitydesk.settings $(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy utilitydesk
 
 migrate-check: python-deps
 	$(PY) manage.py makemigrations --check --dry-run -v 1

@@ -1,8 +1,11 @@
 """The callback pages' input: checked here so that a wrong value is a form error shown
 with what was typed, never a lost form or a server error."""
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from utilitydesk.org.models import OrgUnit, UnitKind
@@ -102,7 +105,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, supervisor: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [
+        choices: list[tuple[str, str | Promise]] = [
             ("", _("Everyone") if supervisor else _("Mine and unassigned")),
             ("mine", _("Mine")),
             ("unassigned", _("Unassigned")),
@@ -115,7 +118,7 @@ class QueueFilterForm(forms.Form):
                 .order_by("username")
             )
             choices += [(str(u.pk), f"{u.last_name}{u.first_name} ({u.username})") for u in callers]
-        self.fields["agent"].choices = choices
+        cast(forms.ChoiceField, self.fields["agent"]).choices = choices
 
     def filters(self) -> dict:
         """The valid filters (an invalid value is dropped, never an error page)."""

@@ -101,7 +101,7 @@ def callback_queue(user, now: datetime, filters: dict | None = None) -> QuerySet
             due_at__lt=timezone.make_aware(datetime.combine(last, time.min)),
         )
     if filters.get("unit") is not None:
-        tasks = tasks.filter(task_unit_id__in=queue_units_of_unit(filters["unit"]))
+        tasks = tasks.filter(task_unit_id__in=queue_units_of_unit(filters["unit"]))  # type: ignore[misc]  # an annotation of the queryset
     agent = filters.get("agent", "")
     if agent == "mine":
         tasks = tasks.filter(caller=user)
@@ -147,7 +147,7 @@ def _numbers(*sources) -> list[str]:
 
 def task_kind(task: CallbackTask) -> str:
     if task.purpose == CallbackTask.Purpose.ACCOUNT:
-        return "vip" if task.customer_id and task.customer.grade == "vip" else "long_term"
+        return "vip" if task.customer is not None and task.customer.grade == "vip" else "long_term"
     return "spot_check" if task.purpose == CallbackTask.Purpose.SPOT_CHECK else "case"
 
 
@@ -155,8 +155,8 @@ def queue_row(task: CallbackTask) -> QueueRow:
     """The caller's number of the case first, then the customer's numbers (a case entered
     for a known customer may have no caller number of its own)."""
     unit = getattr(task, "unit_name", None) or ""
-    if task.case_id:
-        case = task.case
+    case = task.case
+    if case is not None:
         customer = case.customer if case.customer_id else None
         return QueueRow(
             task,
@@ -178,7 +178,7 @@ def queue_row(task: CallbackTask) -> QueueRow:
 
 
 def customer_of(task: CallbackTask) -> int | None:
-    return task.customer_id or (task.case.customer_id if task.case_id else None)
+    return task.customer_id or (task.case.customer_id if task.case is not None else None)
 
 
 @dataclass
@@ -217,9 +217,10 @@ def spot_check_comparison(check: SpotCheck) -> list[SpotCheckRow]:
     return [
         SpotCheckRow(
             t.case,
-            first.get(t.case_id, ""),
+            first.get(t.case.pk, ""),
             t.outcome,
             _numbers(t.case.caller_phone, t.case.customer if t.case.customer_id else None),
         )
         for t in tasks
+        if t.case is not None  # spot-check tasks are made from cases
     ]

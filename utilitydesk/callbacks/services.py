@@ -17,6 +17,7 @@ from utilitydesk.cases.models import Case
 from utilitydesk.cases.scope import queue_units_of_unit
 from utilitydesk.complaints.services import open_for_case
 from utilitydesk.customers.models import Customer
+from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
 
 from .models import CallbackAttempt, CallbackTask, Outcome, SpotCheck
@@ -133,15 +134,21 @@ def record_outcome(
         raise PermissionDenied(_("This callback is assigned to someone else."))
     if task.status != CallbackTask.Status.OPEN:
         raise ValidationError({"outcome": [_("This callback is already finished.")]})
-    policy = (task.case.policy_version if task.case_id else None) or current_policy()
+    policy = (task.case.policy_version if task.case is not None else None) or current_policy()
+    # With no published policy at all, the model's default number of tries.
+    max_attempts = (
+        policy.callback_max_attempts
+        if policy is not None
+        else PolicyVersion._meta.get_field("callback_max_attempts").default
+    )
     CallbackAttempt.objects.create(
         task=task, at=now, by=actor, outcome=outcome, comment=comment.strip()
     )
     task.attempts += 1
     task.comment = comment.strip()
-    number = task.case.number if task.case_id else ""
+    number = task.case.number if task.case is not None else ""
     if outcome == Outcome.UNREACHABLE:
-        if task.attempts >= policy.callback_max_attempts:
+        if task.attempts >= max_attempts:
             task.status, task.outcome = CallbackTask.Status.UNREACHABLE, Outcome.UNREACHABLE
             task.completed_at, task.called_by = now, actor
         task.save()
@@ -159,8 +166,8 @@ def record_outcome(
         actor,
     )
     task.save()
-    if task.purpose != CallbackTask.Purpose.FIRST:
-        return task
+    if task.purpose != CallbackTask.Purpose.FIRST or task.case is None:
+        return task  # a case-less task has no case to note, reopen or complain about
     label = Outcome(outcome).label
     if outcome == Outcome.DISSATISFIED:
         if if_dissatisfied == "reopen":

@@ -146,7 +146,7 @@ def record(request, pk: int):
             messages.success(
                 request,
                 _("Callback recorded for %(number)s.")
-                % {"number": task.case.number if task.case_id else task.customer},
+                % {"number": task.case.number if task.case is not None else task.customer},
             )
             if _is_htmx(request):
                 response = HttpResponse(status=204)

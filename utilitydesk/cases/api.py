@@ -70,7 +70,7 @@ class EventSerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     note = serializers.CharField()
-    data = serializers.JSONField()
+    data = serializers.JSONField()  # type: ignore[assignment]  # a field named "data"; DRF allows it
 
     def get_action_label(self, event) -> str:
         return str(ACTION_LABELS.get(event.action, event.action))
@@ -111,7 +111,7 @@ class CaseDetailSerializer(CaseSerializer):
     @extend_schema_field(EventSerializer(many=True))
     def get_timeline(self, case) -> list[dict]:
         user = self.context["request"].user
-        return EventSerializer(selectors.shown_timeline(user, case), many=True).data
+        return EventSerializer(selectors.shown_timeline(user, case), many=True).data  # type: ignore[return-value]  # stubs: .data is the "data" field
 
 
 class ContactResultSerializer(serializers.Serializer):

@@ -27,11 +27,11 @@ def contact_entries(user, customer, limit: int) -> list[HistoryEntry]:
     condition = Q(customer=customer)
     if numbers:
         condition |= Q(customer__isnull=True, caller_phone__in=numbers)
-    contacts = Contact.objects.filter(condition)
+    query = Contact.objects.filter(condition)
     if station_scope(user) is not None:
-        contacts = contacts.filter(Q(case__isnull=True) | Q(case__in=visible_cases(user)))
+        query = query.filter(Q(case__isnull=True) | Q(case__in=visible_cases(user)))
     contacts = list(
-        contacts.select_related("case", "first_responder", "major_fault").order_by(
+        query.select_related("case", "first_responder", "major_fault").order_by(
             "-received_at", "-pk"
         )[:limit]
     )
@@ -54,7 +54,7 @@ def contact_entries(user, customer, limit: int) -> list[HistoryEntry]:
         else:
             kind, label = "merged", _("Added to an open case")
         detail = f"{contact.get_channel_display()} · {contact.get_kind_display()}"
-        if contact.major_fault_id:
+        if contact.major_fault is not None:
             detail += " · " + _("Major fault: %(title)s") % {"title": contact.major_fault.title}
         entries.append(
             HistoryEntry(
@@ -63,7 +63,7 @@ def contact_entries(user, customer, limit: int) -> list[HistoryEntry]:
                 kind=kind,
                 label=label,
                 text=text_for(user, text),
-                case_number=contact.case.number if contact.case_id else "",
+                case_number=contact.case.number if contact.case is not None else "",
                 actor=contact.first_responder,
                 detail=detail,
             )

@@ -43,7 +43,7 @@ def withdraw_notices(case: Case, deadlines: list[CaseDeadline], now: datetime) -
     if not notices:
         return []
     holding = {u.pk for u in owners(case, {})} if case.status in OPEN_STATUSES else set()
-    state = {d.pk: d.state for d in deadlines}
+    state: dict[int | None, str] = {d.pk: d.state for d in deadlines}
     withdrawn, again, kept = [], set(), set()
     for notice in notices:
         deadline_id = _deadline_of(notice)

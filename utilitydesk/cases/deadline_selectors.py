@@ -97,7 +97,7 @@ def escalations_of(case) -> list[CaseEscalation]:
         u.username: display_name(u) for u in get_user_model().objects.filter(username__in=usernames)
     }
     for escalation in escalations:
-        escalation.target_names = [people.get(n, n) for n in escalation.targets]
+        escalation.target_names = [people.get(n, n) for n in escalation.targets]  # type: ignore[attr-defined]  # display-only attribute
     return escalations
 
 

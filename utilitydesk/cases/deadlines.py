@@ -133,7 +133,8 @@ def on_case_action(case, action: str, now: datetime, note: str = "") -> None:
         for deadline in deadlines.values():
             if deadline.state == CaseDeadline.State.PAUSED:
                 # The clock stopped while waiting: the deadline moves by the paused time.
-                deadline.due_at += now - deadline.paused_at
+                if deadline.paused_at is not None:  # always set with PAUSED
+                    deadline.due_at += now - deadline.paused_at
                 deadline.paused_at = None
                 deadline.state = CaseDeadline.State.PENDING
                 changed.append(deadline)

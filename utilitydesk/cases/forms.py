@@ -1,4 +1,7 @@
+from typing import cast
+
 from django import forms
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -103,10 +106,10 @@ class AreaPickerForm(forms.Form):
         elif community is not None:
             community = None  # another district was chosen meanwhile
         blank = [("", "—")]
-        self.fields["district"].choices = blank + list(
+        cast(forms.ChoiceField, self.fields["district"]).choices = blank + list(
             District.objects.order_by("name").values_list("pk", "name")
         )
-        self.fields["community"].choices = blank + (
+        cast(forms.ChoiceField, self.fields["community"]).choices = blank + (
             list(
                 Community.objects.filter(district_id=district_id)
                 .order_by("name")
@@ -115,7 +118,7 @@ class AreaPickerForm(forms.Form):
             if district_id
             else []
         )
-        self.fields["building"].choices = blank + (
+        cast(forms.ChoiceField, self.fields["building"]).choices = blank + (
             list(
                 Building.objects.filter(community_id=community.pk)
                 .order_by("name")
@@ -135,9 +138,10 @@ class AreaPickerForm(forms.Form):
             self.initial.update({k: v for k, v in self.picked.items() if v})
         else:
             # Shown as chosen even when the posted value was an id of the wrong level.
-            self.data = self.data.copy()
+            data = cast(QueryDict, self.data).copy()
             for name, value in self.picked.items():
-                self.data[self.add_prefix(name)] = "" if value is None else str(value)
+                data[self.add_prefix(name)] = "" if value is None else str(value)
+            self.data = data
         self.known_entrances = (
             sorted(
                 {

@@ -50,7 +50,7 @@ def rules() -> list[RoutingRule]:
     ).values_list("function", "name"):
         by_function.setdefault(function, name)
     for rule in ordered:
-        rule.target_label = target_label(rule, by_function)
+        rule.target_label = target_label(rule, by_function)  # type: ignore[attr-defined]  # display-only
     return ordered
 
 

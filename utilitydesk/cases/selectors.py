@@ -322,7 +322,7 @@ def unit_groups() -> list[tuple[str, list[tuple[int, str]]]]:
     )
     heads = [u for u in units if u.kind != UnitKind.TEAM]
     heads.sort(key=lambda u: (u.kind != UnitKind.STATION, u.code))
-    teams: dict[int, list[OrgUnit]] = {}
+    teams: dict[int | None, list[OrgUnit]] = {}
     for unit in units:
         if unit.kind == UnitKind.TEAM:
             teams.setdefault(unit.parent_id, []).append(unit)

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -299,6 +299,7 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         raise PermissionDenied(_("You are not allowed to record contacts."))
     now = now or timezone.now()
     customer, premises, phone, building = _clean_contact(data, now)
+    received_at = cast(datetime, data.received_at)  # _clean_contact sets it
     fault = None
     if data.major_fault_id:
         fault = linkable_fault(actor, data.major_fault_id)  # registered by outages
@@ -314,7 +315,7 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         channel=data.channel,
         kind=data.kind,
         content=data.content.strip(),
-        received_at=data.received_at,
+        received_at=received_at,
         recorded_at=now,
         customer=customer,
         caller_name=data.caller_name.strip() or (customer.name if customer else ""),
@@ -355,7 +356,7 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             kind=data.kind,
             channel=data.channel,
             content=contact.content,
-            received_at=data.received_at,
+            received_at=received_at,
             customer=customer,
             premises=premises,
             caller_name=contact.caller_name,
@@ -438,16 +439,18 @@ def create_contact_idempotent(
             record.save(update_fields=["contact"])
             return contact, True
     except IntegrityError:
-        record = (
+        found = (
             IdempotencyRecord.objects.filter(user=actor, key=key).select_related("contact").first()
         )
-        if record is None:
+        if found is None:
             raise
+        record = found
     if record.fingerprint != fingerprint:
         raise ValidationError(
             {"Idempotency-Key": [_("This key was already used for a different request.")]}
         )
-    return record.contact, False
+    # The contact is set in the transaction that made the record.
+    return cast(Contact, record.contact), False
 
 
 # --- the lifecycle ---------------------------------------------------------------------
@@ -622,7 +625,7 @@ def call_customer(actor, number: str, note: str = "", expected_version=None) -> 
 
 
 def book(
-    actor, number: str, appointment_at: datetime, note: str = "", expected_version=None
+    actor, number: str, appointment_at: datetime | None, note: str = "", expected_version=None
 ) -> Case:
     at = _future_appointment(appointment_at)
 
@@ -638,7 +641,7 @@ def book(
 
 
 def not_home(
-    actor, number: str, note: str, new_appointment_at: datetime, expected_version=None
+    actor, number: str, note: str, new_appointment_at: datetime | None, expected_version=None
 ) -> Case:
     """Nobody home (R-303): a note is left and a new appointment made."""
     note = _require_text(note, "note", _("Write what the note left for the customer says."))
@@ -930,7 +933,7 @@ def reply_to_customer(actor, number: str, text: str, phrase_id: int | None = Non
             raise ValidationError(
                 {"text": [_("You have sent %(n)d texts today, the daily limit.") % {"n": per_user}]}
             )
-        data = {"to": phone_numbers.mask(case.caller_phone)}
+        data: dict[str, Any] = {"to": phone_numbers.mask(case.caller_phone)}
         if phrase is not None:
             data["phrase"] = phrase.pk
         return data

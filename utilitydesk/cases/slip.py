@@ -4,6 +4,7 @@
 import io
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -164,7 +165,7 @@ def render_slip(case: Case, viewer=None) -> bytes:
             pdf.setFillColor(colors.black)
             pdf.setFont(font, 10)
         y -= 4 * mm
-        rows = [
+        rows: list[list[tuple[Any, ...]]] = [
             [("接访供热所", 1), ("日期", 1), ("接访时间", 1)],
             [("接访人", 1), ("预约上门时间", 2)],
             [("用户地址", 3)],

@@ -79,10 +79,10 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
     for deadline in CaseDeadline.objects.filter(case_id__in=ids, state=CaseDeadline.State.PENDING):
         deadlines[deadline.case_id].append(deadline)
     escalated: dict[int, set[int]] = {pk: set() for pk in cases}
-    for case_id, level in CaseEscalation.objects.filter(case_id__in=ids).values_list(
+    for case_id, level_no in CaseEscalation.objects.filter(case_id__in=ids).values_list(
         "case_id", "level"
     ):
-        escalated[case_id].add(level)
+        escalated[case_id].add(level_no)
 
     events: list[CaseEvent] = []
     escalations: list[CaseEscalation] = []

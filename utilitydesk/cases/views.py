@@ -1,5 +1,7 @@
 import io
+from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
@@ -288,7 +290,7 @@ def case_detail(request, number: str):
         a for a in selectors.available_actions(request.user, case) if a not in ("note", "reply")
     ]
     assign_form = AssignForm(initial={"expected_version": case.version})
-    assign_form.fields["assignee"].choices = _technicians_for(case)
+    cast(forms.ChoiceField, assign_form.fields["assignee"]).choices = _technicians_for(case)
     return render(
         request,
         "cases/detail.html",
@@ -349,7 +351,7 @@ def case_act(request, number: str, action: str):
     form_class = FORMS.get(action, NoteForm)
     form = form_class(request.POST)
     if form_class is AssignForm:
-        form.fields["assignee"].choices = _technicians_for(case)
+        cast(forms.ChoiceField, form.fields["assignee"]).choices = _technicians_for(case)
     # The field page's forms come back with what was typed and why it was refused.
     on_field_page = action in FIELD_FORMS and request.POST.get("next") == reverse(
         "field:case", args=[number]
@@ -360,7 +362,7 @@ def case_act(request, number: str, action: str):
         messages.error(
             request,
             " ".join(
-                f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}"
+                f"{form.fields[f].label if f in form.fields else ''} {' '.join(str(m) for m in e)}"
                 for f, e in form.errors.items()
             ),
         )

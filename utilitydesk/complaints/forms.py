@@ -33,7 +33,7 @@ def _unit_field(label, required=False) -> forms.TypedChoiceField:
 
 class DetermineForm(ComplaintForm):
     responsibility = forms.ChoiceField(
-        label=_("responsibility"), choices=BLANK + Responsibility.choices
+        label=_("responsibility"), choices=[*BLANK, *Responsibility.choices]
     )
     valid = forms.BooleanField(label=_("valid complaint"), required=False)
     responsible_unit = _unit_field(_("unit held responsible"))
@@ -134,7 +134,7 @@ class RegisterFilterForm(forms.Form):
     )
     level = forms.TypedChoiceField(
         label=_("level"),
-        choices=[("", _("All levels"))] + Level.choices,
+        choices=[("", _("All levels")), *Level.choices],
         coerce=int,
         required=False,
         empty_value=None,

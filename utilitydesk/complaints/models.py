@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,7 +15,7 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-HANDLING_PATHS = {
+HANDLING_PATHS: dict[str, str | Promise] = {
     Category.REPAIR: _("Site visit and repair by the station (R-501)."),
     Category.HEATING_QUALITY: _(
         "Measure the indoor temperature and adjust the heating (R-501, R-7)."

@@ -17,6 +17,7 @@ from utilitydesk.kernel.spreadsheets import append_row
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import DepartmentFunction, Position
 from utilitydesk.org.selectors import holders_of, works_in_function
+from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
 from utilitydesk.privacy.access import Action, record_access
 from utilitydesk.privacy.masking import phone_for
@@ -139,7 +140,13 @@ def appeal_deadline(complaint: Complaint) -> datetime | None:
     if complaint.determined_at is None:
         return None
     policy = complaint.case.policy_version or current_policy()
-    return complaint.determined_at + timedelta(days=policy.appeal_days)
+    # With no published policy at all, the model's default period.
+    days = (
+        policy.appeal_days
+        if policy is not None
+        else PolicyVersion._meta.get_field("appeal_days").default
+    )
+    return complaint.determined_at + timedelta(days=days)
 
 
 def may_appeal(actor, complaint: Complaint, now: datetime, waiting: Appeal | None = None):
@@ -317,7 +324,13 @@ def delete_complaint(actor, complaint_id: int, now: datetime | None = None) -> N
     now = now or timezone.now()
     complaint = Complaint.objects.select_related("case__policy_version").get(pk=complaint_id)
     policy = complaint.case.policy_version or current_policy()
-    keep_until = complaint.created_at + timedelta(days=policy.complaint_retention_days)
+    # With no published policy at all, the model's default period.
+    retention_days = (
+        policy.complaint_retention_days
+        if policy is not None
+        else PolicyVersion._meta.get_field("complaint_retention_days").default
+    )
+    keep_until = complaint.created_at + timedelta(days=retention_days)
     if complaint.important:
         raise ValidationError(_("Important complaints are kept permanently."))
     if now < keep_until:
@@ -325,7 +338,7 @@ def delete_complaint(actor, complaint_id: int, now: datetime | None = None) -> N
             _("Complaints are kept until %(date)s (%(days)d days); this one cannot be deleted yet.")
             % {
                 "date": timezone.localtime(keep_until).strftime("%Y-%m-%d"),
-                "days": policy.complaint_retention_days,
+                "days": retention_days,
             }
         )
     complaint.delete()
@@ -382,13 +395,13 @@ def export_register(actor, filters, stream, ip_address: str | None = None) -> in
                 case.number,
                 complaint.get_category_display(),
                 complaint.get_level_display(),
-                case.caller_name or (case.customer.name if case.customer_id else ""),
+                case.caller_name or (case.customer.name if case.customer is not None else ""),
                 phone_for(actor, case.caller_phone),
                 case.content,
-                case.responsible_unit.name if case.responsible_unit_id else "",
+                case.responsible_unit.name if case.responsible_unit is not None else "",
                 complaint.get_responsibility_display(),
                 "" if complaint.valid is None else (_("Yes") if complaint.valid else _("No")),
-                complaint.responsible_unit.name if complaint.responsible_unit_id else "",
+                complaint.responsible_unit.name if complaint.responsible_unit is not None else "",
                 f"{staff.last_name}{staff.first_name}" if staff else "",
                 complaint.corrective_actions,
                 timezone.localtime(complaint.determined_at).replace(tzinfo=None)

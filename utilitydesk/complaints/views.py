@@ -199,6 +199,8 @@ def act(request, pk: int, action: str):
             messages.success(request, _("Complaint updated."))
             return redirect(_next_page(request, complaint))
     complaint = selectors.get_complaint(request.user, pk)
+    if complaint is None:  # no longer visible after a failed action: not a server error
+        raise Http404
     record_access(
         request.user,
         AccessAction.VIEW,

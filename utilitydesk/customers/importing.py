@@ -7,12 +7,12 @@ import logging
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -487,7 +487,7 @@ def _fill_merged(
 
 def read_rows(
     path: Path, report: ImportReport, limits: ImportLimits | None = None
-) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
+) -> tuple[Generator[tuple[int, dict[str, str]], None, None], int]:
     """Rows as (row number as the spreadsheet shows it, {column key: text}) and the number
     of data rows. Rows above the header (titles) are skipped. Both formats are read as a
     stream: memory does not grow with the file."""
@@ -505,7 +505,7 @@ def read_rows(
 
 def _read_csv(
     path: Path, report: ImportReport, limits: ImportLimits
-) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
+) -> tuple[Generator[tuple[int, dict[str, str]], None, None], int]:
     encoding, dialect, rows_after_first = _open_csv(path, limits)
     text = path.open(encoding=encoding, newline="")
     reader = csv.reader(_bounded_lines(text), dialect)
@@ -529,7 +529,7 @@ def _read_csv(
         raise ImportFileError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
     total = max(0, rows_after_first - filled_above)
 
-    def csv_rows() -> Iterator[tuple[int, dict[str, str]]]:
+    def csv_rows() -> Generator[tuple[int, dict[str, str]], None, None]:
         with text:
             for number, values in enumerate(reader, start=header.row + 1):
                 if not any(v.strip() for v in values):
@@ -541,7 +541,7 @@ def _read_csv(
 
 def _read_xlsx(
     path: Path, report: ImportReport, limits: ImportLimits
-) -> tuple[Iterator[tuple[int, dict[str, str]]], int]:
+) -> tuple[Generator[tuple[int, dict[str, str]], None, None], int]:
 
     _check_xlsx(path, limits)
     try:
@@ -572,7 +572,7 @@ def _read_xlsx(
         workbook.close()
         raise _too_many_rows(limits.max_rows)
 
-    def xlsx_rows() -> Iterator[tuple[int, dict[str, str]]]:
+    def xlsx_rows() -> Generator[tuple[int, dict[str, str]], None, None]:
         # The declared size can be wrong: the limit is checked again while reading.
         data_rows = 0
         try:
@@ -623,7 +623,7 @@ def reasons_not_listed(report: dict[str, Any]) -> list[dict[str, Any]]:
 # --- validating one row ----------------------------------------------------------------
 
 
-def _choice(words: dict[str, str], raw: str, default: str) -> str | None:
+def _choice(words: Mapping[str, str], raw: str, default: str) -> str | None:
     if not raw:
         return default
     return words.get(raw.strip().lower())
@@ -915,6 +915,7 @@ def _write_chunk(
         if error:
             outcome.rejected.append(error)
             continue
+        building = cast(Building, building)  # get() gives a building or an error
         premises_key = (building.pk, row["unit_no"], row["room_no"])
         first_row = seen_premises.get(premises_key)
         if first_row is not None:
@@ -983,7 +984,7 @@ def _write_chunk(
             )
             new_customers.append((customer, row, building))
             continue
-        before = {
+        before: dict[str, Any] = {
             "name": customer.name,
             "customer_type": customer.customer_type,
             "special_care": customer.special_care,
@@ -1207,7 +1208,7 @@ def _import_rows(
             if errors:
                 chunk_rejected.append(errors)
             else:
-                chunk.append(cleaned)
+                chunk.append(cast(dict[str, Any], cleaned))  # a row or errors
             if rows_in_chunk >= chunk_size:
                 flush()
         flush()

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.functional import Promise
+
 
 @dataclass(frozen=True)
 class Panel:
     key: str
-    title: str
+    title: str | Promise
     template: str
     context: Callable[[Any, Any], dict[str, Any]]
     order: int = 100

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -60,10 +60,10 @@ def _match_text(q: str, *, by_phone: bool = True) -> Q:
     condition = Q(account_no=q) | Q(name=q)
     if by_phone and digits and len(digits) >= 7 and digits == re.sub(r"[\s-]", "", q).lstrip("+"):
         phone_match = CustomerPhone.objects.filter(customer=OuterRef("pk"), number=digits)
-        condition |= Exists(phone_match)
+        condition = cast(Q, condition | Exists(phone_match))
     if len(q) >= 2 and not q.isdigit():
         address_match = Premises.objects.filter(customer=OuterRef("pk"), address_text__contains=q)
-        condition |= Exists(address_match)
+        condition = cast(Q, condition | Exists(address_match))
     return condition
 
 
@@ -207,8 +207,8 @@ def customer_history(user, customer: Customer, premises: list[Premises], limit: 
 
     records = list(history_of(customer, *premises)[:limit])
     for record in records:
-        record.old_shown = text_for(user, record.old_display)
-        record.new_shown = text_for(user, record.new_display)
+        record.old_shown = text_for(user, record.old_display)  # type: ignore[attr-defined]  # display-only
+        record.new_shown = text_for(user, record.new_display)  # type: ignore[attr-defined]  # display-only
     return records
 
 
@@ -224,9 +224,10 @@ def pending_grade_requests(user) -> QuerySet[GradeChangeRequest]:
 def entry_error_counts(since, until) -> list[dict[str, Any]]:
     """Entry errors per clerk and kind in [since, until) for the monthly assessment (R-104)."""
 
-    return list(
+    rows = (
         EntryError.objects.filter(noted_at__gte=since, noted_at__lt=until)
         .values("clerk_id", "clerk__username", "kind")
         .annotate(errors=Count("id"))
         .order_by("clerk__username", "kind")
     )
+    return cast("list[dict[str, Any]]", list(rows))

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -450,6 +450,6 @@ def purge_import_files(now=None) -> int:
     )
     count = 0
     for job in old.iterator():
-        job.file.storage.delete(job.file.name)  # no error when it is already gone
+        job.file.storage.delete(cast(str, job.file.name))  # no error when it is already gone
         count += ImportJob.objects.filter(pk=job.pk).update(file="", file_deleted_at=now)
     return count

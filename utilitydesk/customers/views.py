@@ -111,7 +111,7 @@ def customer_detail(request, pk: int):
     premises = list(customer.premises.all())
     flags = premises_flags(request.user, premises)
     for place in premises:
-        place.flags = flags.get(place.pk, [])
+        place.flags = flags.get(place.pk, [])  # type: ignore[attr-defined]  # display-only
     raw_page = request.GET.get("history_page", "")
     history_page = int(raw_page) if raw_page.isdecimal() and len(raw_page) < 6 else 1
     return render(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -414,15 +415,16 @@ class _CaseFactory:
 
         self.rng = random.Random(seed)  # nosec B311: synthetic city
         self.sla = sla
-        self.policy = sla.current_policy()
-        if self.policy is None:
+        policy = sla.current_policy()
+        if policy is None:
             raise RuntimeError("no published deadline policy")
+        self.policy = policy
         self.calendar = sla.calendar(refresh=True)
         self._ns = SimpleNamespace
         self._routes: dict = {}
         self._limits: dict = {}
         self.rules = {r.pk: r.name for r in RoutingRule.objects.all()}
-        self.units = {u.pk: u for u in OrgUnit.objects.all()}
+        self.units: dict[int | None, OrgUnit] = {u.pk: u for u in OrgUnit.objects.all()}
         User = get_user_model()
         self.agents = list(
             User.objects.filter(
@@ -434,7 +436,7 @@ class _CaseFactory:
             .values_list("pk", flat=True)
             .first()
         )
-        self.technicians: dict[int, list[int]] = {}
+        self.technicians: dict[int | None, list[int]] = {}
         for user_id, unit_id, parent_id in User.objects.filter(
             assignments__position=Position.TECHNICIAN, assignments__is_active=True
         ).values_list("pk", "assignments__unit_id", "assignments__unit__parent_id"):
@@ -451,7 +453,7 @@ class _CaseFactory:
     def route(self, kind: str, place: _Place) -> tuple[int | None, int | None]:
         key = (kind, place.station_id, place.grid_id)
         if key not in self._routes:
-            premises = self._ns(
+            premises: Any = self._ns(  # a stand-in with what route() reads
                 station_id=place.station_id,
                 station=self.units.get(place.station_id),
                 building=self._ns(grid_id=place.grid_id),
@@ -628,7 +630,10 @@ def generate_history(
                     techs[rng.randrange(len(techs))] if techs and kind in FIELD_KINDS else None
                 )
                 dispatched = received + timedelta(seconds=rng.randrange(30, 300))
-                accepted = on_site = work_ended = None
+                accepted: datetime | None = None
+                on_site: datetime | None = None
+                work_ended: datetime | None = None
+                resolved: datetime | None
                 if kind in FIELD_KINDS:
                     accepted = dispatched + _minutes(rng, 6)
                     on_site = accepted + _minutes(rng, 25 if kind == "repair" else 300)
@@ -690,7 +695,7 @@ def generate_history(
                     "callback": callback_at,
                 }
                 planned = [(limit, received) for limit in limits]
-                if callback_at:
+                if callback_at and resolved:  # a callback follows a resolution
                     planned += [(limit, resolved) for limit in callback_limits]
                 for limit, since in planned:
                     due = factory.compute(since, limit)
@@ -706,7 +711,7 @@ def generate_history(
                         met_at,
                         due - timedelta(hours=1) if state == CaseDeadline.State.BREACHED else None,
                     )
-                if callback_at:
+                if callback_at and resolved:  # a callback follows a resolution
                     reached = rng.random() < 0.94
                     callbacks.write(
                         id=ids[CallbackTask].take(),
@@ -907,12 +912,16 @@ def generate_open_cases(
             agent = factory.agents[rng.randrange(len(factory.agents))]
             age = now - received
             accepted = received + min(age, _minutes(rng, 6)) if assignee else None
-            on_site = accepted + (now - accepted) / 2 if status == Status.ON_SITE else None
+            on_site = (
+                accepted + (now - accepted) / 2
+                if status == Status.ON_SITE and accepted is not None  # ON_SITE: accepted
+                else None
+            )
             appointment = now + _minutes(rng, 120) if status == Status.BOOKED else None
             case_id = ids[Case].take()
             number = f"{prefix}{index:010d}" if prefix else factory.number(received)
             content = rng.choice(CONTENT[kind])
-            chain = [
+            chain: list[tuple[str, str, str, datetime | None]] = [
                 ("registered", "", Status.REGISTERED, received),
                 ("dispatched", Status.REGISTERED, Status.DISPATCHED, received),
             ]

@@ -47,7 +47,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         fields = _as_field_messages(exc.detail)
         message = _("Some fields are not valid.")
-        code = "invalid"
+        code: str | None = "invalid"
     else:
         detail = getattr(exc, "detail", "")
         message = str(detail)

@@ -6,8 +6,9 @@ writers: imports); ``IdBlock`` counts on from max(id) for generators that run al
 ``fix_sequences`` then moves the sequences past what they wrote."""
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from contextlib import contextmanager
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -32,7 +33,8 @@ def insert_rows(model: type[models.Model], rows: list[dict]) -> list[int]:
     if not rows:
         return []
     if connection.vendor != "postgresql":
-        return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows])]
+        manager = model.objects  # type: ignore[attr-defined]  # stubs: type[Model] has no manager
+        return [obj.pk for obj in manager.bulk_create([model(**row) for row in rows])]
     ids = reserve_ids(model, len(rows))
     with RowWriter(model, batch=len(rows) + 1) as writer:
         for pk, row in zip(ids, rows, strict=True):
@@ -52,7 +54,8 @@ class IdBlock:
     """Primary keys for a model from max(id) + 1 on; nobody else may write meanwhile."""
 
     def __init__(self, model: type[models.Model]):
-        current = model.objects.aggregate(top=models.Max("pk"))["top"] or 0
+        manager = model.objects  # type: ignore[attr-defined]  # stubs: type[Model] has no manager
+        current = manager.aggregate(top=models.Max("pk"))["top"] or 0
         self.next = current + 1
 
     def take(self) -> int:
@@ -80,7 +83,7 @@ class RowWriter:
     def __init__(self, model: type[models.Model], batch: int = 20_000):
         self.model = model
         self.fields = list(model._meta.concrete_fields)
-        self.columns = [f.column for f in self.fields]
+        self.columns = [cast(str, f.column) for f in self.fields]  # concrete: never None
         self.attnames = [f.attname for f in self.fields]
         self.json = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
         self.defaults = {}
@@ -91,7 +94,7 @@ class RowWriter:
                 except ValueError:
                     self.defaults[f.attname] = _Required
         self.batch = batch
-        self.rows: list[Sequence] = []
+        self.rows: list[list[Any]] = []
         self.count = 0
 
     def __enter__(self):

@@ -68,7 +68,9 @@ class OrgUnit(models.Model):
 
     def ancestors(self) -> list["OrgUnit"]:
         """This unit and its parents up to the root, nearest first."""
-        chain, unit, seen = [], self, set()
+        chain: list[OrgUnit] = []
+        unit: OrgUnit | None = self
+        seen: set[int] = set()
         while unit is not None and unit.pk not in seen:
             chain.append(unit)
             seen.add(unit.pk)

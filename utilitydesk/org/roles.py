@@ -102,7 +102,7 @@ KNOWLEDGE_ADMIN = [
     "cases.change_routingrule",
 ]
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {
+ROLE_PERMISSIONS: dict[Position, list[str]] = {
     Position.AGENT: VIEW
     + FULL_PHONE
     + EDIT

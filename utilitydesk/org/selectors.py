@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -47,7 +48,7 @@ def station_scope(user) -> set[int] | None:
         return None
     cached = getattr(user, "_station_scope_cache", False)
     if cached is not False:
-        return cached
+        return cast("set[int] | None", cached)
     stations: set[int] = set()
     scope: set[int] | None = stations
     for assignment in active_assignments(user):

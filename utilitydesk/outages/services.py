@@ -2,6 +2,7 @@
 affected area kept up to date, cases linked, analysed afterwards and the report texted
 to the customers whose cases are linked."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,8 +38,8 @@ def report_major_fault(
     symptoms: str,
     response_plan: str,
     unit_ids: list[int],
-    building_ids: list[int] = (),
-    substation_ids: list[int] = (),
+    building_ids: Sequence[int] = (),
+    substation_ids: Sequence[int] = (),
 ) -> MajorFault:
     if not actor.has_perm("outages.manage_major_fault"):
         raise PermissionDenied(_("You are not allowed to report major faults."))

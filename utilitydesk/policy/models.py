@@ -176,7 +176,7 @@ def warning_lead(policy: PolicyVersion | None, amount, unit: str) -> timedelta:
     cap = policy.warn_before_minutes if policy else DEFAULT_WARNING_CAP_MINUTES
     limit_minutes = Decimal(str(amount)) * UNIT_HOURS.get(unit, 1) * 60
     minutes = min(max(limit_minutes * Decimal(str(share)), floor), cap, limit_minutes / 2)
-    return timedelta(minutes=float(minutes))
+    return timedelta(minutes=float(minutes))  # type: ignore[arg-type]  # min/max of Decimal and int fields
 
 
 class LimitRule(models.Model):

@@ -66,7 +66,8 @@ def calendar(refresh: bool = False) -> arithmetic.TableCalendar:
         or _time.monotonic() - _calendar_cache["at"] > CALENDAR_TTL_SECONDS
     ):
         years = set(CalendarYear.objects.values_list("year", flat=True))
-        holidays, workdays = set(), set()
+        holidays: set[date] = set()
+        workdays: set[date] = set()
         for day, kind in CalendarDay.objects.values_list("date", "kind"):
             (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays).add(day)
         _calendar_cache.update(

@@ -26,7 +26,7 @@ def report(survey: Survey) -> SurveyReport:
     members = Member.objects.filter(survey=survey)
     answered = members.filter(answered_at__isnull=False)
     scores = Answer.objects.filter(member__survey=survey, score__isnull=False)
-    topic_scores = {t: None for t in Topic.values if t != Topic.FREE_TEXT}
+    topic_scores: dict[str, float | None] = {t: None for t in Topic.values if t != Topic.FREE_TEXT}
     for row in scores.values("question__topic").annotate(avg=Avg("score")):
         topic_scores[row["question__topic"]] = round(row["avg"], 2)
     strata = []

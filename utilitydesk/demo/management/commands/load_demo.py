@@ -3,6 +3,7 @@ records are kept and nothing is duplicated."""
 
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -110,7 +111,7 @@ class Command(BaseCommand):
                 )
         return units
 
-    def _staff(self, units) -> dict[str, object]:
+    def _staff(self, units) -> dict[str, Any]:
         User = get_user_model()
         users = {}
         for username, first, last, position, unit_code in STAFF:
@@ -327,6 +328,8 @@ class Command(BaseCommand):
                     allow_duplicate=True,
                 ),
             )
+            if contact.case is None:
+                raise RuntimeError("an unanswered contact opens a case")
             number = contact.case.number
             if index % 4 >= 1:
                 case_services.accept(tech, number)
