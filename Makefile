@@ -62,7 +62,7 @@ run: deps
 lint: python-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -r utilitydesk -x '*/migrations/*' -c pyproject.toml
+	$(VENV)/bin/bandit -q -r utilitydesk -x '*/migrations/*,*/tests/*' -c pyproject.toml
 	DJANGO_SETTINGS_MODULE=utilitydesk.settings $(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy utilitydesk
 

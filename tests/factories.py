@@ -1,3 +1,5 @@
+import os
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -6,6 +8,10 @@ from utilitydesk.customers.models import Customer, CustomerPhone, Premises
 from utilitydesk.customers.services import address_of
 from utilitydesk.org.models import OrgUnit, UnitKind
 from utilitydesk.org.services import assign_position
+
+
+def is_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import fits_width, sign_in_on
-from tests.test_import_office_files import (
+from utilitydesk.customers.models import Customer
+from utilitydesk.customers.tests.test_import_office_files import (
     CSV_ACCEPTED,
     CSV_REFUSED,
     XLSX_ACCEPTED,
@@ -17,7 +18,6 @@ from tests.test_import_office_files import (
     office_workbook,
     refused_row,
 )
-from utilitydesk.customers.models import Customer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -1,8 +1,13 @@
-import os
-
 import pytest
 
-from tests.factories import BuildingFactory, SubstationFactory, UnitFactory, make_customer, staff
+from tests.factories import (
+    BuildingFactory,
+    SubstationFactory,
+    UnitFactory,
+    is_postgres,  # noqa: F401  (re-exported for tests)
+    make_customer,
+    staff,
+)
 from utilitydesk.org.models import DepartmentFunction, Position, UnitKind
 
 
@@ -30,10 +35,6 @@ def _default_language():
 
     with translation.override("zh-hans"):
         yield
-
-
-def is_postgres() -> bool:
-    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
 @pytest.fixture

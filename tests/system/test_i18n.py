@@ -4,7 +4,7 @@ from pathlib import Path
 import polib
 import pytest
 
-PO = Path(__file__).resolve().parent.parent / "utilitydesk/locale/zh_Hans/LC_MESSAGES/django.po"
+PO = Path(__file__).resolve().parents[2] / "utilitydesk/locale/zh_Hans/LC_MESSAGES/django.po"
 
 
 def test_every_message_has_a_chinese_translation():
@@ -33,7 +33,7 @@ def test_every_template_text_is_in_the_catalog():
     import re
 
     catalog = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
-    templates = Path(__file__).resolve().parent.parent / "utilitydesk" / "templates"
+    templates = Path(__file__).resolve().parents[2] / "utilitydesk" / "templates"
     literal = re.compile(r'{%\s*translate\s+"([^"]+)"')
     missing = {
         f"{path.relative_to(templates)}: {text}"

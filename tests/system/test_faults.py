@@ -20,9 +20,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tests.conftest import is_postgres
+from tests.factories import is_postgres
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not is_postgres(), reason="other processes must see the test database"),

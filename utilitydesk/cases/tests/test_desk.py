@@ -504,7 +504,7 @@ def test_statuses_for_deadlines_cover_every_status():
 
 def test_filtered_pages_show_rows_in_the_query_guard(people, area, client):
     """The filtered URLs of tests/test_query_counts.py list the rows they count."""
-    from tests.test_query_counts import grow
+    from tests.system.test_query_counts import grow
 
     client.force_login(people["agent"])
     grow(people, area, 0, 3)

@@ -66,7 +66,7 @@ def test_major_fault_notifies_leaders_once_and_shares_the_report(people, custome
 def test_cases_never_imports_outages():
     """outages sits above cases (docs/architecture.md): cases keeps the link to a fault
     as a string reference and learns the rest through cases.hooks."""
-    root = Path(__file__).resolve().parent.parent / "utilitydesk" / "cases"
+    root = Path(__file__).resolve().parents[3] / "utilitydesk" / "cases"
     offenders = []
     for path in root.rglob("*.py"):
         if "migrations" in path.parts:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from tests.factories import make_customer
-from tests.test_api import api_for
+from tests.system.test_api import api_for
 from utilitydesk.audit.models import AccessLog
 from utilitydesk.customers import importing, services
 from utilitydesk.customers.importing import ImportLimits, import_customers, read_rows

@@ -10,8 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from tests.conftest import is_postgres
-from tests.factories import make_customer, staff
+from tests.factories import is_postgres, make_customer, staff
 from utilitydesk.cases import services
 from utilitydesk.cases.models import Case, CaseEvent, Contact
 from utilitydesk.org.models import Position
