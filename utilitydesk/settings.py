@@ -234,9 +234,16 @@ DUPLICATE_WINDOW_HOURS = int(os.environ.get("DUPLICATE_WINDOW_HOURS", "72"))
 # Celery beat (production): the sweeper every minute. The embedded server runs the same
 # function in-process (core/scheduler.py).
 SWEEP_INTERVAL_SECONDS = float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
+# Periodic jobs: one table for Celery beat (production) and the embedded scheduler of
+# `make run` (kernel/scheduler.py), Celery task name → seconds between runs.
+PERIODIC_JOBS = {
+    "sla.sweep": SWEEP_INTERVAL_SECONDS,
+    "callbacks.schedule_account_callbacks": 3600.0,
+    "customers.purge_import_files": 3600.0,
+    "privacy.purge_access_log": 86400.0,
+}
 CELERY_BEAT_SCHEDULE = {
-    "sla-sweep": {"task": "sla.sweep", "schedule": SWEEP_INTERVAL_SECONDS},
-    "account-callbacks": {"task": "callbacks.schedule_account_callbacks", "schedule": 3600.0},
+    name: {"task": name, "schedule": every} for name, every in PERIODIC_JOBS.items()
 }
 
 # --- Security and personal data (docs/security.md lists every limit) ----------------------
@@ -278,10 +285,6 @@ IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "3
 # Texts to customers from a case: at most this many per case and per staff member a day.
 CUSTOMER_SMS_PER_CASE_PER_DAY = int(os.environ.get("CUSTOMER_SMS_PER_CASE_PER_DAY", "3"))
 CUSTOMER_SMS_PER_USER_PER_DAY = int(os.environ.get("CUSTOMER_SMS_PER_USER_PER_DAY", "50"))
-CELERY_BEAT_SCHEDULE["privacy-purge-access-log"] = {
-    "task": "privacy.purge_access_log",
-    "schedule": 86400.0,
-}
 # Sign-in lockout (accounts/services.py), counted over LOGIN_LOCKOUT_MINUTES: a name from one
 # address is locked after LOGIN_MAX_FAILURES; a name from anywhere after
 # LOGIN_MAX_FAILURES_PER_NAME and an address for all names after LOGIN_MAX_FAILURES_PER_ADDRESS,
@@ -300,7 +303,3 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "utilitydesk.kernel.parsers.CleanMultiPartParser",
 ]
 # Uploaded customer-import files are deleted IMPORT_FILE_RETENTION_DAYS after upload.
-CELERY_BEAT_SCHEDULE["customers-purge-import-files"] = {
-    "task": "customers.purge_import_files",
-    "schedule": 3600.0,
-}

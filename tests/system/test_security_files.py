@@ -420,7 +420,7 @@ def test_old_import_files_are_deleted_by_the_periodic_job(people, settings):
     old_name = old.file.name
     assert old.file.storage.exists(old_name)
     assert "customers.purge_import_files" in {j.name for j in scheduler.jobs()}
-    assert settings.CELERY_BEAT_SCHEDULE["customers-purge-import-files"]["task"] == (
+    assert settings.CELERY_BEAT_SCHEDULE["customers.purge_import_files"]["task"] == (
         purge_import_files.name
     )
     assert purge_import_files.run() == 1

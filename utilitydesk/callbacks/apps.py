@@ -24,7 +24,6 @@ class CallbacksConfig(AppConfig):
 
     def ready(self) -> None:
         from utilitydesk.customers.panels import Panel, register
-        from utilitydesk.kernel import scheduler
 
         register(
             Panel(
@@ -51,10 +50,4 @@ class CallbacksConfig(AppConfig):
             hooks.Section(
                 "callbacks", "callbacks/_case_section.html", case_reactions.case_section, 20
             )
-        )
-
-        from .tasks import schedule_account_callbacks_now
-
-        scheduler.register(
-            scheduler.PeriodicJob("callbacks.accounts", 3600, schedule_account_callbacks_now)
         )

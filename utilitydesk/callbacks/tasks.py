@@ -6,10 +6,3 @@ def schedule_account_callbacks_task() -> int:
     from .services import schedule_account_callbacks
 
     return schedule_account_callbacks()
-
-
-def schedule_account_callbacks_now() -> int:
-    """The embedded server's hourly job: the same function Celery beat runs."""
-    from .services import schedule_account_callbacks
-
-    return schedule_account_callbacks()

@@ -32,15 +32,12 @@ class CasesConfig(AppConfig):
         files.register("signatures", _signature_access)
 
         # Case deadlines: the sweeper, and what the policy app asks of cases.
-        from utilitydesk.kernel import scheduler
         from utilitydesk.policy import labels as policy_labels
         from utilitydesk.policy import services as policy
 
         from . import deadlines
         from .models import Kind
-        from .tasks import run_sweep_now
 
-        scheduler.register(scheduler.PeriodicJob("sla.sweep", 60, run_sweep_now))
         policy.on_calendar_loaded(deadlines.recompute_provisional)
         policy.register_years_in_use(deadlines.provisional_years)
         policy_labels.register_kind_labels(Kind.choices)

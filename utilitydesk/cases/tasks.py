@@ -7,8 +7,3 @@ from .sweeper import sweep
 @shared_task(name="sla.sweep")
 def sweep_task() -> dict:
     return sweep()
-
-
-def run_sweep_now() -> dict:
-    """The embedded server's periodic job: the same function Celery beat runs."""
-    return sweep()

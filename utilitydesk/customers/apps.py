@@ -46,16 +46,12 @@ class CustomersConfig(AppConfig):
             )
         )
 
-        from utilitydesk.kernel import background, scheduler
+        from utilitydesk.kernel import background
 
         from .services import fail_interrupted_imports, run_next_import
-        from .tasks import purge_import_files_now
 
         background.register_queue(
             background.WorkQueue(
                 "customers.run_import_job", run_next_import, recover=fail_interrupted_imports
             )
-        )
-        scheduler.register(
-            scheduler.PeriodicJob("customers.purge_import_files", 3600, purge_import_files_now)
         )

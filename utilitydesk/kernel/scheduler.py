@@ -1,5 +1,7 @@
-"""Periodic jobs for the embedded server (`make run`). In production Celery beat runs the
-same task functions; here one daemon thread calls each job at its interval."""
+"""Periodic jobs. One table, `settings.PERIODIC_JOBS` (Celery task name → seconds), feeds
+both Celery beat in production (`CELERY_BEAT_SCHEDULE` is built from it) and, here, the
+embedded server of `make run`, where one daemon thread calls each task's function at its
+interval. Apps only define the tasks (idempotent) in their `tasks.py`."""
 
 import logging
 import threading
@@ -7,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
@@ -19,15 +22,23 @@ class PeriodicJob:
     run: Callable[[], object]
 
 
-_JOBS: dict[str, PeriodicJob] = {}
+def _task_runner(name: str) -> Callable[[], object]:
+    def run() -> object:
+        # The project's Celery app, imported late: it configures itself from the settings.
+        from utilitydesk.celery import app
 
+        app.loader.import_default_modules()
+        return app.tasks[name]()
 
-def register(job: PeriodicJob) -> None:
-    _JOBS[job.name] = job
+    return run
 
 
 def jobs() -> list[PeriodicJob]:
-    return list(_JOBS.values())
+    """The periodic jobs of the table in settings, each running its Celery task in-process."""
+    return [
+        PeriodicJob(name, int(every), _task_runner(name))
+        for name, every in settings.PERIODIC_JOBS.items()
+    ]
 
 
 def start_in_thread(stop: threading.Event | None = None) -> threading.Thread:

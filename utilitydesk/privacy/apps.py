@@ -6,12 +6,3 @@ class PrivacyConfig(AppConfig):
     name = "utilitydesk.privacy"
     label = "privacy"
     verbose_name = _("Personal data")
-
-    def ready(self) -> None:
-        from utilitydesk.kernel import scheduler
-
-        from .services import purge_access_log
-
-        scheduler.register(
-            scheduler.PeriodicJob("privacy.purge_access_log", 86400, purge_access_log)
-        )
