@@ -8,8 +8,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from utilitydesk.privacy.access import Action as AccessAction
-from utilitydesk.privacy.access import PersonalDataThrottle, record_access
+from utilitydesk.privacy.access import PersonalDataThrottle, record_cases_shown
 
 from . import selectors, services
 from .actions import API_ACTIONS, perform_action
@@ -183,25 +182,13 @@ class ContactCreateView(APIView):
         )
 
 
-def _log_cases(request, cases) -> None:
-    cases = list(cases)
-    if cases:
-        record_access(
-            request.user,
-            AccessAction.CASE,
-            [c.customer_id for c in cases],
-            request=request,
-            detail={"cases": [c.number for c in cases]},
-        )
-
-
 class CaseListView(generics.ListAPIView):
     serializer_class = CaseSerializer
     throttle_classes = [PersonalDataThrottle]
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        _log_cases(self.request, page or [])
+        record_cases_shown(self.request, page or [])
         return page
 
     @extend_schema(
@@ -249,7 +236,7 @@ class CaseDetailView(APIView):
         case = selectors.get_case(request.user, number)
         if case is None:
             raise NotFound
-        _log_cases(request, [case])
+        record_cases_shown(request, [case])
         return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
 

@@ -13,6 +13,7 @@ from utilitydesk.org.models import DepartmentFunction, OrgUnit, UnitKind
 
 from .hooks import intake_fields
 from .models import Channel, Kind, RoutingRule, Status
+from .routing import RULE_FIELDS
 from .selectors import unit_groups
 
 
@@ -415,17 +416,7 @@ class RoutingRuleForm(forms.ModelForm):
 
     class Meta:
         model = RoutingRule
-        fields = [
-            "priority",
-            "name",
-            "kind",
-            "station",
-            "grid",
-            "target",
-            "target_function",
-            "target_unit",
-            "is_active",
-        ]
+        fields = RULE_FIELDS
         labels = {
             "kind": _("Case kind"),
             "station": _("Only for places served by station"),

@@ -20,7 +20,7 @@ from utilitydesk.knowledge.selectors import search as search_knowledge
 from utilitydesk.knowledge.selectors import standard_phrases
 from utilitydesk.org.models import Position
 from utilitydesk.privacy.access import Action as AccessAction
-from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.access import record_access, record_cases_shown
 from utilitydesk.privacy.web import personal_data_view
 
 from . import deadline_selectors, export, selectors, services
@@ -205,7 +205,7 @@ def _listed_cases(request):
 def case_list(request):
     view, form, _filters, queryset = _listed_cases(request)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    _log_cases(request, page.object_list)
+    record_cases_shown(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -247,19 +247,6 @@ def case_export(request):
     return response
 
 
-def _log_cases(request, cases) -> None:
-    """One access-log row per customer on a page of cases (the names and addresses shown)."""
-    cases = list(cases)
-    if cases:
-        record_access(
-            request.user,
-            AccessAction.CASE,
-            [c.customer_id for c in cases],
-            request=request,
-            detail={"cases": [c.number for c in cases]},
-        )
-
-
 def _technicians_for(case):
     if case.responsible_unit is None:
         return []
@@ -284,7 +271,7 @@ def case_detail(request, number: str):
     case = selectors.get_case(request.user, number)
     if case is None:
         raise Http404
-    _log_cases(request, [case])
+    record_cases_shown(request, [case])
     section_templates, section_context = sections_for(request, case)
     actions = [
         a for a in selectors.available_actions(request.user, case) if a not in ("note", "reply")
@@ -411,7 +398,7 @@ def field_list(request):
             assignee__isnull=True, status__in=["dispatched", "reopened"]
         )[:20]
     )
-    _log_cases(request, orders + waiting)
+    record_cases_shown(request, orders + waiting)
     return render(request, "cases/field_list.html", {"orders": orders, "waiting": waiting})
 
 
@@ -436,7 +423,7 @@ FIELD_FORMS = {
 
 
 def _field_page(request, case, bound=None, status=200):
-    _log_cases(request, [case])
+    record_cases_shown(request, [case])
     forms = {
         name: form_class(initial={"expected_version": case.version}, auto_id=auto_id)
         for name, form_class, auto_id in FIELD_FORMS.values()

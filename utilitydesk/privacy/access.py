@@ -134,3 +134,18 @@ class PersonalDataThrottle(UserRateThrottle):
 
     def get_rate(self) -> str | None:
         return settings.API_THROTTLE_RATES.get(self.scope)
+
+
+def record_cases_shown(request, cases: Iterable[Any]) -> int:
+    """A page or response showing cases: one row per customer on it, with the case numbers
+    (cases of callers without a customer record are in the numbers)."""
+    cases = list(cases)
+    if not cases:
+        return 0
+    return record_access(
+        request.user,
+        Action.CASE,
+        [c.customer_id for c in cases],
+        request=request,
+        detail={"cases": [c.number for c in cases]},
+    )
