@@ -26,6 +26,7 @@ from utilitydesk.policy.services import escalation_levels
 from .deadline_models import CaseDeadline, CaseEscalation
 from .deadline_notices import holders, owners
 from .deadlines import next_check
+from .hooks import CaseHook, announce
 from .models import OPEN_STATUSES, Case, CaseEvent
 
 BATCH = 2000
@@ -33,6 +34,10 @@ BATCH = 2000
 
 # The timeline events the sweeper writes (each has a label in cases/labels.py).
 EVENT_ACTIONS = ("deadline_breached", "escalated")
+SWEEPER_HOOKS = {
+    "deadline_breached": CaseHook.DEADLINE_BREACHED,
+    "escalated": CaseHook.ESCALATED,
+}
 
 
 def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
@@ -89,7 +94,11 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
     messages: list[Message] = []
     changed_deadlines: dict[int, CaseDeadline] = {}
 
+    announcements: list[tuple[CaseHook, Case, dict]] = []
+
     def event(case: Case, action: str, note: str, **data) -> None:
+        if action in SWEEPER_HOOKS:
+            announcements.append((SWEEPER_HOOKS[action], case, data))
         case.last_event_seq += 1
         events.append(
             CaseEvent(
@@ -250,6 +259,9 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
             case, deadlines[case.pk], now, done_levels=escalated[case.pk]
         )
     _update_cases(list(cases.values()))
+    # Told once the batch is written, inside its transaction, like every case step.
+    for hook, case, data in announcements:
+        announce(hook, case, actor=None, now=now, **data)
 
 
 def _update_cases(cases: list[Case]) -> None:

@@ -66,3 +66,20 @@ def test_callbacks_and_complaints_register_their_case_page_sections():
     keys = {s.key for s in hooks._SECTIONS.values()}
     assert {"complaint", "callbacks"} <= keys
     assert hooks.reactions(hooks.CaseHook.RESOLVED)  # callbacks' reaction
+
+
+def test_the_sweeper_announces_breaches_and_escalations(people, customers, listening):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from utilitydesk.cases.sweeper import sweep
+
+    case = open_case(people["agent"], customers["east"], now=timezone.now() - timedelta(days=3))
+    listening.clear()
+    sweep(now=timezone.now())
+    hooks_heard = {h.hook for h in listening if h.case.pk == case.pk}
+    assert hooks.CaseHook.DEADLINE_BREACHED in hooks_heard
+    assert hooks.CaseHook.ESCALATED in hooks_heard
+    breached = next(h for h in listening if h.hook == hooks.CaseHook.DEADLINE_BREACHED)
+    assert breached.actor is None and "deadline" in breached.data
