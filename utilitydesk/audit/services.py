@@ -1,11 +1,11 @@
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
-from .models import AccessLog, ChangeRecord
+from .models import ChangeRecord
 
 
 def _as_text(value: Any) -> str:
@@ -60,32 +60,3 @@ def record_changes(
     source: str,
 ) -> list[ChangeRecord]:
     return ChangeRecord.objects.bulk_create(change_records_for(instance, changes, actor, source))
-
-
-def log_access(
-    actor: Any,
-    action: str,
-    customers: Iterable[Any] = (),
-    ip_address: str | None = None,
-    detail: dict | None = None,
-) -> None:
-    """Write one access-log row per customer shown (or one row with no customer)."""
-    now = timezone.now()
-    rows = [
-        AccessLog(
-            actor=actor,
-            action=action,
-            customer_id=getattr(c, "pk", c),
-            at=now,
-            ip_address=ip_address,
-            detail=detail or {},
-        )
-        for c in customers
-    ]
-    if not rows:
-        rows = [
-            AccessLog(
-                actor=actor, action=action, at=now, ip_address=ip_address, detail=detail or {}
-            )
-        ]
-    AccessLog.objects.bulk_create(rows)

@@ -51,6 +51,13 @@ class CaseDeadline(models.Model):
                 condition=models.Q(state="pending"),
                 name="sla_deadline_pending_due",
             ),
+            # Lists count a deadline until it is met (running or missed: deadline_selectors
+            # LIVE_DEADLINE); the same lookup for those, from the index alone.
+            models.Index(
+                fields=["case", "due_at"],
+                condition=models.Q(met_at__isnull=True, state__in=["pending", "breached"]),
+                name="case_deadline_live_due",
+            ),
         ]
 
     def __str__(self) -> str:

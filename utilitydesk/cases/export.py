@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from utilitydesk.audit.models import AccessLog
+from utilitydesk.accounts.names import display_name
 from utilitydesk.kernel.spreadsheets import append_row
-from utilitydesk.privacy.access import record_access
+from utilitydesk.privacy.access import record_export
 
 from .selectors import caller_phone_for
 
@@ -77,7 +77,7 @@ def export_cases(actor, cases, stream, detail: dict | None = None) -> int:
                 case.address_text,
                 case.content,
                 case.responsible_unit.name if case.responsible_unit else "",
-                f"{assignee.last_name}{assignee.first_name}" if assignee else "",
+                display_name(assignee) if assignee else "",
                 case.get_status_display(),
                 _("Yes") if case.emergency else "",
                 _local(due),
@@ -88,7 +88,5 @@ def export_cases(actor, cases, stream, detail: dict | None = None) -> int:
             customers.append(case.customer_id)
         count += 1
     workbook.save(stream)
-    record_access(
-        actor, AccessLog.Action.EXPORT, customers, detail={**(detail or {}), "rows": count}
-    )
+    record_export(actor, customers, detail={**(detail or {}), "rows": count})
     return count

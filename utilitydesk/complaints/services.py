@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from utilitydesk.accounts.names import display_name
 from utilitydesk.audit.services import diff_values, record_changes
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.deadlines import replan_running
@@ -19,7 +20,7 @@ from utilitydesk.org.models import DepartmentFunction, Position
 from utilitydesk.org.selectors import holders_of, works_in_function
 from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
-from utilitydesk.privacy.access import Action, record_access
+from utilitydesk.privacy.access import record_export
 from utilitydesk.privacy.masking import phone_for
 
 from .models import COMPANY_FAULT, Appeal, Category, Complaint, Level, Responsibility
@@ -344,9 +345,6 @@ def delete_complaint(actor, complaint_id: int, now: datetime | None = None) -> N
     complaint.delete()
 
 
-EXPORT_LOG_BATCH = 5000
-
-
 def may_export(actor) -> bool:
     """The register holds customers' names and numbers: exported by those who may export
     personal data (docs/roles.md)."""
@@ -402,7 +400,7 @@ def export_register(actor, filters, stream, ip_address: str | None = None) -> in
                 complaint.get_responsibility_display(),
                 "" if complaint.valid is None else (_("Yes") if complaint.valid else _("No")),
                 complaint.responsible_unit.name if complaint.responsible_unit is not None else "",
-                f"{staff.last_name}{staff.first_name}" if staff else "",
+                display_name(staff) if staff else "",
                 complaint.corrective_actions,
                 timezone.localtime(complaint.determined_at).replace(tzinfo=None)
                 if complaint.determined_at
@@ -415,14 +413,5 @@ def export_register(actor, filters, stream, ip_address: str | None = None) -> in
             customers.append(case.customer_id)
     book.save(stream)
     detail = {"filters": filters.as_dict(), "rows": rows, "export": "complaints"}
-    if not customers:
-        record_access(actor, Action.EXPORT, ip_address=ip_address, detail=detail)
-    for begin in range(0, len(customers), EXPORT_LOG_BATCH):
-        record_access(
-            actor,
-            Action.EXPORT,
-            customers[begin : begin + EXPORT_LOG_BATCH],
-            ip_address=ip_address,
-            detail=detail,
-        )
+    record_export(actor, customers, ip_address=ip_address, detail=detail)
     return rows

@@ -24,10 +24,11 @@ from openpyxl.utils.cell import range_boundaries
 
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
 from utilitydesk.audit.models import AccessLog, ChangeRecord
-from utilitydesk.audit.services import change_records_for, diff_values, log_access
+from utilitydesk.audit.services import change_records_for, diff_values
 from utilitydesk.kernel.bulk import insert_instances, insert_rows
 from utilitydesk.kernel.spreadsheets import append_row
 from utilitydesk.kernel.text import clean_text
+from utilitydesk.privacy.access import record_access
 
 from . import phones as phone_numbers
 from .cleaning import address_of, clean_area, clean_phone_list
@@ -1140,7 +1141,7 @@ def import_customers(
     for error in report.rejected:
         error.column_title = report.column_titles.get(error.column, error.column)
     if actor is not None:
-        log_access(
+        record_access(
             actor,
             AccessLog.Action.IMPORT,
             detail={

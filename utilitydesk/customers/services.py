@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from utilitydesk.area.models import Building
 from utilitydesk.audit.models import AccessLog, ChangeRecord
-from utilitydesk.audit.services import diff_values, log_access, record_changes
+from utilitydesk.audit.services import diff_values, record_changes
 from utilitydesk.kernel.background import enqueue
+from utilitydesk.privacy.access import record_access, record_export
 
 from .cleaning import address_of, clean_area, clean_phone_list
 from .importing import file_too_large, import_customers, write_export
@@ -296,10 +297,7 @@ def record_entry_error(
 
 
 def log_customer_view(actor, customer_id: int, ip_address: str | None = None) -> None:
-    log_access(actor, AccessLog.Action.VIEW, [customer_id], ip_address=ip_address)
-
-
-EXPORT_LOG_BATCH = 5000
+    record_access(actor, AccessLog.Action.VIEW, [customer_id], ip_address=ip_address)
 
 
 def export_customers(actor, filters, stream, ip_address: str | None = None) -> int:
@@ -310,16 +308,7 @@ def export_customers(actor, filters, stream, ip_address: str | None = None) -> i
     exported: list[int] = []
     count = write_export(search_customers(actor, filters), stream, exported_ids=exported)
     detail = {"filters": filters.as_dict(), "rows": count}
-    if not exported:
-        log_access(actor, AccessLog.Action.EXPORT, ip_address=ip_address, detail=detail)
-    for begin in range(0, len(exported), EXPORT_LOG_BATCH):
-        log_access(
-            actor,
-            AccessLog.Action.EXPORT,
-            exported[begin : begin + EXPORT_LOG_BATCH],
-            ip_address=ip_address,
-            detail=detail,
-        )
+    record_export(actor, exported, ip_address=ip_address, detail=detail)
     return count
 
 

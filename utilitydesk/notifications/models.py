@@ -68,6 +68,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["recipient", "channel", "read_at"]),
             models.Index(fields=["sent_by", "created_at"]),
+            # The customer 360's contact history finds the texts sent to a customer's numbers.
+            models.Index(fields=["address", "created_at"], name="message_address_created"),
         ]
 
     def __str__(self) -> str:
