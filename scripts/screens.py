@@ -24,7 +24,12 @@ PHONE = {"width": 390, "height": 844}
 # (file name, user, viewport, pages after the home page: (name, path))
 ROLES = [
     ("agent", "agent", DESKTOP, [("intake", "/cases/new/"), ("cases", "/cases/")]),
-    ("dispatcher", "dispatcher", DESKTOP, [("dispatch", "/cases/?view=dispatch")]),
+    (
+        "dispatcher",
+        "dispatcher",
+        DESKTOP,
+        [("dispatch", "/cases/?view=dispatch"), ("routing", "/cases/routing/")],
+    ),
     ("technician", "tech_east", PHONE, [("work-orders", "/field/")]),
     ("team-leader", "leader_east", PHONE, [("work-orders", "/field/")]),
     ("station-head", "head_east", DESKTOP, [("unit-queue", "/cases/?view=unit")]),
