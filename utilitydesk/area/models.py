@@ -35,11 +35,54 @@ class Community(models.Model):
         return self.name
 
 
-class Substation(models.Model):
-    """A heat-exchange station (换热站) run by one heating station."""
+class Utility(models.TextChoices):
+    HEAT = "heat", _("District heating")
+    GAS = "gas", _("Gas")
+    WATER = "water", _("Water")
+
+
+class Source(models.Model):
+    """Where supply enters the network: a heat source (热源: a plant or boiler house), a gas
+    gate station, a waterworks. The root of the network tree an interruption is scoped on."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    utility = models.CharField(
+        _("utility"), max_length=8, choices=Utility.choices, default=Utility.HEAT
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("supply source")
+        verbose_name_plural = _("supply sources")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Substation(models.Model):
+    """A heat-exchange station (换热站) run by one heating station; for gas and water the
+    same level of the network is a pressure zone or a valve district."""
+
+    class Kind(models.TextChoices):
+        HEAT_EXCHANGE = "heat_exchange", _("Heat-exchange station")
+        PRESSURE_ZONE = "pressure_zone", _("Pressure zone")
+        VALVE_DISTRICT = "valve_district", _("Valve district")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=Kind.choices, default=Kind.HEAT_EXCHANGE
+    )
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="substations",
+        verbose_name=_("supply source"),
+    )
     station = models.ForeignKey(
         "org.OrgUnit",
         on_delete=models.PROTECT,
@@ -125,3 +168,75 @@ class Building(models.Model):
         if self.grid_id:
             return self.grid.station
         return None
+
+
+class PipeSection(models.Model):
+    """A section of pipe the company records: from a source or a substation to a
+    substation or a building. Optional: the tree is complete without any."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    utility = models.CharField(
+        _("utility"), max_length=8, choices=Utility.choices, default=Utility.HEAT
+    )
+    from_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pipe_sections",
+        verbose_name=_("from source"),
+    )
+    from_substation = models.ForeignKey(
+        Substation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pipe_sections_out",
+        verbose_name=_("from substation"),
+    )
+    to_substation = models.ForeignKey(
+        Substation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pipe_sections_in",
+        verbose_name=_("to substation"),
+    )
+    to_building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pipe_sections_in",
+        verbose_name=_("to building"),
+    )
+    length_m = models.DecimalField(
+        _("length (m)"), max_digits=9, decimal_places=1, null=True, blank=True
+    )
+    diameter_mm = models.PositiveIntegerField(_("nominal diameter (mm)"), null=True, blank=True)
+    laid_year = models.PositiveSmallIntegerField(_("year laid"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("pipe section")
+        verbose_name_plural = _("pipe sections")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(from_source__isnull=False, from_substation__isnull=True)
+                    | models.Q(from_source__isnull=True, from_substation__isnull=False)
+                ),
+                name="area_pipe_one_start",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(to_substation__isnull=False, to_building__isnull=True)
+                    | models.Q(to_substation__isnull=True, to_building__isnull=False)
+                ),
+                name="area_pipe_one_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
