@@ -471,7 +471,7 @@ def test_signoff_code_is_neither_stored_nor_in_the_outbox(people, customers, set
     case = open_case(people["agent"], customers["east"])
     cases.accept(people["tech"], case.number)
     cases.arrive(people["tech"], case.number)
-    with mock.patch("utilitydesk.cases.services.secrets.randbelow", return_value=424242):
+    with mock.patch("utilitydesk.cases.services.fieldwork.secrets.randbelow", return_value=424242):
         response = api(people["tech"]).post(
             f"/api/v1/cases/{case.number}/send_signoff_code/", {}, format="json"
         )

@@ -1,6 +1,6 @@
 """Routing rules (R-302) as the dispatcher and the service office keep them: saved,
 switched off and on, moved up and down; and the preview "where does a case go?".
-The rules themselves are applied by services.route when a case is created or dispatched."""
+``route`` applies them when a case is created or dispatched."""
 
 from dataclasses import dataclass
 
@@ -10,10 +10,48 @@ from django.utils.translation import gettext as _
 
 from utilitydesk.area.models import Building, Substation
 from utilitydesk.audit.services import diff_values, record_changes
+from utilitydesk.customers.models import Premises
 from utilitydesk.org.models import DepartmentFunction, OrgUnit
 
 from .models import Kind, RoutingRule
-from .services import route_place
+
+
+def route(
+    kind: str, premises: Premises | None, building: Building | None = None
+) -> tuple[OrgUnit | None, RoutingRule | None]:
+    """The responsible unit for a case (R-302): the first matching active rule. The place
+    is the premises, or for a caller without a customer record the building picked at
+    intake (its station through its substation or grid)."""
+    if premises is not None:
+        return route_place(kind, premises.station, premises.building.grid_id)
+    if building is not None:
+        return route_place(kind, building.station, building.grid_id)
+    return route_place(kind, None, None)
+
+
+def route_place(
+    kind: str, station: OrgUnit | None, grid_id: int | None
+) -> tuple[OrgUnit | None, RoutingRule | None]:
+    """The first active rule matching a kind and a place's station and grid."""
+    station_id = station.pk if station else None
+    for rule in RoutingRule.objects.filter(is_active=True).select_related("target_unit"):
+        if rule.kind and rule.kind != kind:
+            continue
+        if rule.station_id and rule.station_id != station_id:
+            continue
+        if rule.grid_id and rule.grid_id != grid_id:
+            continue
+        unit = None
+        if rule.target == RoutingRule.Target.PREMISES_STATION:
+            unit = station if station is not None and station.is_active else None
+        elif rule.target == RoutingRule.Target.FUNCTION:
+            unit = OrgUnit.objects.filter(function=rule.target_function, is_active=True).first()
+        else:
+            unit = rule.target_unit
+        if unit is not None:
+            return unit, rule
+    return None, None
+
 
 RULE_FIELDS = [
     "priority",

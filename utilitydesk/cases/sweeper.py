@@ -28,6 +28,7 @@ from .deadline_notices import holders, owners
 from .deadlines import next_check
 from .hooks import CaseHook, announce
 from .models import OPEN_STATUSES, Case, CaseEvent
+from .services.events import next_event
 
 BATCH = 2000
 
@@ -99,19 +100,7 @@ def _process(ids: list[int], now: datetime, summary: Counter, holders_cache) -> 
     def event(case: Case, action: str, note: str, **data) -> None:
         if action in SWEEPER_HOOKS:
             announcements.append((SWEEPER_HOOKS[action], case, data))
-        case.last_event_seq += 1
-        events.append(
-            CaseEvent(
-                case=case,
-                seq=case.last_event_seq,
-                at=now,
-                action=action,
-                from_status=case.status,
-                to_status=case.status,
-                note=note,
-                data=data,
-            )
-        )
+        events.append(next_event(case, action=action, at=now, note=note, data=data))
 
     def notify(
         users, channel: str, subject: str, body: str, case: Case, key: str, kind: str = ""

@@ -98,7 +98,7 @@ def classify(actor, complaint_id: int, category: str, level: int, source: str = 
             "category": complaint.get_category_display(),
             "level": complaint.get_level_display(),
         },
-        **{field: {"from": old, "to": new} for field, (old, new) in changes.items()},
+        data={field: {"from": old, "to": new} for field, (old, new) in changes.items()},
     )
     case.attributes = {**(case.attributes or {}), "complaint_level": str(level)}
     if raised:

@@ -1,0 +1,254 @@
+"""The lifecycle engine: each action locks the case row, checks the state (workflow.py),
+the actor's permission and scope, applies the change, appends a numbered timeline event,
+moves the deadlines and announces the step to the apps above — in one transaction."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from utilitydesk.org.models import OrgUnit
+
+from .. import deadlines as case_deadlines
+from ..hooks import ACTION_HOOKS, announce
+from ..labels import ACTION_LABELS
+from ..models import (
+    Case,
+    Status,
+)
+from ..routing import route
+from ..selectors import (
+    in_unit_scope,
+    visible_cases,
+)
+from ..workflow import TRANSITIONS, scope_allows
+from .events import record_event
+
+
+class ConflictError(Exception):
+    """Someone else changed the case first; the message says who and what."""
+
+
+def _check_scope(actor, case: Case, scope: str) -> None:
+    if scope_allows(actor, case, scope):
+        return
+    if scope == "unit":
+        raise PermissionDenied(_("Only the responsible unit can do this."))
+    raise PermissionDenied(_("Only the assigned technician or a supervisor can do this."))
+
+
+def _act(
+    actor,
+    number: str,
+    action: str,
+    apply: Callable[[Case], dict[str, Any] | None],
+    *,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    transition = TRANSITIONS[action]
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(number=number).first()
+        if case is None:
+            raise ValidationError({"case": _("Unknown case number.")})
+        if not actor.has_perm(transition.permission):
+            raise PermissionDenied(_("You are not allowed to do this."))
+        if not actor.is_superuser and not visible_cases(actor).filter(pk=case.pk).exists():
+            raise PermissionDenied(_("This case is outside your area."))
+        if expected_version is not None and case.version != expected_version:
+            last = case.events.order_by("-seq").select_related("actor").first()
+            who = last.actor.get_username() if last and last.actor else "-"
+            raise ConflictError(
+                _(
+                    "Case %(number)s was changed meanwhile by %(who)s (now: %(status)s). Reload it and try again."
+                )
+                % {"number": number, "who": who, "status": case.get_status_display()}
+            )
+        if case.status not in transition.sources:
+            raise ValidationError(
+                {
+                    "status": [
+                        _("“%(action)s” is not possible while the case is “%(status)s”.")
+                        % {"action": action_label(action), "status": case.get_status_display()}
+                    ]
+                }
+            )
+        _check_scope(actor, case, transition.scope)
+        before = case.status
+        if transition.target:
+            case.status = transition.target
+        data = apply(case) or {}
+        case.version += 1
+        case.updated_at = timezone.now()
+        record_event(case, actor, action, before, note, at=case.updated_at, **data)
+        case_deadlines.on_case_action(case, action, case.updated_at, note)
+        if action in ACTION_HOOKS:
+            announce(ACTION_HOOKS[action], case, actor=actor, now=case.updated_at, note=note)
+        case.save()
+    return case
+
+
+def action_label(action: str) -> str:
+
+    return str(ACTION_LABELS.get(action, action))
+
+
+def _require_text(value: str, field_name: str, message: str) -> str:
+    if not (value or "").strip():
+        raise ValidationError({field_name: [message]})
+    return value.strip()
+
+
+def dispatch(
+    actor,
+    number: str,
+    unit_id: int | None = None,
+    note: str = "",
+    expected_version=None,
+    redispatch: bool = False,
+) -> Case:
+    def apply(case: Case):
+        unit = OrgUnit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
+        if unit is None:
+            unit, rule = route(case.kind, case.premises, case.building)
+            case.routing_rule = rule
+        else:
+            case.routing_rule = None
+        if unit is None:
+            raise ValidationError({"unit_id": [_("Choose the unit to send the case to.")]})
+        case.responsible_unit = unit
+        case.assignee = None
+        case.appointment_at = None
+        case.dispatched_at = timezone.now()
+        return {"unit": unit.name, "unit_id": unit.pk}
+
+    if redispatch:
+        note = _require_text(note, "note", _("Say why the case is re-dispatched."))
+    return _act(
+        actor,
+        number,
+        "redispatch" if redispatch else "dispatch",
+        apply,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+def return_case(actor, number: str, reason: str, expected_version=None) -> Case:
+    reason = _require_text(reason, "note", _("Say why the case is returned."))
+    return _act(
+        actor, number, "return", lambda case: None, note=reason, expected_version=expected_version
+    )
+
+
+def accept(actor, number: str, assignee_id: int | None = None, expected_version=None) -> Case:
+    def apply(case: Case):
+        assignee = _assignee(actor, case, assignee_id)
+        case.assignee = assignee
+        case.accepted_at = timezone.now()
+        return {"assignee": assignee.get_username()}
+
+    return _act(actor, number, "accept", apply, expected_version=expected_version)
+
+
+def _assignee(actor, case: Case, assignee_id: int | None):
+
+    if not assignee_id or assignee_id == actor.pk:
+        return actor
+    if not actor.has_perm("cases.supervise_case"):
+        raise PermissionDenied(_("Only a supervisor can give the case to someone else."))
+    person = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+    if person is None or not in_unit_scope(person, case.responsible_unit):
+        raise ValidationError(
+            {"assignee_id": [_("This person does not work in the responsible unit.")]}
+        )
+    return person
+
+
+def assign(actor, number: str, assignee_id: int, expected_version=None) -> Case:
+    def apply(case: Case):
+        case.assignee = _assignee(actor, case, assignee_id)
+        if case.status in (Status.DISPATCHED, Status.REOPENED):
+            case.status = Status.ACCEPTED
+            case.accepted_at = timezone.now()
+        return {"assignee": case.assignee.get_username()}
+
+    return _act(actor, number, "assign", apply, expected_version=expected_version)
+
+
+def wait_for_customer(actor, number: str, reason: str, expected_version=None) -> Case:
+    reason = _require_text(reason, "note", _("Say what the case is waiting for."))
+    return _act(
+        actor,
+        number,
+        "wait_for_customer",
+        lambda case: None,
+        note=reason,
+        expected_version=expected_version,
+    )
+
+
+def resume(actor, number: str, note: str = "", expected_version=None) -> Case:
+    def apply(case: Case):
+        case.status = Status.BOOKED if case.appointment_at else Status.ACCEPTED
+        return None
+
+    return _act(actor, number, "resume", apply, note=note, expected_version=expected_version)
+
+
+def record_callback(actor, number: str, note: str, expected_version=None) -> Case:
+    return _act(
+        actor,
+        number,
+        "record_callback",
+        lambda case: None,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+def close(actor, number: str, note: str = "", expected_version=None) -> Case:
+    def apply(case: Case):
+        case.closed_at = timezone.now()
+        return None
+
+    return _act(actor, number, "close", apply, note=note, expected_version=expected_version)
+
+
+def reopen(actor, number: str, reason: str, expected_version=None) -> Case:
+    reason = _require_text(reason, "note", _("Say why the case is reopened."))
+
+    def apply(case: Case):
+        case.resolved_at = None
+        case.closed_at = None
+        case.signoff = ""
+        case.on_site_at = None
+        case.appointment_at = None
+        return None
+
+    return _act(actor, number, "reopen", apply, note=reason, expected_version=expected_version)
+
+
+def cancel(actor, number: str, reason: str, expected_version=None) -> Case:
+    reason = _require_text(reason, "note", _("Say why the case is cancelled."))
+    return _act(
+        actor, number, "cancel", lambda case: None, note=reason, expected_version=expected_version
+    )
+
+
+def add_note(actor, number: str, note: str) -> Case:
+    note = _require_text(note, "note", _("The note is empty."))
+    return _act(actor, number, "note", lambda case: None, note=note)
+
+
+def note_on_case(
+    actor, number: str, note: str, change: Callable[[Case], dict[str, Any] | None]
+) -> Case:
+    """A change another app makes to a case, recorded as a note on its timeline (e.g.
+    outages linking it to a major fault): locked, checked and numbered like ``add_note``;
+    ``change`` edits the case and returns the event's data."""
+    return _act(actor, number, "note", change, note=note)
