@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from utilitydesk.cases.models import Case
 from utilitydesk.cases.scope import queue_units_of_unit
-from utilitydesk.customers.models import Premises
+from utilitydesk.customers.models import Grade, Premises
 from utilitydesk.policy.services import current_policy
 
 from .models import CallbackTask, Outcome, SpotCheck
@@ -67,8 +67,8 @@ def _with_unit(tasks: QuerySet[CallbackTask]) -> QuerySet[CallbackTask]:
 
 TYPE_FILTERS = {
     "case": Q(purpose=CallbackTask.Purpose.FIRST),
-    "vip": Q(purpose=CallbackTask.Purpose.ACCOUNT, customer__grade="vip"),
-    "long_term": Q(purpose=CallbackTask.Purpose.ACCOUNT) & ~Q(customer__grade="vip"),
+    "vip": Q(purpose=CallbackTask.Purpose.ACCOUNT, customer__grade=Grade.VIP),
+    "long_term": Q(purpose=CallbackTask.Purpose.ACCOUNT) & ~Q(customer__grade=Grade.VIP),
     "spot_check": Q(purpose=CallbackTask.Purpose.SPOT_CHECK),
 }
 SORTS = {
@@ -147,7 +147,9 @@ def _numbers(*sources) -> list[str]:
 
 def task_kind(task: CallbackTask) -> str:
     if task.purpose == CallbackTask.Purpose.ACCOUNT:
-        return "vip" if task.customer is not None and task.customer.grade == "vip" else "long_term"
+        return (
+            "vip" if task.customer is not None and task.customer.grade == Grade.VIP else "long_term"
+        )
     return "spot_check" if task.purpose == CallbackTask.Purpose.SPOT_CHECK else "case"
 
 

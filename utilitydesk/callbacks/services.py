@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.deadline_models import CaseDeadline
-from utilitydesk.cases.models import Case
+from utilitydesk.cases.models import Case, Channel, Kind
 from utilitydesk.cases.scope import queue_units_of_unit
 from utilitydesk.complaints.services import open_for_case
-from utilitydesk.customers.models import Customer
+from utilitydesk.customers.models import Customer, Grade
 from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
 
@@ -40,7 +40,7 @@ def needs_callback(case) -> bool:
     return callback_wanted(
         case.number,
         case.kind,
-        bool(case.customer_id) and case.customer.grade == "vip",
+        bool(case.customer_id) and case.customer.grade == Grade.VIP,
         policy.callback_ratios if policy else None,
     )
 
@@ -181,8 +181,8 @@ def record_outcome(
             contact = cases.create_contact(
                 actor,
                 cases.ContactInput(
-                    channel="phone",
-                    kind="complaint",
+                    channel=Channel.PHONE,
+                    kind=Kind.COMPLAINT,
                     content=_("Dissatisfied at the callback of %(number)s: %(comment)s")
                     % {"number": number, "comment": comment.strip()},
                     customer_id=task.case.customer_id,
@@ -232,7 +232,7 @@ def create_spot_check(actor, unit, year: int, quarter: int, seed: str = "") -> S
         )
     ids = list(
         Case.objects.filter(
-            kind="repair",
+            kind=Kind.REPAIR,
             responsible_unit_id__in=queue_units_of_unit(unit),
             resolved_at__gte=start,
             resolved_at__lt=end,
@@ -269,7 +269,7 @@ def account_period(customer, today) -> str | None:
     """The callback period a VIP or long-term account is due for on ``today``, or None:
     VIP monthly; long-term accounts monthly in their first year, quarterly after (R-606)."""
     monthly = f"{today.year}-{today.month:02d}"
-    if customer.grade == "vip":
+    if customer.grade == Grade.VIP:
         return monthly
     since = customer.long_term_since
     if since is None or since > today:
@@ -286,7 +286,7 @@ def schedule_account_callbacks(now: datetime | None = None) -> int:
     today = timezone.localtime(now).date()
     created = 0
     for customer in Customer.objects.filter(
-        Q(grade="vip") | Q(long_term_since__isnull=False)
+        Q(grade=Grade.VIP) | Q(long_term_since__isnull=False)
     ).iterator():
         period = account_period(customer, today)
         if period is None:

@@ -8,17 +8,18 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from utilitydesk.customers.models import Grade
 from utilitydesk.policy import deadlines as arithmetic
 from utilitydesk.policy.models import warning_lead
 from utilitydesk.policy.services import calendar, current_policy, escalation_levels, limits_for
 
 from .deadline_models import CaseDeadline, CasePause
 from .deadline_notices import withdraw_notices
-from .models import OPEN_STATUSES, Case
+from .models import OPEN_STATUSES, Case, Status
 
 
 def case_facts(case) -> tuple[str, bool, dict]:
-    grade = case.customer.grade if case.customer_id else "general"
+    grade = case.customer.grade if case.customer_id else Grade.GENERAL
     attributes = dict(case.attributes or {})
     if case.customer_id:
         attributes.setdefault("customer_type", case.customer.customer_type)
@@ -62,7 +63,7 @@ def next_check(
     case, deadlines: list[CaseDeadline], now: datetime, done_levels: set[int] | None = None
 ) -> datetime | None:
     """When the sweeper next needs to look at this case (indexed on Case.next_check_at)."""
-    if case.status not in OPEN_STATUSES and case.status != "resolved":
+    if case.status not in OPEN_STATUSES and case.status != Status.RESOLVED:
         return None
     moments = []
     for deadline in deadlines:

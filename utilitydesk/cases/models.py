@@ -36,6 +36,14 @@ class Kind(models.TextChoices):
 FIELD_KINDS = {Kind.REPAIR, Kind.TEMPERATURE}
 
 
+class Signoff(models.TextChoices):
+    """How the customer confirmed the work at home (R-303)."""
+
+    SIGNATURE = "signature", _("Signature")
+    CODE = "code", _("Confirmation code")
+    SUPERVISOR = "supervisor", _("Supervisor exemption")
+
+
 class Status(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     DISPATCHED = "dispatched", _("Dispatched")
@@ -159,14 +167,7 @@ class Case(models.Model):
     customer_side_explanation = models.TextField(_("written explanation to customer"), blank=True)
     paid_service_handover = models.BooleanField(_("handed to paid service"), default=False)
     signoff = models.CharField(
-        _("customer sign-off"),
-        max_length=16,
-        choices=[
-            ("signature", _("Signature")),
-            ("code", _("Confirmation code")),
-            ("supervisor", _("Supervisor exemption")),
-        ],
-        blank=True,
+        _("customer sign-off"), max_length=16, choices=Signoff.choices, blank=True
     )
     signature = models.ImageField(_("signature"), upload_to="signatures/%Y/%m/", blank=True)
     signoff_note = models.TextField(_("sign-off note"), blank=True)

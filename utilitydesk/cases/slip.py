@@ -22,7 +22,7 @@ from utilitydesk.org.selectors import holders_of
 from utilitydesk.privacy.access import record_access
 from utilitydesk.privacy.masking import phone_for
 
-from .models import Case
+from .models import Case, Signoff
 from .selectors import is_own_work
 
 FONT_CANDIDATES = [
@@ -209,9 +209,9 @@ def render_slip(case: Case, viewer=None) -> bytes:
                 preserveAspectRatio=True,
                 mask="auto",
             )
-        elif case.signoff == "code":
+        elif case.signoff == Signoff.CODE:
             pdf.drawString(left + 20 * mm, y, "（已通过短信确认码确认）")
-        elif case.signoff == "supervisor":
+        elif case.signoff == Signoff.SUPERVISOR:
             pdf.drawString(left + 20 * mm, y, f"（主管免签：{case.signoff_note}）")
         y -= 22 * mm
         pdf.setFont(font, 8)

@@ -395,7 +395,7 @@ def field_list(request):
     orders = list(selectors.my_work_orders(request.user))
     waiting = list(
         selectors.unit_queue(request.user).filter(
-            assignee__isnull=True, status__in=["dispatched", "reopened"]
+            assignee__isnull=True, status__in=[Status.DISPATCHED, Status.REOPENED]
         )[:20]
     )
     record_cases_shown(request, orders + waiting)

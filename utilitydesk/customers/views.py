@@ -28,7 +28,7 @@ from .forms import (
     PremisesForm,
 )
 from .importing import megabytes, reasons_not_listed, upload_too_large
-from .models import GradeChangeRequest, ImportJob
+from .models import Grade, GradeChangeRequest, ImportJob
 from .panels import contact_history, panels_for, premises_flags
 
 
@@ -127,7 +127,9 @@ def customer_detail(request, pk: int):
                 :10
             ],
             "grade_form": GradeRequestForm(
-                initial={"to_grade": "vip" if customer.grade == "general" else "general"}
+                initial={
+                    "to_grade": Grade.VIP if customer.grade == Grade.GENERAL else Grade.GENERAL
+                }
             ),
             "panels": panels_for(request, customer),
             "can_edit": request.user.has_perm("customers.change_customer"),

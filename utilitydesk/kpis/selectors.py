@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Qu
 
 from utilitydesk.callbacks.models import CallbackTask
 from utilitydesk.callbacks.services import SATISFIED_GROUP
-from utilitydesk.cases.models import Case
+from utilitydesk.cases.models import Case, Kind
 from utilitydesk.complaints.models import COMPANY_FAULT, Appeal, Complaint
 from utilitydesk.org.models import OrgUnit, UnitKind
 from utilitydesk.org.selectors import station_scope, subtree_ids
@@ -167,7 +167,7 @@ def _figures_by_unit(
         )
         # One resolution deadline per case (unique): a join, not a subquery per case.
         add(
-            Case.objects.filter(scope, resolved, kind="complaint")
+            Case.objects.filter(scope, resolved, kind=Kind.COMPLAINT)
             .annotate(
                 limit=FilteredRelation("deadlines", condition=Q(deadlines__name="resolution"))
             )

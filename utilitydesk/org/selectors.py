@@ -119,6 +119,6 @@ def leader_unit(user) -> OrgUnit | None:
         return None
     unit = ranked[0].unit
     for node in unit.ancestors():
-        if node.kind in ("company", "parent_company"):
+        if node.kind in (UnitKind.COMPANY, UnitKind.PARENT_COMPANY):
             return node
     return unit

@@ -98,7 +98,9 @@ def import_calendar(actor, rows: list[tuple[date, str, str]], years: set[int], s
                 % {"year": year, "first": CALENDAR_FIRST_YEAR, "last": CALENDAR_LAST_YEAR}
             )
             continue
-        holidays = sum(1 for day, kind, _n in rows if day.year == year and kind == "holiday")
+        holidays = sum(
+            1 for day, kind, _n in rows if day.year == year and kind == CalendarDay.Kind.HOLIDAY
+        )
         if holidays < MIN_HOLIDAYS_PER_YEAR:
             errors.append(
                 _(
@@ -309,7 +311,12 @@ def publish(actor, policy_id: int) -> PolicyVersion:
     policy.published_by = actor
     policy.published_at = timezone.now()
     policy.save()
-    record_changes(policy, {"status": ("draft", "published")}, actor, "web")
+    record_changes(
+        policy,
+        {"status": (PolicyVersion.Status.DRAFT.value, PolicyVersion.Status.PUBLISHED.value)},
+        actor,
+        "web",
+    )
     _policy_cache.update(at=0.0, id=None)
     return policy
 

@@ -28,6 +28,7 @@ from utilitydesk.org.selectors import holders_of, works_in_function
 from ..models import (
     FIELD_KINDS,
     Case,
+    Signoff,
     SignoffCode,
     Status,
 )
@@ -114,7 +115,7 @@ def exempt_signoff(actor, number: str, reason: str, expected_version=None) -> Ca
                     ]
                 }
             )
-        case.signoff = "supervisor"
+        case.signoff = Signoff.SUPERVISOR
         case.signoff_note = reason
         case.signoff_by = actor
         return None
@@ -201,8 +202,8 @@ def resolve(actor, number: str, resolution: Resolution, expected_version=None) -
                 case.signature.save(
                     f"{case.number}.png", ContentFile(resolution.signature_png), save=False
                 )
-                case.signoff = "signature"
-            elif case.signoff not in ("code", "supervisor"):
+                case.signoff = Signoff.SIGNATURE
+            elif case.signoff not in (Signoff.CODE, Signoff.SUPERVISOR):
                 raise ValidationError(
                     {
                         "signoff": [
@@ -373,8 +374,8 @@ def confirm_signoff_code(actor, number: str, code: str) -> Case:
         raise ValidationError({"code": [_("The code is wrong.")]})
 
     def apply(case: Case):
-        case.signoff = "code"
-        return {"signoff": "code"}
+        case.signoff = Signoff.CODE
+        return {"signoff": Signoff.CODE.value}
 
     return _act(
         actor, number, "note", apply, note=_("The customer confirmed the work with the code.")
