@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("utilitydesk.web.urls")),
     path("accounts/", include("utilitydesk.accounts.urls")),
     path("customers/", include("utilitydesk.customers.urls")),
+    path("network/", include("utilitydesk.customers.network_urls")),
     # Major faults (outages) kept their /cases/faults/ paths: tried before the cases URLs.
     path("cases/", include("utilitydesk.outages.urls")),
     path("cases/", include("utilitydesk.cases.urls")),

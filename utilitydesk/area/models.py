@@ -56,6 +56,7 @@ class Source(models.Model):
         verbose_name = _("supply source")
         verbose_name_plural = _("supply sources")
         ordering = ["code"]
+        permissions = [("import_network", _("Can import the supply network"))]
 
     def __str__(self) -> str:
         return self.name

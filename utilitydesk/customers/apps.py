@@ -36,6 +36,13 @@ class CustomersConfig(AppConfig):
 
         files.register("imports", _import_file_access)
 
+        from utilitydesk.area import hooks as network_hooks
+
+        from .network import follow_network
+
+        # A network import that moves buildings moves their premises' heating station.
+        network_hooks.on_buildings_moved(follow_network)
+
         register(
             Panel(
                 key="access_log",

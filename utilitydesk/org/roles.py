@@ -37,6 +37,9 @@ ADMIN_EXTRA = [
 ]
 
 CASE_VIEW = ["cases.view_case", "knowledge.view_entry"]
+# The supply-network tree (/network/) and the upload of the network workbook.
+NETWORK = ["area.view_substation"]
+NETWORK_IMPORT = ["area.import_network"]
 INTAKE = ["cases.add_contact"]
 DISPATCH = ["cases.dispatch_case"]
 # The routing-rules page (cases/routing): dispatchers and the service office keep them.
@@ -123,7 +126,9 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + SUPERVISE
     + ["cases.cancel_case"]
     + FAULTS
-    + CLASSIFY,
+    + CLASSIFY
+    + NETWORK
+    + NETWORK_IMPORT,
     Position.TECHNICIAN: VIEW + CASE_VIEW + HANDLE,
     Position.TEAM_LEADER: VIEW + CASE_VIEW + HANDLE + SUPERVISE,
     Position.STATION_HEAD: VIEW
@@ -132,7 +137,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + HANDLE
     + SUPERVISE
     + FAULTS
-    + LEADER_READ,
+    + LEADER_READ
+    + NETWORK,
     Position.DEPARTMENT_HEAD: SPOT_CHECK
     + DETERMINE
     + CLASSIFY
@@ -145,7 +151,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + HANDLE
     + SUPERVISE
     + DISPATCH
-    + FAULTS,
+    + FAULTS
+    + NETWORK,
     Position.DEPUTY_GM: VIEW
     + FULL_PHONE
     + APPROVE
@@ -153,7 +160,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + CASE_VIEW
     + FAULTS
     + RULE_APPEAL
-    + LEADER_READ,
+    + LEADER_READ
+    + NETWORK,
     Position.GENERAL_MANAGER: VIEW
     + FULL_PHONE
     + APPROVE
@@ -161,7 +169,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + CASE_VIEW
     + FAULTS
     + RULE_APPEAL
-    + LEADER_READ,
+    + LEADER_READ
+    + NETWORK,
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
     Position.BILLING_CLERK: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + FAULT_VIEW + HANDLE,
     Position.SERVICE_OFFICE: CALLBACK
@@ -184,7 +193,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + FRONT_DESK
     + FAULTS
     + KNOWLEDGE_ADMIN
-    + SLA_VIEW,
+    + SLA_VIEW
+    + NETWORK,
     Position.ADMINISTRATOR: ["complaints.delete_complaint", "complaints.view_complaint"]
     + VIEW
     + FULL_PHONE
@@ -199,7 +209,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + FRONT_DESK
     + FAULTS
     + KNOWLEDGE_ADMIN
-    + SLA_ADMIN,
+    + SLA_ADMIN
+    + NETWORK_IMPORT,
 }
 
 SCOPED_POSITIONS = {Position.TECHNICIAN, Position.TEAM_LEADER, Position.STATION_HEAD}

@@ -48,6 +48,7 @@ def shell(request):
             "surveys.view_survey",
         ),
         (_("Customers"), reverse("customers:list"), "customers:list", "customers.view_customer"),
+        (_("Supply network"), reverse("network:tree"), "network:tree", "area.view_substation"),
         (
             _("Import"),
             reverse("customers:import"),
