@@ -16,9 +16,19 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from utilitydesk.area.models import Building, Community, District, Grid, Substation
+from utilitydesk.area.models import (
+    Building,
+    Community,
+    District,
+    Grid,
+    PipeSection,
+    Source,
+    Substation,
+    Utility,
+)
 from utilitydesk.cases.models import CaseDeadline
 from utilitydesk.cases.services import case_number, route
 from utilitydesk.customers.models import (
@@ -39,6 +49,9 @@ from . import names
 ROOMS_PER_BUILDING = 3 * 6 * 4  # units × floors × rooms
 BUILDINGS_PER_COMMUNITY = 12
 CUSTOMERS_PER_STATION = 60_000
+# About one heat source (热源) per 100,000 customers; substations are spread over them.
+CUSTOMERS_PER_SOURCE = 100_000
+SOURCE_KINDS = ["热电厂", "锅炉房", "热源厂"]
 COMMUNITY_WORDS = "阳光 幸福 锦绣 和平 翠竹 南湖 东方 金色 紫荆 丽景 春晖 盛世 滨河 秀水 书香 玉泉 长青 富康".split()  # noqa: SIM905
 COMMUNITY_KINDS = ["花园", "家园", "小区", "新村", "名邸", "公寓", "雅苑", "嘉园"]
 STATION_PLACES = "北郊 河西 新区 高新 滨江 港口 老城 铁西 城北 湖东 金山 龙泉 桃园 石桥 花溪 红旗 长安 平安 前进 胜利 光明 建设 文化 友谊".split()  # noqa: SIM905
@@ -100,6 +113,7 @@ class Progress:
 @dataclass
 class CityReport:
     stations: int = 0
+    sources: int = 0
     customers: int = 0
     cases: int = 0
     open_cases: int = 0
@@ -218,6 +232,84 @@ def expand_organisation(stations_wanted: int, seed: int = 7) -> list[OrgUnit]:
                 )
                 assign_position(user, service_centre, Position.AGENT)
     return stations[:stations_wanted] if stations_wanted else stations
+
+
+def attach_sources(customers: int) -> int:
+    """Make sure there is about one heat source per CUSTOMERS_PER_SOURCE customers (at
+    least the demo's two) and that every substation is fed by one: substations without a
+    source are given, in station order, to the sources feeding the fewest, so each source
+    feeds neighbouring stations and about the same number of households. Each substation
+    gets the pipe section from its source. Returns the number of heat sources."""
+    wanted = max(2, -(-customers // CUSTOMERS_PER_SOURCE))
+    sources = list(Source.objects.filter(utility=Utility.HEAT).order_by("pk"))
+    with transaction.atomic():
+        taken = set(Source.objects.values_list("code", flat=True))
+        fresh = []
+        n = len(sources)
+        while len(sources) + len(fresh) < wanted:
+            n += 1
+            code = f"HS-{n}"
+            if code in taken:
+                continue
+            place = STATION_PLACES[(n - 1) % len(STATION_PLACES)]
+            fresh.append(
+                Source(
+                    code=code,
+                    name=f"{place}{SOURCE_KINDS[n % len(SOURCE_KINDS)]}",
+                    utility=Utility.HEAT,
+                    description="合成城市",
+                )
+            )
+        sources += Source.objects.bulk_create(fresh)
+        loose = list(
+            Substation.objects.filter(source__isnull=True, kind=Substation.Kind.HEAT_EXCHANGE)
+            .order_by("station_id", "pk")
+            .values_list("pk", flat=True)
+        )
+        fed = dict(
+            Substation.objects.filter(source__in=sources)
+            .values("source_id")
+            .annotate(n=Count("id"))
+            .values_list("source_id", "n")
+        )
+        total = sum(fed.values()) + len(loose)
+        share = -(-total // len(sources))
+        given: dict[int, list[int]] = {}
+        queue = list(loose)
+        for source in sources:
+            room = max(0, share - fed.get(source.pk, 0))
+            given[source.pk], queue = queue[:room], queue[room:]
+        for index, substation_id in enumerate(queue):  # rounding leftovers
+            given[sources[index % len(sources)].pk].append(substation_id)
+        for source_id, ids in given.items():
+            if ids:
+                Substation.objects.filter(pk__in=ids).update(source_id=source_id)
+        piped = set(
+            PipeSection.objects.filter(to_substation__isnull=False).values_list(
+                "to_substation_id", flat=True
+            )
+        )
+        codes = set(PipeSection.objects.values_list("code", flat=True))
+        rows = Substation.objects.filter(source__isnull=False).values_list(
+            "pk", "code", "source_id"
+        )
+        PipeSection.objects.bulk_create(
+            [
+                PipeSection(
+                    code=f"PS-{code}",
+                    utility=Utility.HEAT,
+                    from_source_id=source_id,
+                    to_substation_id=pk,
+                    diameter_mm=(300, 400, 500)[pk % 3],
+                    length_m=Decimal(800 + (pk * 137) % 4000),
+                    laid_year=2000 + pk % 24,
+                )
+                for pk, code, source_id in rows
+                if pk not in piped and f"PS-{code}" not in codes
+            ],
+            batch_size=1000,
+        )
+    return len(sources)
 
 
 def _ensure_buildings(count: int) -> list[tuple[int, int, int, str]]:
@@ -1047,6 +1139,7 @@ def make_city(
     cases and this morning's open ones. Needs ``load_demo`` first."""
     progress = progress or Progress()
     stations = expand_organisation(max(3, -(-customers // CUSTOMERS_PER_STATION)), seed)
+    sources = attach_sources(customers)
     progress.start("customers", customers)
     done = [Customer.objects.filter(account_no__startswith="8").count()]
 
@@ -1073,6 +1166,7 @@ def make_city(
 
     return CityReport(
         stations=len(stations),
+        sources=sources,
         customers=Customer.objects.count(),
         cases=Case.objects.count(),
         open_cases=Case.objects.filter(status__in=OPEN_STATUSES).count(),

@@ -8,6 +8,7 @@ from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from utilitydesk.area.models import PipeSection, Source, Substation
 from utilitydesk.callbacks.models import CallbackTask
 from utilitydesk.cases.models import OPEN_STATUSES, Case, CaseDeadline, CaseEvent, Contact
 from utilitydesk.cases.sweeper import sweep
@@ -39,7 +40,13 @@ def test_city_has_the_asked_volumes_and_a_second_run_adds_nothing(city):
     assert Customer.objects.filter(account_no__startswith="8").count() == 1500
     assert Case.objects.count() == 4000
     assert Case.objects.filter(status__in=OPEN_STATUSES).count() == 200
-    counts = (Customer.objects.count(), Case.objects.count(), CaseEvent.objects.count())
+    counts = (
+        Customer.objects.count(),
+        Case.objects.count(),
+        CaseEvent.objects.count(),
+        Source.objects.count(),
+        PipeSection.objects.count(),
+    )
     call_command(
         "make_city",
         "--customers=1500",
@@ -48,7 +55,27 @@ def test_city_has_the_asked_volumes_and_a_second_run_adds_nothing(city):
         "--now=2026-11-23T09:00:00+08:00",
         verbosity=0,
     )
-    assert (Customer.objects.count(), Case.objects.count(), CaseEvent.objects.count()) == counts
+    assert (
+        Customer.objects.count(),
+        Case.objects.count(),
+        CaseEvent.objects.count(),
+        Source.objects.count(),
+        PipeSection.objects.count(),
+    ) == counts
+
+
+def test_heat_sources_feed_every_substation_through_a_pipe_section(city):
+    # About one heat source per 100,000 customers, never fewer than the demo's two.
+    assert Source.objects.filter(utility="heat").count() == 2
+    assert Substation.objects.count() > 2 * 6
+    assert not Substation.objects.filter(source__isnull=True).exists()
+    # Spread evenly: no source feeds more than its share (rounded up).
+    fed = Substation.objects.values("source").annotate(n=Count("id")).values_list("n", flat=True)
+    assert max(fed) - min(fed) <= 1
+    piped = PipeSection.objects.filter(to_substation__isnull=False)
+    assert piped.values("to_substation").distinct().count() == Substation.objects.count()
+    assert piped.exclude(from_source=F("to_substation__source")).count() == 0
+    assert Premises.objects.filter(building__substation__source__isnull=True).count() == 0
 
 
 def test_every_case_is_consistent_with_its_customer_timeline_and_deadlines(city):

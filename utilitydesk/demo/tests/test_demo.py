@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from utilitydesk.area.models import PipeSection, Source, Substation
 from utilitydesk.customers.models import Customer, CustomerPhone
 from utilitydesk.org.models import Assignment, Position
 
@@ -39,3 +40,15 @@ def test_the_demo_administrator_is_greeted_by_a_proper_name(client):
     client.login(username="admin", password="demo-2026")
     html = client.get("/").content.decode()
     assert "系统管理员" in html and "管理员系统" not in html
+
+
+def test_the_demo_network_has_two_heat_sources_feeding_every_substation():
+    call_command("load_demo", "--customers", "20")
+    # A database loaded before the network existed gets its substations attached.
+    Substation.objects.update(source=None)
+    call_command("load_demo", "--customers", "20")
+    assert list(Source.objects.values_list("code", flat=True)) == ["HS-1", "HS-2"]
+    assert not Substation.objects.filter(source__isnull=True).exists()
+    assert Substation.objects.filter(source__code="HS-1").count() == 3
+    assert PipeSection.objects.count() == 8
+    assert PipeSection.objects.filter(to_building__isnull=False).count() == 2

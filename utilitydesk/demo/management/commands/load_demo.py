@@ -9,7 +9,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from utilitydesk.area.models import Building, Community, District, Grid, Substation
+from utilitydesk.area.models import (
+    Building,
+    Community,
+    District,
+    Grid,
+    PipeSection,
+    Source,
+    Substation,
+)
 from utilitydesk.customers.models import (
     Customer,
     CustomerPhone,
@@ -37,6 +45,27 @@ DEPARTMENTS = [
     ("D-OP", "运行部", DepartmentFunction.OPERATIONS),
     ("D-SO", "服务管理办公室", DepartmentFunction.SERVICE_OFFICE),
     ("D-GM", "总经理办公室", DepartmentFunction.MANAGEMENT),
+]
+# The heat sources (热源) and the substations each feeds; the pipe sections recorded:
+# (code, from source or substation, to substation or (community, building), DN, metres, year).
+SOURCES = [
+    (
+        "HS-1",
+        "临河热电厂",
+        "两台 300MW 抽凝机组，向城东、城西供热",
+        ["ST-E-H1", "ST-E-H2", "ST-W-H1"],
+    ),
+    ("HS-2", "南湖锅炉房", "三台 58MW 燃气热水锅炉", ["ST-W-H2", "ST-S-H1", "ST-S-H2"]),
+]
+PIPES = [
+    ("PS-E01", "HS-1", "ST-E-H1", 600, "2350.0", 2006),
+    ("PS-E02", "HS-1", "ST-E-H2", 500, "3120.5", 2006),
+    ("PS-W01", "HS-1", "ST-W-H1", 500, "4480.0", 2011),
+    ("PS-W02", "HS-2", "ST-W-H2", 400, "1960.0", 2014),
+    ("PS-S01", "HS-2", "ST-S-H1", 400, "1210.0", 2014),
+    ("PS-S02", "HS-2", "ST-S-H2", 300, "880.0", 2019),
+    ("PS-E11", "ST-E-H1", ("阳光花园", "1号楼"), 150, "210.0", 2006),
+    ("PS-E12", "ST-E-H2", ("阳光花园", "2号楼"), 150, "180.0", 2006),
 ]
 COMMUNITIES = {
     "东城区": ["阳光花园", "幸福里", "东湖小区"],
@@ -80,6 +109,7 @@ class Command(BaseCommand):
         units = self._organisation()
         users = self._staff(units)
         buildings = self._area(units, users)
+        self._network()
         created = self._customers(buildings, options["customers"], rng)
         self._knowledge()
         self._cases(users, rng)
@@ -172,6 +202,45 @@ class Command(BaseCommand):
                     )
                     buildings.append(building)
         return buildings
+
+    def _network(self) -> None:
+        """Two heat sources feeding the six substations, and the main pipe sections.
+        Substations of a database loaded before sources existed are attached too."""
+        sources = {}
+        for code, name, description, fed in SOURCES:
+            sources[code], _ = Source.objects.get_or_create(
+                code=code, defaults={"name": name, "description": description}
+            )
+            Substation.objects.filter(code__in=fed, source__isnull=True).update(
+                source=sources[code]
+            )
+        substations = {s.code: s for s in Substation.objects.filter(code__startswith="ST-")}
+        for code, start, end, diameter, length, year in PIPES:
+            if isinstance(end, tuple):
+                target = {
+                    "to_building": Building.objects.filter(
+                        community__name=end[0], name=end[1]
+                    ).first()
+                }
+            else:
+                target = {"to_substation": substations.get(end)}
+            origin = (
+                {"from_source": sources[start]}
+                if start in sources
+                else {"from_substation": substations.get(start)}
+            )
+            if None in target.values() or None in origin.values():
+                continue
+            PipeSection.objects.get_or_create(
+                code=code,
+                defaults={
+                    **origin,
+                    **target,
+                    "diameter_mm": diameter,
+                    "length_m": Decimal(length),
+                    "laid_year": year,
+                },
+            )
 
     def _customers(self, buildings, wanted: int, rng: random.Random) -> int:
         existing_accounts = set(Customer.objects.values_list("account_no", flat=True))

@@ -68,6 +68,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"City ready in {time.monotonic() - started:.0f} s: {report.stations} stations, "
+                f"{report.sources} heat sources, "
                 f"{report.customers:,} customers, {report.cases:,} cases "
                 f"({report.open_cases:,} open)."
             )
