@@ -244,7 +244,7 @@ def attach_sources(customers: int) -> int:
     sources = list(Source.objects.filter(utility=Utility.HEAT).order_by("pk"))
     with transaction.atomic():
         taken = set(Source.objects.values_list("code", flat=True))
-        fresh = []
+        fresh: list[Source] = []
         n = len(sources)
         while len(sources) + len(fresh) < wanted:
             n += 1

@@ -57,7 +57,7 @@ SOURCES = [
     ),
     ("HS-2", "南湖锅炉房", "三台 58MW 燃气热水锅炉", ["ST-W-H2", "ST-S-H1", "ST-S-H2"]),
 ]
-PIPES = [
+PIPES: list[tuple[str, str, str | tuple[str, str], int, str, int]] = [
     ("PS-E01", "HS-1", "ST-E-H1", 600, "2350.0", 2006),
     ("PS-E02", "HS-1", "ST-E-H2", 500, "3120.5", 2006),
     ("PS-W01", "HS-1", "ST-W-H1", 500, "4480.0", 2011),
@@ -216,6 +216,7 @@ class Command(BaseCommand):
             )
         substations = {s.code: s for s in Substation.objects.filter(code__startswith="ST-")}
         for code, start, end, diameter, length, year in PIPES:
+            target: dict[str, Any]
             if isinstance(end, tuple):
                 target = {
                     "to_building": Building.objects.filter(
