@@ -142,6 +142,29 @@ class PolicyVersion(models.Model):
         _("complaints kept at least (days)"), default=365
     )
     appeal_days = models.PositiveIntegerField(_("appeal period (days)"), default=7)
+    # Supply interruptions (outages app; docs/outages.md).
+    outage_notice_lead_hours = models.PositiveIntegerField(
+        _("planned interruptions: notices at least this many hours before the start"), default=48
+    )
+    outage_unplanned_notice_hours = models.PositiveIntegerField(
+        _("unplanned interruptions: notices due within (hours of recording)"), default=2
+    )
+    outage_restoration_hours = models.PositiveIntegerField(
+        _("supply restored within (hours, the commitment)"), default=24
+    )
+    outage_reduction_hours = models.PositiveIntegerField(
+        _("interruptions of at least this many hours entitle to a fee reduction"), default=24
+    )
+    outage_recheck_hours = models.PositiveIntegerField(
+        _("after restoration, a no-heat call from the scope within (hours) flags it"), default=12
+    )
+    outage_callback_share = models.DecimalField(
+        _("share of linked calls called back after restoration"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
