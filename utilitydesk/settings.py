@@ -230,6 +230,29 @@ NOTIFICATION_BACKENDS = {
 # a time; queueing starts up to this many runs side by side.
 NOTIFICATION_CLAIM_BATCH = int(os.environ.get("NOTIFICATION_CLAIM_BATCH", "1000"))
 NOTIFICATION_PARALLEL_RUNS = int(os.environ.get("NOTIFICATION_PARALLEL_RUNS", "4"))
+# A run stops claiming after this many seconds (the periodic job picks up the rest); a claim
+# is held this long; a failed send is tried again after base × 2^(attempt-1) seconds (at
+# most the cap), up to the maximum number of attempts, then listed for an agent.
+NOTIFICATION_RUN_SECONDS = float(os.environ.get("NOTIFICATION_RUN_SECONDS", "20"))
+NOTIFICATION_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "300"))
+NOTIFICATION_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "60"))
+NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_MAX_SECONDS", "3600"))
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "5"))
+# Tencent Cloud SMS (SMS_BACKEND=utilitydesk.notifications.tencent.TencentSmsBackend);
+# docs/outages.md "Notice delivery". The status-report callback is
+# /notices/reports/tencent/<SMS_TENCENT_CALLBACK_TOKEN>/ (off while the token is empty).
+SMS_TENCENT = {
+    "SECRET_ID": os.environ.get("SMS_TENCENT_SECRET_ID", ""),
+    "SECRET_KEY": os.environ.get("SMS_TENCENT_SECRET_KEY", ""),
+    "APP_ID": os.environ.get("SMS_TENCENT_APP_ID", ""),
+    "SIGN_NAME": os.environ.get("SMS_TENCENT_SIGN_NAME", ""),
+    "ENDPOINT": os.environ.get("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com"),
+    "REGION": os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou"),
+    "RATE_PER_SECOND": float(os.environ.get("SMS_TENCENT_RATE_PER_SECOND", "1000")),
+    "TIMEOUT_SECONDS": float(os.environ.get("SMS_TENCENT_TIMEOUT_SECONDS", "10")),
+    "TEXT_TEMPLATE_ID": os.environ.get("SMS_TENCENT_TEXT_TEMPLATE_ID", ""),
+    "CALLBACK_TOKEN": os.environ.get("SMS_TENCENT_CALLBACK_TOKEN", ""),
+}
 
 # A new case of the same kind for the same premises within this many hours is flagged as
 # a likely duplicate before it is created (moves into the service policy with issue 4).

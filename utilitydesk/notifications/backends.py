@@ -1,7 +1,12 @@
 """Delivery backends behind one interface. Real SMS / WeChat gateways are adapters that
-implement ``deliver``; development and tests use the file/console backend."""
+implement ``deliver``; development and tests use the file/console backend.
+
+Customer notices (templates) are sent by ``send_notices`` where a backend has it (one
+provider request for up to ``max_batch`` numbers sharing a template and its values, one
+``Outcome`` per message); a backend with only ``deliver`` sends them one by one."""
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -10,6 +15,23 @@ from django.utils.module_loading import import_string
 
 class DeliveryError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one message handed to a provider.
+
+    ``retryable``: not sent, worth another try later (rate limit, provider busy).
+    ``unknown``: the provider may have sent it (the answer was lost): never sent again
+    automatically (docs/outages.md, at most once)."""
+
+    message_id: int
+    sent: bool
+    serial: str = ""
+    code: str = ""
+    error: str = ""
+    retryable: bool = False
+    unknown: bool = False
 
 
 class InboxBackend:

@@ -96,6 +96,11 @@ class Message(models.Model):
     submitted_at = models.DateTimeField(_("handed to the provider at"), null=True, blank=True)
     provider = models.CharField(_("provider"), max_length=20, blank=True)
     provider_id = models.CharField(_("provider serial number"), max_length=64, blank=True)
+    # Which delivery run holds the message (a claim is taken by a conditional update, so
+    # two runs never hold one message, also on SQLite where rows are not locked).
+    claim_token = models.CharField(max_length=32, blank=True)
+    # The provider's (or our) code for the last failure, e.g. InvalidParameterValue.IncorrectPhoneNumber.
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
     report_status = models.CharField(
         _("status report"), max_length=10, choices=Report.choices, blank=True
     )

@@ -1,17 +1,20 @@
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from utilitydesk.kernel.background import enqueue
 
 from .backends import backend_for
 from .checks import placeholders
+from .delivery import NO_ANSWER
 from .models import Channel, Message
 from .notices import render_notice
 from .tasks import deliver_notices_task
@@ -313,3 +316,155 @@ def notice_status(reference: str) -> dict[str, int]:
     ):
         counts[row["status"]] = row["n"]
     return counts
+
+
+# --- Status reports (the provider's callback) ----------------------------------------------
+
+REPORT_WINDOW = timedelta(days=3)
+
+
+def _received_at(text: str, now: datetime) -> datetime:
+    """The report's local time ("2026-12-03 08:03:04", the company's time zone)."""
+    try:
+        moment = datetime.strptime((text or "").strip(), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return now
+    return timezone.make_aware(moment, timezone.get_default_timezone())
+
+
+def _apply_report(message: Message, report: Mapping[str, Any], now: datetime) -> bool:
+    status = str(report.get("report_status", "")).upper()
+    if status == "SUCCESS":
+        message.status = Message.Status.DELIVERED
+        message.report_status = Message.Report.SUCCESS
+        message.delivered_at = _received_at(str(report.get("user_receive_time", "")), now)
+        message.error, message.error_code = "", ""
+        return True
+    if status == "FAIL" and message.status != Message.Status.DELIVERED:
+        message.status = Message.Status.FAILED
+        message.report_status = Message.Report.FAIL
+        code = str(report.get("errmsg", ""))[:64]
+        message.error_code = code
+        message.error = f"{code} {report.get('description', '')}".strip()[:2000]
+        return True
+    return False
+
+
+def apply_status_reports(
+    reports: Iterable[Mapping[str, Any]], *, provider: str, now: datetime
+) -> int:
+    """Record the provider's status reports (one per text: ``sid`` = the SerialNo it gave,
+    ``report_status`` SUCCESS or FAIL). A report whose serial number is unknown may be for
+    a text whose answer was lost (failed as "outcome unknown"): it is matched by phone
+    among those of the last days. Returns how many messages changed; repeats are harmless."""
+    by_serial: dict[str, Mapping[str, Any]] = {}
+    for report in reports:
+        sid = str(report.get("sid") or "")[:64]
+        if sid:
+            by_serial[sid] = report
+    if not by_serial:
+        return 0
+    fields = ["status", "report_status", "delivered_at", "error", "error_code", "provider_id"]
+    changed: list[Message] = []
+    with transaction.atomic():
+        found = {
+            m.provider_id: m
+            for m in Message.objects.select_for_update()
+            .filter(provider=provider, provider_id__in=list(by_serial))
+            .only("id", *fields)
+        }
+        for sid, report in by_serial.items():
+            message = found.get(sid) or _unknown_outcome_for(report, provider=provider, now=now)
+            if message is None:
+                continue
+            message.provider_id = sid
+            if _apply_report(message, report, now):
+                changed.append(message)
+        Message.objects.bulk_update(changed, fields, batch_size=500)
+    return len(changed)
+
+
+def _unknown_outcome_for(
+    report: Mapping[str, Any], *, provider: str, now: datetime
+) -> Message | None:
+    mobile = str(report.get("mobile") or "")
+    if not mobile.isdigit():
+        return None
+    return (
+        Message.objects.select_for_update()
+        .filter(
+            provider=provider,
+            provider_id="",
+            status=Message.Status.FAILED,
+            error_code=NO_ANSWER,
+            address__in=[mobile, f"+86{mobile}", f"86{mobile}"],
+            submitted_at__gte=now - REPORT_WINDOW,
+        )
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
+
+
+# --- The failed-delivery list ------------------------------------------------------------
+
+WORK_FAILED = "notifications.work_failed_notices"
+
+
+def _may_work_failed(actor: Any) -> None:
+    if actor is None or not actor.has_perm(WORK_FAILED):
+        raise PermissionDenied
+
+
+def failed_customer_messages() -> QuerySet[Message]:
+    """Texts and WeChat messages to customers that did not reach them."""
+    return Message.objects.filter(
+        status=Message.Status.FAILED,
+        channel__in=[Channel.SMS, Channel.WECHAT],
+        recipient__isnull=True,
+    )
+
+
+def retry_failed(
+    *, actor: Any, now: datetime, message_ids: Iterable[int] = (), reference: str = ""
+) -> int:
+    """Send failed customer messages again (the given ones, or every open one of a
+    reference): back in the queue with their attempts reset and the old serial number
+    dropped; delivery starts after commit. Returns how many were queued."""
+    _may_work_failed(actor)
+    ids = [int(pk) for pk in message_ids]
+    if not ids and not reference:
+        return 0
+    with transaction.atomic():
+        chosen = failed_customer_messages().exclude(handling=Message.Handling.REACHED_BY_PHONE)
+        chosen = chosen.filter(pk__in=ids) if ids else chosen.filter(reference=reference)
+        locked = list(chosen.select_for_update().values_list("pk", flat=True))
+        count = Message.objects.filter(pk__in=locked).update(
+            status=Message.Status.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            submitted_at=None,
+            provider_id="",
+            report_status="",
+            handling=Message.Handling.RETRIED,
+            handled_at=now,
+            handled_by=actor,
+        )
+        transaction.on_commit(lambda: schedule_delivery(count))
+    return count
+
+
+def record_reached_by_phone(message_id: int, note: str, *, actor: Any, now: datetime) -> Message:
+    """The agent reached the customer by phone instead: the message leaves the open list."""
+    _may_work_failed(actor)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what the customer was told.")})
+    with transaction.atomic():
+        message = failed_customer_messages().select_for_update().filter(pk=message_id).first()
+        if message is None:
+            raise ValidationError(_("This message is no longer in the failed list."))
+        message.handling = Message.Handling.REACHED_BY_PHONE
+        message.handling_note = note[:500]
+        message.handled_at, message.handled_by = now, actor
+        message.save(update_fields=["handling", "handling_note", "handled_at", "handled_by"])
+    return message
