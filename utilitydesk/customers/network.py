@@ -151,7 +151,9 @@ def source_nodes(user: Any, *, utility: str = "", q: str = "") -> list[Node]:
     return nodes
 
 
-def _substation_nodes(user: Any, substations: QuerySet[Substation]) -> list[Node]:
+def _substation_nodes(
+    user: Any, substations: QuerySet[Substation], *, with_path: bool = False
+) -> list[Node]:
     listed = list(substations.select_related("station", "source").order_by("code"))
     ids = [s.pk for s in listed]
     buildings = dict(
@@ -174,7 +176,7 @@ def _substation_nodes(user: Any, substations: QuerySet[Substation]) -> list[Node
             children=buildings.get(s.pk, 0),
             premises=households.get(s.pk, (0, 0))[0],
             customers=households.get(s.pk, (0, 0))[1],
-            path=s.source.name if s.source else "",
+            path=s.source.name if with_path and s.source else "",
         )
         for s in listed
     ]
@@ -190,7 +192,9 @@ def substation_nodes(user: Any, source_id: int | None, *, utility: str = "") -> 
     return _substation_nodes(user, substations)
 
 
-def _building_nodes(user: Any, buildings: QuerySet[Building]) -> list[Node]:
+def _building_nodes(
+    user: Any, buildings: QuerySet[Building], *, with_path: bool = False
+) -> list[Node]:
     listed = list(
         buildings.select_related("community__district", "substation").order_by(
             "community__district__name", "community__name", "name"
@@ -214,7 +218,7 @@ def _building_nodes(user: Any, buildings: QuerySet[Building]) -> list[Node]:
             children=units.get(b.pk, 0),
             premises=households.get(b.pk, (0, 0))[0],
             customers=households.get(b.pk, (0, 0))[1],
-            path=b.substation.name if b.substation else "",
+            path=b.substation.name if with_path and b.substation else "",
         )
         for b in listed
     ]
@@ -282,9 +286,12 @@ def search_network(user: Any, q: str, *, utility: str = "") -> SearchHits:
         substations=_substation_nodes(
             user,
             Substation.objects.filter(pk__in=list(found_substations.values_list("pk", flat=True))),
+            with_path=True,
         ),
         buildings=_building_nodes(
-            user, Building.objects.filter(pk__in=list(found_buildings.values_list("pk", flat=True)))
+            user,
+            Building.objects.filter(pk__in=list(found_buildings.values_list("pk", flat=True))),
+            with_path=True,
         ),
     )
 
