@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "utilitydesk.knowledge",
     "utilitydesk.cases",
     "utilitydesk.policy",
+    "utilitydesk.notices",
     "utilitydesk.complaints",
     "utilitydesk.callbacks",
     "utilitydesk.surveys",
@@ -268,6 +269,8 @@ PERIODIC_JOBS = {
     "callbacks.schedule_account_callbacks": 3600.0,
     "customers.purge_import_files": 3600.0,
     "privacy.purge_access_log": 86400.0,
+    # Customer notices: due retries, stale claims (notifications/delivery.py).
+    "notifications.deliver_notices": float(os.environ.get("NOTIFICATION_RETRY_SCAN_SECONDS", "30")),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {"task": name, "schedule": every} for name, every in PERIODIC_JOBS.items()

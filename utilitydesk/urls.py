@@ -17,6 +17,7 @@ urlpatterns = [
     path("field/", include("utilitydesk.cases.field_urls")),
     path("sla/", include("utilitydesk.policy.urls")),
     path("inbox/", include("utilitydesk.notifications.urls")),
+    path("notices/", include("utilitydesk.notices.urls")),
     # The rates page moved to kpis; old links and bookmarks keep working.
     path(
         "callbacks/rates/",

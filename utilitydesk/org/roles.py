@@ -48,6 +48,9 @@ HANDLE = ["cases.handle_case"]
 SUPERVISE = ["cases.supervise_case"]
 FRONT_DESK = ["cases.close_case", "cases.reopen_case", "cases.cancel_case"]
 FAULTS = ["outages.manage_major_fault", "outages.view_majorfault"]
+# The failed-delivery list of customer notices: agents and the service office call the
+# customers a text did not reach.
+FAILED_NOTICES = ["notifications.work_failed_notices"]
 # People who take calls see the open major faults (to answer callers and link calls).
 FAULT_VIEW = ["outages.view_majorfault"]
 CALLBACK = [
@@ -115,7 +118,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + HANDLE
     + FRONT_DESK
     + CALLBACK
-    + CLASSIFY,
+    + CLASSIFY
+    + FAILED_NOTICES,
     Position.DISPATCHER: VIEW
     + FULL_PHONE
     + CASE_VIEW
@@ -174,6 +178,7 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
     Position.BILLING_CLERK: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + FAULT_VIEW + HANDLE,
     Position.SERVICE_OFFICE: CALLBACK
+    + FAILED_NOTICES
     + SPOT_CHECK
     + DETERMINE
     + CLASSIFY

@@ -24,6 +24,12 @@ def shell(request):
         ),
         (_("Callbacks"), reverse("callbacks:queue"), "callbacks:queue", "callbacks.make_callback"),
         (
+            _("Failed notices"),
+            reverse("notices:failed"),
+            "notices:failed",
+            "notifications.work_failed_notices",
+        ),
+        (
             _("Spot checks"),
             reverse("callbacks:spot_checks"),
             "callbacks:spot_checks",
