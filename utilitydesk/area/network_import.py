@@ -419,6 +419,7 @@ class _Importer:
         self.changes: list[ChangeRecord] = []
         self.moved_buildings: set[int] = set()
         self.moved_substations: set[int] = set()
+        self.name_index: dict[str, dict[str, list[Any]]] = {}
         # code → row number, for codes whose row was rejected (later references name it)
         self.rejected: dict[tuple[str, str], int] = {}
         self.source_rows: dict[str, int] = {}
@@ -429,6 +430,18 @@ class _Importer:
         }
 
     # helpers
+
+    def _names(self, kind: str) -> dict[str, list[Any]]:
+        """Sources or substations by name, for cells that name instead of code. Built on
+        first use: sources are looked up by name only once their sheet is done, and
+        substations once theirs is."""
+        if kind not in self.name_index:
+            records = self.sources if kind == SOURCES else self.substations
+            index: dict[str, list[Any]] = {}
+            for record in records.values():
+                index.setdefault(record.name, []).append(record)
+            self.name_index[kind] = index
+        return self.name_index[kind]
 
     def _counts(self, sheet: Sheet) -> SheetCounts:
         counts = self.report.sheets.setdefault(sheet.spec.key, SheetCounts(title=sheet.title))
@@ -522,7 +535,7 @@ class _Importer:
     def _find_source(self, row: _Row, raw: str) -> Source | None:
         source = self.sources.get(raw)
         if source is None:
-            named = [s for s in self.sources.values() if s.name == raw]
+            named = self._names(SOURCES).get(raw, [])
             if len(named) == 1:
                 return named[0]
             if len(named) > 1:
@@ -608,7 +621,7 @@ class _Importer:
     def _find_substation(self, row: _Row, column: str, raw: str) -> Substation | None:
         substation = self.substations.get(raw)
         if substation is None:
-            named = [s for s in self.substations.values() if s.name == raw]
+            named = self._names(SUBSTATIONS).get(raw, [])
             if len(named) == 1:
                 return named[0]
             if len(named) > 1:
