@@ -368,10 +368,6 @@ def read_workbook(path: Path, report: NetworkReport) -> dict[str, Sheet]:
 # --- checking and writing --------------------------------------------------------------
 
 
-class _RowFailed(Exception):
-    pass
-
-
 @dataclass
 class _Row:
     """One row being checked: its values and the errors found."""
@@ -589,8 +585,7 @@ class _Importer:
                     self.rejected[(SUBSTATIONS, code)] = row.number
                 continue
             self.substation_rows[code] = row.number
-            if existing is None:
-                assert station is not None  # noqa: S101  (checked above)
+            if existing is None and station is not None:  # a new one has its station
                 substation = Substation(
                     code=code,
                     name=name,
@@ -601,6 +596,8 @@ class _Importer:
                 self.substations[code] = substation
                 new.append(substation)
                 counts.created += 1
+                continue
+            if existing is None:
                 continue
             before = _substation_snapshot(existing)
             existing.name = name
@@ -976,9 +973,9 @@ TEMPLATE_NOTES = [
 def template_workbook() -> bytes:
     """An empty workbook with the four sheets' headers and a sheet of notes."""
     workbook = Workbook()
-    notes = workbook.active
-    assert notes is not None  # noqa: S101  (a new workbook has its sheet)
-    notes.title = "说明"
+    notes = workbook.create_sheet("说明", 0)
+    for extra in workbook.worksheets[1:]:
+        workbook.remove(extra)
     for line in TEMPLATE_NOTES:
         append_row(notes, line)
     notes.column_dimensions["A"].width = 10
