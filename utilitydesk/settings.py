@@ -269,9 +269,13 @@ PERIODIC_JOBS = {
     "callbacks.schedule_account_callbacks": 3600.0,
     "customers.purge_import_files": 3600.0,
     "privacy.purge_access_log": 86400.0,
+    # Unplanned interruptions whose notices are overdue (outages/tasks.py).
+    "outages.sweep_notice_deadlines": 60.0,
     # Customer notices: due retries, stale claims (notifications/delivery.py).
     "notifications.deliver_notices": float(os.environ.get("NOTIFICATION_RETRY_SCAN_SECONDS", "30")),
 }
+# The hotline number the outage notices give customers (docs/outages.md).
+OUTAGE_NOTICE_HOTLINE = os.environ.get("OUTAGE_NOTICE_HOTLINE", "96300")
 CELERY_BEAT_SCHEDULE = {
     name: {"task": name, "schedule": every} for name, every in PERIODIC_JOBS.items()
 }

@@ -166,3 +166,39 @@ def register_fault_lookup(lookup: FaultLookup) -> None:
 
 def linkable_fault(user: Any, fault_id: int) -> Any:
     return _FAULT_LOOKUP[0](user, fault_id) if _FAULT_LOOKUP else None
+
+
+# --- a new case another app answers for ----------------------------------------------------
+
+# A call about a known supply interruption is recorded, but not dispatched: the interruption
+# answers for it and its restoration closes the case (outages). The app registers a check,
+# (actor, kind, premises, building, intake data) -> Hold or None, asked before routing.
+
+
+@dataclass(frozen=True)
+class Hold:
+    """What holds a new case instead of a unit: ``reference`` ("interruption:12") and the
+    note for its timeline ("关联停热 TD2026112400001")."""
+
+    reference: str
+    note: str
+
+
+HoldCheck = Callable[[Any, str, Any, Any, Mapping[str, Any]], Hold | None]
+_HOLD_CHECKS: list[HoldCheck] = []
+
+
+def register_hold_check(check: HoldCheck) -> None:
+    if check not in _HOLD_CHECKS:
+        _HOLD_CHECKS.append(check)
+
+
+def hold_for(
+    actor: Any, *, kind: str, premises: Any, building: Any, data: Mapping[str, Any]
+) -> Hold | None:
+    """The first hold a registered check gives the new case, or None (dispatch as usual)."""
+    for check in _HOLD_CHECKS:
+        hold = check(actor, kind, premises, building, data)
+        if hold is not None:
+            return hold
+    return None

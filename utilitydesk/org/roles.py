@@ -53,6 +53,11 @@ FAULTS = ["outages.manage_major_fault", "outages.view_majorfault"]
 FAILED_NOTICES = ["notifications.work_failed_notices"]
 # People who take calls see the open major faults (to answer callers and link calls).
 FAULT_VIEW = ["outages.view_majorfault"]
+# Supply interruptions (docs/outages.md): run by dispatchers, station heads and the service
+# office; seen by whoever takes calls; the fee-reduction list exported for billing.
+INTERRUPTIONS = ["outages.manage_interruption", "outages.view_interruption"]
+INTERRUPTION_VIEW = ["outages.view_interruption"]
+REDUCTION_EXPORT = ["outages.export_reductions"]
 CALLBACK = [
     "callbacks.make_callback",
     "callbacks.view_callbacktask",
@@ -115,6 +120,7 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + CASE_VIEW
     + INTAKE
     + FAULT_VIEW
+    + INTERRUPTION_VIEW
     + HANDLE
     + FRONT_DESK
     + CALLBACK
@@ -130,6 +136,7 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + SUPERVISE
     + ["cases.cancel_case"]
     + FAULTS
+    + INTERRUPTIONS
     + CLASSIFY
     + NETWORK
     + NETWORK_IMPORT,
@@ -141,6 +148,7 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + HANDLE
     + SUPERVISE
     + FAULTS
+    + INTERRUPTIONS
     + LEADER_READ
     + NETWORK,
     Position.DEPARTMENT_HEAD: SPOT_CHECK
@@ -156,6 +164,7 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + SUPERVISE
     + DISPATCH
     + FAULTS
+    + INTERRUPTION_VIEW
     + NETWORK,
     Position.DEPUTY_GM: VIEW
     + FULL_PHONE
@@ -163,6 +172,7 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + EXPORT
     + CASE_VIEW
     + FAULTS
+    + INTERRUPTION_VIEW
     + RULE_APPEAL
     + LEADER_READ
     + NETWORK,
@@ -172,11 +182,20 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + EXPORT
     + CASE_VIEW
     + FAULTS
+    + INTERRUPTION_VIEW
     + RULE_APPEAL
     + LEADER_READ
     + NETWORK,
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
-    Position.BILLING_CLERK: VIEW + FULL_PHONE + EDIT + CASE_VIEW + INTAKE + FAULT_VIEW + HANDLE,
+    Position.BILLING_CLERK: VIEW
+    + FULL_PHONE
+    + EDIT
+    + CASE_VIEW
+    + INTAKE
+    + FAULT_VIEW
+    + HANDLE
+    + INTERRUPTION_VIEW
+    + REDUCTION_EXPORT,
     Position.SERVICE_OFFICE: CALLBACK
     + FAILED_NOTICES
     + SPOT_CHECK
@@ -197,6 +216,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + DISPATCH
     + FRONT_DESK
     + FAULTS
+    + INTERRUPTIONS
+    + REDUCTION_EXPORT
     + KNOWLEDGE_ADMIN
     + SLA_VIEW
     + NETWORK,

@@ -226,7 +226,10 @@ class Interruption(models.Model):
                 condition=models.Q(notices_sent_at__isnull=True, notice_escalated_at__isnull=True),
             ),
         ]
-        permissions = [("manage_interruption", _("Can record and run supply interruptions"))]
+        permissions = [
+            ("manage_interruption", _("Can record and run supply interruptions")),
+            ("export_reductions", _("Can export fee-reduction lists")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -266,6 +269,9 @@ class InterruptionUnit(models.Model):
 class InterruptionNumberCounter(models.Model):
     day = models.CharField(max_length=8, primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
 
 
 class InterruptionAction(models.TextChoices):

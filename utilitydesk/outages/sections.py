@@ -4,8 +4,14 @@ derived supply status on the customer 360 page, the fault choice on intake, and 
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from utilitydesk.area.models import Utility
+
+from .interruption_selectors import active_for_premises, covering, history_for_premises
+from .models import ACTIVE_STATES, Interruption, InterruptionLink, InterruptionState
 from .selectors import faults_affecting, open_faults
 
 # --- the customer 360 page ---------------------------------------------------------------
@@ -76,3 +82,120 @@ def case_section(request, case) -> dict[str, Any] | None:
         return None
     faults = list(open_faults(request.user))
     return {"faults_to_link": faults} if faults else None
+
+
+# --- supply interruptions --------------------------------------------------------------------
+
+STOP_WORDS = {
+    (True, Utility.HEAT): gettext_lazy("planned heating stop"),
+    (False, Utility.HEAT): gettext_lazy("unplanned heating stop"),
+    (True, Utility.GAS): gettext_lazy("planned gas stop"),
+    (False, Utility.GAS): gettext_lazy("unplanned gas stop"),
+    (True, Utility.WATER): gettext_lazy("planned water stop"),
+    (False, Utility.WATER): gettext_lazy("unplanned water stop"),
+}
+
+
+def _until(moment) -> str:
+    local = timezone.localtime(moment)
+    same_day = local.date() == timezone.localtime().date()
+    return local.strftime("%H:%M" if same_day else "%m-%d %H:%M")
+
+
+def headline(interruption: Interruption) -> str:
+    """What the hotline says first: "您所在楼宇 计划停热 至 18:00"."""
+    what = STOP_WORDS.get((interruption.planned, interruption.utility), interruption.title)
+    if interruption.state == InterruptionState.ANNOUNCED and interruption.start_at > timezone.now():
+        return _("Your building: %(what)s from %(start)s to %(end)s") % {
+            "what": what,
+            "start": _until(interruption.start_at),
+            "end": _until(interruption.expected_restoration_at),
+        }
+    return _("Your building: %(what)s until %(end)s") % {
+        "what": what,
+        "end": _until(interruption.expected_restoration_at),
+    }
+
+
+def _active_of(customer) -> dict[int, list[Interruption]]:
+    """{premises id: active interruptions}, once per page and customer."""
+    cache = getattr(customer, "_active_interruptions", None)
+    if cache is None:
+        cache = active_for_premises([p.pk for p in customer.premises.all()])
+        customer._active_interruptions = cache
+    return cache
+
+
+def _unique(by_premises: dict[int, list[Interruption]]) -> list[Interruption]:
+    found = {i.pk: i for rows in by_premises.values() for i in rows}
+    return sorted(found.values(), key=lambda i: i.start_at)
+
+
+def interruption_intake_section(request, customer) -> dict[str, Any] | None:
+    """Intake: active interruptions covering the caller's premises, shown first, with the
+    call linked to the first one by default (the radio ``interruption``; a call about
+    supply is then not dispatched, and its case closes with the restoration)."""
+    if customer is None:
+        return None
+    active = _unique(_active_of(customer))
+    if not active:
+        return None
+    source = request.POST if request.method == "POST" else request.GET
+    raw = source.get("interruption", None)
+    if raw is None:
+        chosen = active[0].pk
+    else:
+        chosen = int(raw) if raw.isdecimal() and len(raw) < 19 else None
+    return {
+        "interruptions_active": [{"row": i, "headline": headline(i)} for i in active],
+        "chosen_interruption": chosen,
+    }
+
+
+def interruption_banner_context(request, customer) -> dict:
+    active = _unique(_active_of(customer))
+    return {"rows": [{"row": i, "headline": headline(i)} for i in active], "hidden": not active}
+
+
+def interruption_history_context(request, customer) -> dict:
+    premises = [p.pk for p in customer.premises.all()]
+    rows = history_for_premises(request.user, premises)
+    return {"rows": rows, "hidden": not rows}
+
+
+def interruption_flags(user, premises: list) -> dict[int, list[str]]:
+    """Supply status derived from the interruption in progress: "停供中（至 18:00）". The
+    stored status (supplied / suspended / closed) is the customer's own and stays."""
+    if not premises:
+        return {}
+    covered = _active_of(premises[0].customer)
+    flags: dict[int, list[str]] = {}
+    for p in premises:
+        for interruption in covered.get(p.pk, []):
+            if interruption.state == InterruptionState.IN_PROGRESS:
+                flags.setdefault(p.pk, []).append(
+                    _("Supply interrupted until %(end)s")
+                    % {"end": _until(interruption.expected_restoration_at)}
+                )
+    return flags
+
+
+def interruption_case_section(request, case) -> dict[str, Any] | None:
+    """The case page: the interruption the case is linked to, or a form linking it to an
+    active one covering its place."""
+    links = list(
+        InterruptionLink.objects.filter(case=case).select_related("interruption").order_by("pk")
+    )
+    linkable: list[Interruption] = []
+    if request.user.has_perm("outages.manage_interruption") or request.user.has_perm(
+        "cases.add_contact"
+    ):
+        linked = {link.interruption_id for link in links}
+        linkable = [
+            i
+            for i in covering(case.premises_id, case.building_id, ACTIVE_STATES)
+            if i.pk not in linked
+        ]
+    if not (links or linkable):
+        return None
+    return {"interruption_links": links, "interruptions_to_link": linkable}

@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 from utilitydesk.accounts import api as accounts_api
 from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
+from utilitydesk.outages import api as outages_api
 from utilitydesk.policy import api as policy_api
 
 app_name = "v1"
@@ -19,6 +20,22 @@ urlpatterns = [
     path("cases/<str:number>/", cases_api.CaseDetailView.as_view(), name="case-detail"),
     path(
         "cases/<str:number>/<str:action>/", cases_api.CaseActionView.as_view(), name="case-action"
+    ),
+    path("interruptions/", outages_api.InterruptionListView.as_view(), name="interruption-list"),
+    path(
+        "interruptions/<int:pk>/",
+        outages_api.InterruptionDetailView.as_view(),
+        name="interruption-detail",
+    ),
+    path(
+        "interruptions/<int:pk>/announce/",
+        outages_api.InterruptionAnnounceView.as_view(),
+        name="interruption-announce",
+    ),
+    path(
+        "interruptions/<int:pk>/restore/",
+        outages_api.InterruptionRestoreView.as_view(),
+        name="interruption-restore",
     ),
     # The API description is public inside the intranet; every operation it lists needs a token.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

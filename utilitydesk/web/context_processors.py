@@ -22,6 +22,12 @@ def shell(request):
             "outages:faults",
             "outages.view_majorfault",
         ),
+        (
+            _("Supply interruptions"),
+            reverse("outages:interruptions"),
+            "outages:interruptions",
+            "outages.view_interruption",
+        ),
         (_("Callbacks"), reverse("callbacks:queue"), "callbacks:queue", "callbacks.make_callback"),
         (
             _("Failed notices"),
