@@ -124,4 +124,4 @@ def open_case(agent, customer, kind: str = "repair", content: str = "暖气不�
         allow_duplicate=kw.pop("allow_duplicate", True),
         **kw,
     )
-    return services.create_contact(agent, data, now=now).case
+    return services.create_contact(data, actor=agent, now=now).case

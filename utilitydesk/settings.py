@@ -249,7 +249,7 @@ SMS_TENCENT = {
     "SIGN_NAME": os.environ.get("SMS_TENCENT_SIGN_NAME", ""),
     "ENDPOINT": os.environ.get("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com"),
     "REGION": os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou"),
-    "RATE_PER_SECOND": float(os.environ.get("SMS_TENCENT_RATE_PER_SECOND", "1000")),
+    "RATE_PER_SECOND": float(os.environ.get("SMS_TENCENT_RATE_PER_SECOND", "2000")),
     "TIMEOUT_SECONDS": float(os.environ.get("SMS_TENCENT_TIMEOUT_SECONDS", "10")),
     "TEXT_TEMPLATE_ID": os.environ.get("SMS_TENCENT_TEXT_TEMPLATE_ID", ""),
     "CALLBACK_TOKEN": os.environ.get("SMS_TENCENT_CALLBACK_TOKEN", ""),

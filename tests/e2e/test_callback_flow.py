@@ -16,15 +16,15 @@ def test_dissatisfied_callback_reopens_the_case(people, customers, login, live_s
     PolicyVersion.objects.update(callback_hours="00:00-23:59", callback_quiet="")
     sla.reset_caches()
     case = cases.create_contact(
-        people["agent"],
         cases.ContactInput(
             channel="phone", kind="repair", content="暖气不热", customer_id=customers["east"].pk
         ),
+        actor=people["agent"],
     ).case
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
-    cases.resolve(people["tech"], case.number, cases.Resolution(work_done="排气"))
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
+    cases.resolve(case.number, cases.Resolution(work_done="排气"), actor=people["tech"])
 
     page = login("agent")
     page.goto(f"{live_server.url}/callbacks/")

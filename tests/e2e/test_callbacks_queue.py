@@ -41,10 +41,10 @@ def any_hour(org):
 
 def resolved(people, customer) -> Case:
     case = open_case(people["agent"], customer)
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
-    cases.resolve(people["tech"], case.number, cases.Resolution(work_done="排气"))
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
+    cases.resolve(case.number, cases.Resolution(work_done="排气"), actor=people["tech"])
     return case
 
 
@@ -138,7 +138,7 @@ def test_office_rules_a_complaint_without_losing_it(page, live_server, people, o
     staff("tech2", Position.TECHNICIAN, org["east_team"])
     case = open_case(people["agent"], customers["east"], kind="complaint", content="维修工态度差")
     cases.dispatch(
-        people["office"], case.number, unit_id=org["east"].pk, note="转城东", redispatch=True
+        case.number, actor=people["office"], unit_id=org["east"].pk, note="转城东", redispatch=True
     )
     sign_in_on(page, live_server, "office")
     page.goto(f"{live_server.url}/cases/{case.number}/")
@@ -146,10 +146,10 @@ def test_office_rules_a_complaint_without_losing_it(page, live_server, people, o
     assert "尚未判定责任" in section.inner_text()
     assert section.locator("form[action$='/determine/']").count() == 0  # not handled yet
 
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
-    cases.resolve(people["tech"], case.number, cases.Resolution(work_done="已道歉"))
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
+    cases.resolve(case.number, cases.Resolution(work_done="已道歉"), actor=people["tech"])
     page.reload()
     determine = section.locator("details", has=page.locator("form[action$='/determine/']"))
     determine.locator("summary").click()
@@ -188,7 +188,7 @@ def test_leaders_find_rates_and_surveys_in_their_menu(page, live_server, people,
     from utilitydesk.surveys.services import create_survey
 
     staff("sc_head", Position.DEPARTMENT_HEAD, org["centre"])
-    create_survey(people["office"], "冬季满意度调查", 2)
+    create_survey("冬季满意度调查", 2, actor=people["office"])
     for username in ("gm", "sc_head"):
         sign_in_on(page, live_server, username)
         nav = page.locator("nav.sidebar")

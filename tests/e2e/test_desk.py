@@ -33,7 +33,6 @@ def dispatcher(org):
 
 def late_transfer(people, customer):
     return services.create_contact(
-        people["agent"],
         services.ContactInput(
             channel="gov_12345",
             kind="repair",
@@ -42,6 +41,7 @@ def late_transfer(people, customer):
             received_at=timezone.now() - timedelta(days=1, hours=1),
             allow_duplicate=True,
         ),
+        actor=people["agent"],
     ).case
 
 
@@ -53,7 +53,7 @@ def test_an_overdue_transfer_stays_red_in_the_overdue_view(
     late = late_transfer(people, customers["east"])
     cancelled = late_transfer(people, customers["west"])
     sweep(timezone.now())
-    services.cancel(people["agent"], cancelled.number, "重复转办")
+    services.cancel(cancelled.number, "重复转办", actor=people["agent"])
     sign_in_on(page, live_server, "dispatcher")
     page.goto(f"{live_server.url}/cases/")
     page.click("text=即将到期/超时")

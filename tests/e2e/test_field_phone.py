@@ -25,7 +25,7 @@ def assert_fits(page, url: str) -> None:
 def test_technician_pages_fit_a_phone(people, customers, phone_page, live_server):
     base = live_server.url
     mine = open_case(people["agent"], customers["east"], now=timezone.now() - timedelta(hours=2))
-    services.accept(people["tech"], mine.number)
+    services.accept(mine.number, actor=people["tech"])
     waiting = open_case(people["agent"], customers["east"], content="楼道暖气管漏水，地面有积水")
     sweep(timezone.now())  # an overdue notice in the technician's inbox
 
@@ -97,8 +97,8 @@ def test_technician_who_forgets_the_signature_loses_nothing(
     people, customers, phone_page, live_server
 ):
     case = open_case(people["agent"], customers["east"])
-    services.accept(people["tech"], case.number)
-    services.arrive(people["tech"], case.number)
+    services.accept(case.number, actor=people["tech"])
+    services.arrive(case.number, actor=people["tech"])
     page = sign_in_on(phone_page, live_server, "tech")
     page.goto(f"{live_server.url}/field/{case.number}/")
     form = page.locator("#resolve-form")

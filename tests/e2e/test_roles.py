@@ -27,7 +27,6 @@ def act(page, select_name: str, value: str) -> None:
 def test_dispatcher_places_a_case_nobody_could_route(people, org, login):
     staff("dispatcher", Position.DISPATCHER, org["centre"])
     contact = services.create_contact(
-        people["agent"],
         services.ContactInput(
             channel="phone",
             kind="repair",
@@ -35,6 +34,7 @@ def test_dispatcher_places_a_case_nobody_could_route(people, org, login):
             caller_name="路人",
             caller_phone="13900001111",
         ),
+        actor=people["agent"],
     )
     number = contact.case.number
     assert contact.case.status == Status.REGISTERED

@@ -117,9 +117,9 @@ def test_timeline_shows_labels_names_and_local_times_not_codes(people, customers
 
     received = timezone.now() - timedelta(days=5)
     case = open_case(people["agent"], customers["east"], now=received)
-    services.accept(people["tech"], case.number)
+    services.accept(case.number, actor=people["tech"])
     appointment = timezone.now() + timedelta(days=1)
-    services.book(people["tech"], case.number, appointment)
+    services.book(case.number, appointment, actor=people["tech"])
     sweep(now=timezone.now())
     client.force_login(people["office"])
     html = client.get(f"/cases/{case.number}/").content.decode()

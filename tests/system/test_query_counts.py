@@ -26,7 +26,7 @@ def grow(people, area, start: int, count: int) -> None:
         case = open_case(people["agent"], customer)
         from utilitydesk.cases import services
 
-        services.accept(people["tech"], case.number)
+        services.accept(case.number, actor=people["tech"])
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ def test_customer_named_like_a_formula_is_exported_as_text(people, area, client)
 def survey_and_token(people, area):
     for i in range(3):
         make_customer(area["east"], f"50{i}", phones=(f"1390000{i:04d}",))
-    survey = survey_services.create_survey(people["office"], "满意度", 3, seed="s")
+    survey = survey_services.create_survey("满意度", 3, actor=people["office"], seed="s")
     member = survey.members.first()
     return survey, survey_services.link_token(member)
 

@@ -130,9 +130,9 @@ def test_station_head_reports_faults_for_own_station_only(people, org):
 def complaint(people, customers, org):
     case = open_case(people["agent"], customers["east"], kind="complaint", content="态度差")
     cases.dispatch(
-        people["office"], case.number, unit_id=org["east"].pk, note="转城东", redispatch=True
+        case.number, actor=people["office"], unit_id=org["east"].pk, note="转城东", redispatch=True
     )
-    cases.accept(people["tech"], case.number)
+    cases.accept(case.number, actor=people["tech"])
     return Complaint.objects.select_related("case").get(case=case)
 
 
@@ -192,7 +192,7 @@ def test_bad_complaint_form_fields_are_form_errors(people, complaint, action, po
 @pytest.fixture
 def assigned(people, customers):
     case = open_case(people["agent"], customers["east"])
-    cases.accept(people["tech"], case.number)
+    cases.accept(case.number, actor=people["tech"])
     return case
 
 
@@ -222,7 +222,7 @@ def test_assignee_texts_are_limited_per_case_and_per_person(people, customers, a
     # Per person: a second case of theirs, with a person limit of 4.
     settings.CUSTOMER_SMS_PER_USER_PER_DAY = 4
     other = open_case(people["agent"], customers["east"])
-    cases.accept(people["tech"], other.number)
+    cases.accept(other.number, actor=people["tech"])
     url = f"/api/v1/cases/{other.number}/reply/"
     assert client.post(url, {"text": "明天上午到"}, format="json").status_code == 200
     assert client.post(url, {"text": "改到下午"}, format="json").status_code == 400
@@ -260,7 +260,7 @@ def test_service_centre_and_station_head_may_text(people, assigned):
 def test_service_office_cannot_change_or_publish_a_policy_draft(people):
     from utilitydesk.policy import services as sla
 
-    draft = sla.new_draft(people["admin"])
+    draft = sla.new_draft(actor=people["admin"])
     office = web(people["office"])
     url = f"/admin/sla/policyversion/{draft.pk}/change/"
     page = office.get(url)
@@ -376,9 +376,9 @@ def test_nan_and_infinity_in_case_attributes_are_400(people, customers, value):
 @pytest.mark.parametrize("quantity", ['"NaN"', '"Infinity"', "1e999", "NaN", '"1e999"'])
 def test_nan_and_infinity_in_material_quantities_are_400(people, customers, quantity):
     case = open_case(people["agent"], customers["east"])
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
     raw = f'{{"work_done": "换阀门", "materials": [{{"name": "阀门", "quantity": {quantity}}}]}}'
     response = api(people["tech"]).post(
         f"/api/v1/cases/{case.number}/resolve/", raw, content_type="application/json"
@@ -389,9 +389,9 @@ def test_nan_and_infinity_in_material_quantities_are_400(people, customers, quan
 
 def test_nan_material_quantity_on_the_resolve_form(people, customers):
     case = open_case(people["agent"], customers["east"])
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
     web(people["tech"]).post(
         f"/cases/{case.number}/act/resolve/", {"work_done": "换阀门", "materials": "阀门,nan,个"}
     )
@@ -429,10 +429,10 @@ def test_the_500_page_needs_no_request_context_or_database(django_assert_num_que
 
 def resolved(people, customer) -> Case:
     case = open_case(people["agent"], customer)
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
-    cases.resolve(people["tech"], case.number, cases.Resolution(work_done="修好"))
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
+    cases.resolve(case.number, cases.Resolution(work_done="修好"), actor=people["tech"])
     return case
 
 
@@ -469,8 +469,8 @@ def test_an_agent_cannot_record_another_agents_callback(people, customers, org):
 def test_signoff_code_is_neither_stored_nor_in_the_outbox(people, customers, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     case = open_case(people["agent"], customers["east"])
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
     with mock.patch("utilitydesk.cases.services.fieldwork.secrets.randbelow", return_value=424242):
         response = api(people["tech"]).post(
             f"/api/v1/cases/{case.number}/send_signoff_code/", {}, format="json"
@@ -480,7 +480,7 @@ def test_signoff_code_is_neither_stored_nor_in_the_outbox(people, customers, set
     assert case.number in outbox and "424242" not in outbox
     assert not any("424242" in body for body in Message.objects.values_list("body", flat=True))
     assert "424242" not in str(list(case.events.values_list("note", "data")))
-    cases.confirm_signoff_code(people["tech"], case.number, "424242")  # it was the code
+    cases.confirm_signoff_code(case.number, "424242", actor=people["tech"])  # it was the code
     assert Case.objects.get(pk=case.pk).signoff == "code"
 
 

@@ -53,7 +53,7 @@ def _locked_until(failures, limit: int, already_counted: int) -> datetime | None
 
 
 def lockout_for(
-    username: str, ip_address: str | None, now: datetime | None = None, *, pending: int = 0
+    username: str, ip_address: str | None, *, now: datetime | None = None, pending: int = 0
 ) -> Lockout | None:
     """Three counters in the window of LOGIN_LOCKOUT_MINUTES:
     - this name from this address: LOGIN_MAX_FAILURES;
@@ -100,14 +100,14 @@ def lockout_for(
     return Lockout(until) if until else None
 
 
-def begin_sign_in(username: str, ip_address: str | None, now: datetime | None = None) -> int:
+def begin_sign_in(username: str, ip_address: str | None, *, now: datetime | None = None) -> int:
     """Record the attempt as a failure before the password is checked, so that parallel
     guesses see each other; raise SignInLocked (and forget the attempt) when locked."""
     now = now or timezone.now()
     attempt = LoginFailure.objects.create(
         username=normalize_username(username), ip_address=ip_address, at=now
     )
-    lockout = lockout_for(username, ip_address, now, pending=1)
+    lockout = lockout_for(username, ip_address, now=now, pending=1)
     if lockout is not None:
         LoginFailure.objects.filter(pk=attempt.pk).delete()
         raise SignInLocked(lockout)
@@ -116,7 +116,7 @@ def begin_sign_in(username: str, ip_address: str | None, now: datetime | None = 
 
 @transaction.atomic
 def finish_sign_in(
-    username: str, ip_address: str | None, succeeded: bool, now: datetime | None = None
+    username: str, ip_address: str | None, succeeded: bool, *, now: datetime | None = None
 ) -> None:
     """A failure stays recorded. A success forgets this name's failures from this address
     (not those from elsewhere) and remembers the address as one the name signs in from."""
@@ -171,7 +171,7 @@ def issue_token(user, *, ip_address: str | None = None, now: datetime | None = N
     return IssuedToken(key=key, token=token)
 
 
-def authenticate_token(key: str, now: datetime | None = None) -> ApiToken | None:
+def authenticate_token(key: str, *, now: datetime | None = None) -> ApiToken | None:
     """The token for `key` if it is still good: not expired, owner active, and the owner's
     password and active flag unchanged since it was issued."""
     now = now or timezone.now()

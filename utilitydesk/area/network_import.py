@@ -448,7 +448,7 @@ class _Importer:
         diff = diff_values(before, after)
         if diff:
             self.changes += change_records_for(
-                instance, diff, self._actor(), ChangeSource.IMPORT, at=self.now
+                instance, diff, ChangeSource.IMPORT, actor=self._actor(), at=self.now
             )
         return diff
 

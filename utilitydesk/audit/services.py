@@ -31,9 +31,10 @@ def diff_values(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str
 def change_records_for(
     instance: models.Model,
     changes: Mapping[str, tuple[str, str]],
-    actor: Any,
     source: str,
     at=None,
+    *,
+    actor: Any,
 ) -> list[ChangeRecord]:
     """Unsaved ChangeRecord rows for ``changes`` (callers bulk-create them)."""
     content_type = ContentType.objects.get_for_model(instance)
@@ -54,9 +55,8 @@ def change_records_for(
 
 
 def record_changes(
-    instance: models.Model,
-    changes: Mapping[str, tuple[str, str]],
-    actor: Any,
-    source: str,
+    instance: models.Model, changes: Mapping[str, tuple[str, str]], source: str, *, actor: Any
 ) -> list[ChangeRecord]:
-    return ChangeRecord.objects.bulk_create(change_records_for(instance, changes, actor, source))
+    return ChangeRecord.objects.bulk_create(
+        change_records_for(instance, changes, source, actor=actor)
+    )

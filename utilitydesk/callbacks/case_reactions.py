@@ -12,7 +12,7 @@ from .services import may_call_at, on_resolved
 
 
 def on_case_resolved(happened: CaseHappened) -> None:
-    on_resolved(happened.case, happened.now)
+    on_resolved(happened.case, now=happened.now)
 
 
 def case_section(request, case) -> dict[str, Any] | None:

@@ -54,7 +54,7 @@ def callback_wanted(number: str, kind: str, vip: bool, ratios: dict | None) -> b
     return _share_selected(number, float(ratios.get(kind, ratios.get("*", 0))))
 
 
-def on_resolved(case, now: datetime) -> CallbackTask | None:
+def on_resolved(case, *, now: datetime) -> CallbackTask | None:
     """Called inside the resolve transition: the callback task the policy asks for, due
     by the case's callback deadline, to be made by the first responder (R-203)."""
     if not needs_callback(case):
@@ -89,7 +89,7 @@ def may_call_at(moment: datetime, policy) -> bool:
     return True
 
 
-def may_record(actor, task: CallbackTask) -> bool:
+def may_record(task: CallbackTask, *, actor) -> bool:
     """A callback is recorded by the person it is assigned to (anyone who makes callbacks
     when it is unassigned) or by a supervisor of callbacks (who runs spot checks)."""
     return (
@@ -102,11 +102,12 @@ def may_record(actor, task: CallbackTask) -> bool:
 
 @transaction.atomic
 def record_outcome(
-    actor,
     task_id: int,
     outcome: str,
     comment: str = "",
     if_dissatisfied: str = "reopen",
+    *,
+    actor,
     now: datetime | None = None,
 ) -> CallbackTask:
     """Record one call. Unreachable three times (policy) closes the task as unreachable —
@@ -130,7 +131,7 @@ def record_outcome(
         .select_related("case__policy_version")
         .get(pk=task_id)
     )
-    if not may_record(actor, task):
+    if not may_record(task, actor=actor):
         raise PermissionDenied(_("This callback is assigned to someone else."))
     if task.status != CallbackTask.Status.OPEN:
         raise ValidationError({"outcome": [_("This callback is already finished.")]})
@@ -154,9 +155,9 @@ def record_outcome(
         task.save()
         if number:
             cases.add_note(
-                actor,
                 number,
                 _("Callback: customer not reached (try %(n)d).") % {"n": task.attempts},
+                actor=actor,
             )
         return task
     task.status, task.outcome, task.completed_at, task.called_by = (
@@ -172,14 +173,13 @@ def record_outcome(
     if outcome == Outcome.DISSATISFIED:
         if if_dissatisfied == "reopen":
             cases.reopen(
-                actor,
                 number,
                 _("Callback: customer dissatisfied — %(comment)s") % {"comment": comment.strip()},
+                actor=actor,
             )
         else:
-            cases.record_callback(actor, number, f"{label}：{comment.strip()}")
+            cases.record_callback(number, f"{label}：{comment.strip()}", actor=actor)
             contact = cases.create_contact(
-                actor,
                 cases.ContactInput(
                     channel=Channel.PHONE,
                     kind=Kind.COMPLAINT,
@@ -190,11 +190,12 @@ def record_outcome(
                     caller_phone=task.case.caller_phone,
                     allow_duplicate=True,
                 ),
+                actor=actor,
             )
             open_for_case(contact.case, source_case=task.case)
     else:
         cases.record_callback(
-            actor, number, f"{label}{('：' + comment.strip()) if comment.strip() else ''}"
+            number, f"{label}{('：' + comment.strip()) if comment.strip() else ''}", actor=actor
         )
     return task
 
@@ -219,7 +220,7 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
 
 
 @transaction.atomic
-def create_spot_check(actor, unit, year: int, quarter: int, seed: str = "") -> SpotCheck:
+def create_spot_check(unit, year: int, quarter: int, seed: str = "", *, actor) -> SpotCheck:
     """The director's quarterly re-call of a random share of a unit's resolved repairs."""
 
     if not actor.has_perm("callbacks.run_spot_check"):
@@ -278,7 +279,7 @@ def account_period(customer, today) -> str | None:
     return monthly if first_year else f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
-def schedule_account_callbacks(now: datetime | None = None) -> int:
+def schedule_account_callbacks(*, now: datetime | None = None) -> int:
     """Create this period's regular callbacks for VIP and long-term accounts (idempotent:
     one task per customer and period). Run daily by the scheduler / Celery beat."""
 

@@ -90,7 +90,7 @@ def _render_task(request, task, form, status: int = 200):
         "form": form,
         "allowed": services.may_call_at(timezone.now(), policy),
         "may_record": task.status == CallbackTask.Status.OPEN
-        and services.may_record(request.user, task),
+        and services.may_record(task, actor=request.user),
         "policy": policy,
         "next": back,
         "kind_labels": dict(TYPE_CHOICES),
@@ -136,7 +136,7 @@ def record(request, pk: int):
         d = form.cleaned_data
         try:
             task = services.record_outcome(
-                request.user, pk, d["outcome"], d["comment"], d["if_dissatisfied"]
+                pk, d["outcome"], d["comment"], d["if_dissatisfied"], actor=request.user
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -183,7 +183,7 @@ def spot_checks(request):
         d = form.cleaned_data
         try:
             check = services.create_spot_check(
-                request.user, d["unit"], d["year"], d["quarter"], d["seed"]
+                d["unit"], d["year"], d["quarter"], d["seed"], actor=request.user
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

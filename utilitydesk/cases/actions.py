@@ -41,38 +41,37 @@ def perform_action(user, number: str, action: str, d: dict):
     at: datetime | None = d.get("appointment_at")
     match action:
         case "dispatch":
-            return services.dispatch(user, number, d.get("unit_id"), note, v)
+            return services.dispatch(number, d.get("unit_id"), note, v, actor=user)
         case "redispatch":
-            return services.dispatch(user, number, d.get("unit_id"), note, v, redispatch=True)
+            return services.dispatch(number, d.get("unit_id"), note, v, actor=user, redispatch=True)
         case "return":
-            return services.return_case(user, number, note, v)
+            return services.return_case(number, note, v, actor=user)
         case "accept":
-            return services.accept(user, number, d.get("assignee_id"), v)
+            return services.accept(number, d.get("assignee_id"), v, actor=user)
         case "assign":
-            return services.assign(user, number, d.get("assignee_id") or 0, v)
+            return services.assign(number, d.get("assignee_id") or 0, v, actor=user)
         case "call_customer":
-            return services.call_customer(user, number, note, v)
+            return services.call_customer(number, note, v, actor=user)
         case "book":
-            return services.book(user, number, at, note, v)
+            return services.book(number, at, note, v, actor=user)
         case "not_home":
-            return services.not_home(user, number, note, at, v)
+            return services.not_home(number, note, at, v, actor=user)
         case "wait_for_customer":
-            return services.wait_for_customer(user, number, note, v)
+            return services.wait_for_customer(number, note, v, actor=user)
         case "resume":
-            return services.resume(user, number, note, v)
+            return services.resume(number, note, v, actor=user)
         case "arrive":
-            return services.arrive(user, number, v)
+            return services.arrive(number, v, actor=user)
         case "exempt_signoff":
-            return services.exempt_signoff(user, number, note, v)
+            return services.exempt_signoff(number, note, v, actor=user)
         case "send_signoff_code":
-            services.send_signoff_code(user, number)
+            services.send_signoff_code(number, actor=user)
             return None
         case "confirm_signoff_code":
-            return services.confirm_signoff_code(user, number, d.get("code", ""))
+            return services.confirm_signoff_code(number, d.get("code", ""), actor=user)
         case "resolve":
             signature = d.get("signature") or ""
             return services.resolve(
-                user,
                 number,
                 services.Resolution(
                     work_done=d.get("work_done", ""),
@@ -84,19 +83,20 @@ def perform_action(user, number: str, action: str, d: dict):
                     signature_png=services.decode_signature(signature) if signature else None,
                 ),
                 v,
+                actor=user,
             )
         case "record_callback":
-            return services.record_callback(user, number, note, v)
+            return services.record_callback(number, note, v, actor=user)
         case "close":
-            return services.close(user, number, note, v)
+            return services.close(number, note, v, actor=user)
         case "reopen":
-            return services.reopen(user, number, note, v)
+            return services.reopen(number, note, v, actor=user)
         case "cancel":
-            return services.cancel(user, number, note, v)
+            return services.cancel(number, note, v, actor=user)
         case "note":
-            return services.add_note(user, number, note)
+            return services.add_note(number, note, actor=user)
         case "reply":
             return services.reply_to_customer(
-                user, number, d.get("text", ""), phrase_id=d.get("phrase_id")
+                number, d.get("text", ""), actor=user, phrase_id=d.get("phrase_id")
             )
     raise UnknownAction(action)

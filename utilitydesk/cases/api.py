@@ -160,10 +160,10 @@ class ContactCreateView(APIView):
                     request.data if isinstance(request.data, dict) else {}
                 )
                 contact, created = services.create_contact_idempotent(
-                    request.user, key, fingerprint, data
+                    key, fingerprint, data, actor=request.user
                 )
             else:
-                contact, created = services.create_contact(request.user, data), True
+                contact, created = services.create_contact(data, actor=request.user), True
         except services.DuplicateWarning as warning:
             return Response(
                 {

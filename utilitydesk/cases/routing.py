@@ -117,7 +117,7 @@ def save_rule(actor, rule: RoutingRule, before: dict | None = None) -> RoutingRu
     rule.save()
     changes = diff_values({} if created else (before or {}), snapshot(rule))
     if changes:
-        record_changes(rule, changes, actor, "web")
+        record_changes(rule, changes, "web", actor=actor)
     return rule
 
 
@@ -132,7 +132,10 @@ def set_active(actor, rule_id: int, active: bool) -> RoutingRule:
     rule = RoutingRule.objects.select_for_update().get(pk=rule_id)
     if rule.is_active != active:
         record_changes(
-            rule, diff_values({"is_active": rule.is_active}, {"is_active": active}), actor, "web"
+            rule,
+            diff_values({"is_active": rule.is_active}, {"is_active": active}),
+            "web",
+            actor=actor,
         )
         rule.is_active = active
         rule.save(update_fields=["is_active"])
@@ -165,8 +168,8 @@ def move(actor, rule_id: int, up: bool) -> None:
         record_changes(
             rule,
             diff_values({"priority": before[rule.pk]}, {"priority": rule.priority}),
-            actor,
             "web",
+            actor=actor,
         )
 
 

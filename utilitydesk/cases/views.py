@@ -93,7 +93,7 @@ def intake(request):
             major_fault_id=_fault_id(request.POST.get("major_fault", "")),
         )
         try:
-            contact = services.create_contact(request.user, data)
+            contact = services.create_contact(data, actor=request.user)
         except services.DuplicateWarning as warning:
             duplicates = warning.cases
             form = IntakeForm(request.POST, customer=customer, user=request.user)
@@ -293,7 +293,7 @@ def case_detail(request, number: str):
             "actions": actions,
             "labels": ACTION_LABELS,
             "phone": selectors.caller_phone_for(request.user, case),
-            "may_text": services.may_text_customer(request.user, case),
+            "may_text": services.may_text_customer(case, actor=request.user),
             "note_form": NoteForm(initial={"expected_version": case.version}),
             "dispatch_form": DispatchForm(initial={"expected_version": case.version}),
             "book_form": BookForm(initial={"expected_version": case.version}),
@@ -331,7 +331,7 @@ def case_act(request, number: str, action: str):
     case = selectors.get_case(request.user, number)
     if case is None:
         raise Http404
-    if action == "reply" and not services.may_text_customer(request.user, case):
+    if action == "reply" and not services.may_text_customer(case, actor=request.user):
         raise PermissionDenied(
             _("Only the people handling the case and the service centre text its customer.")
         )

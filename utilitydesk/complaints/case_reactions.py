@@ -19,7 +19,7 @@ INTAKE_FIELDS = ("complaint_category", "complaint_level")
 
 def intake_fields(user: Any) -> dict[str, forms.Field]:
     """The service centre and office give a complaint its category and level at intake."""
-    if user is None or not may_classify(user):
+    if user is None or not may_classify(actor=user):
         return {}
     return {
         "complaint_category": forms.ChoiceField(
@@ -51,7 +51,7 @@ def on_case_created(happened: CaseHappened) -> None:
     complaint = open_for_case(case)
     if not (category or level):
         return
-    if not may_classify(happened.actor):
+    if not may_classify(actor=happened.actor):
         raise PermissionDenied(
             _(
                 "Only the service centre and the service office set a complaint's category and level."
@@ -61,7 +61,9 @@ def on_case_created(happened: CaseHappened) -> None:
         raise ValidationError({"complaint_category": [_("Unknown complaint category.")]})
     if level and level not in Level.values:
         raise ValidationError({"complaint_level": [_("Unknown complaint level.")]})
-    classify(happened.actor, complaint.pk, category or complaint.category, level or complaint.level)
+    classify(
+        complaint.pk, category or complaint.category, level or complaint.level, actor=happened.actor
+    )
 
 
 def case_section(request, case) -> dict[str, Any] | None:

@@ -173,11 +173,11 @@ def allowed_actions(user, complaint: Complaint, now: datetime | None = None) -> 
     now = now or timezone.now()
     waiting = complaint.appeals.filter(status=Appeal.Status.SUBMITTED).first()
     return ComplaintActions(
-        classify=services.may_classify(user),
-        determine=services.may_determine(user, complaint, waiting),
-        appeal=services.may_appeal(user, complaint, now, waiting) is None,
-        rule=waiting if waiting is not None and services.may_rule(user, waiting) else None,
-        important=services.may_mark_important(user),
+        classify=services.may_classify(actor=user),
+        determine=services.may_determine(complaint, waiting, actor=user),
+        appeal=services.may_appeal(complaint, waiting, actor=user, now=now) is None,
+        rule=waiting if waiting is not None and services.may_rule(waiting, actor=user) else None,
+        important=services.may_mark_important(actor=user),
     )
 
 

@@ -42,7 +42,7 @@ def open_for_case(
     return complaint
 
 
-def may_classify(actor) -> bool:
+def may_classify(*, actor) -> bool:
     """Category and level move a complaint's deadlines: only the service centre and the
     service office set them (R-501, R-502)."""
     return actor.has_perm("complaints.classify_complaint") and works_in_function(
@@ -51,12 +51,14 @@ def may_classify(actor) -> bool:
 
 
 @transaction.atomic
-def classify(actor, complaint_id: int, category: str, level: int, source: str = "web") -> Complaint:
+def classify(
+    complaint_id: int, category: str, level: int, source: str = "web", *, actor
+) -> Complaint:
     """Set category and grade. Level 1 starts the emergency plan: the case becomes an
     emergency and the leaders above its unit are told at once (R-502). Every change is
     kept in the change history and on the case's timeline, with who made it."""
 
-    if not may_classify(actor):
+    if not may_classify(actor=actor):
         raise PermissionDenied(
             _(
                 "Only the service centre and the service office set a complaint's category and level."
@@ -86,10 +88,9 @@ def classify(actor, complaint_id: int, category: str, level: int, source: str = 
     raised = level == Level.SERIOUS and complaint.level != Level.SERIOUS
     complaint.category, complaint.level = category, level
     complaint.save(update_fields=["category", "level"])
-    record_changes(complaint, changes, actor, source)
+    record_changes(complaint, changes, source, actor=actor)
     cases.append_event(
         case,
-        actor,
         "classify_complaint",
         _("%(old_category)s, %(old_level)s → %(category)s, %(level)s")
         % {
@@ -98,6 +99,7 @@ def classify(actor, complaint_id: int, category: str, level: int, source: str = 
             "category": complaint.get_category_display(),
             "level": complaint.get_level_display(),
         },
+        actor=actor,
         data={field: {"from": old, "to": new} for field, (old, new) in changes.items()},
     )
     case.attributes = {**(case.attributes or {}), "complaint_level": str(level)}
@@ -127,7 +129,7 @@ def classify(actor, complaint_id: int, category: str, level: int, source: str = 
 HANDLED_STATUSES = ("resolved", "callback_done", "closed")
 
 
-def may_determine(actor, complaint: Complaint, waiting: Appeal | None = None) -> bool:
+def may_determine(complaint: Complaint, waiting: Appeal | None = None, *, actor) -> bool:
     """Responsibility is recorded once the complaint is handled, by the service office or
     a department head, and not while an appeal against it waits for a ruling."""
     return (
@@ -150,7 +152,7 @@ def appeal_deadline(complaint: Complaint) -> datetime | None:
     return complaint.determined_at + timedelta(days=days)
 
 
-def may_appeal(actor, complaint: Complaint, now: datetime, waiting: Appeal | None = None):
+def may_appeal(complaint: Complaint, waiting: Appeal | None = None, *, actor, now: datetime):
     """None when ``actor`` may appeal now, else the reason they may not (R-504): only the
     unit held responsible, within the appeal period, one open appeal at a time."""
     if complaint.responsible_unit_id is None or complaint.determined_at is None:
@@ -166,7 +168,7 @@ def may_appeal(actor, complaint: Complaint, now: datetime, waiting: Appeal | Non
     return None
 
 
-def may_rule(actor, appeal: Appeal) -> bool:
+def may_rule(appeal: Appeal, *, actor) -> bool:
     """An appeal is ruled by someone holding the right who did not submit it."""
     return (
         actor.has_perm("complaints.rule_appeal")
@@ -175,15 +177,15 @@ def may_rule(actor, appeal: Appeal) -> bool:
     )
 
 
-def may_mark_important(actor) -> bool:
+def may_mark_important(*, actor) -> bool:
     return actor.has_perm("complaints.mark_important")
 
 
 @transaction.atomic
 def determine(
-    actor,
     complaint_id: int,
     *,
+    actor,
     responsibility: str,
     valid: bool,
     responsible_unit=None,
@@ -255,12 +257,12 @@ def determine(
             "corrective_actions": complaint.corrective_actions,
         },
     )
-    record_changes(complaint, changes, actor, "web")
+    record_changes(complaint, changes, "web", actor=actor)
     return complaint
 
 
 @transaction.atomic
-def submit_appeal(actor, complaint_id: int, reason: str, now: datetime | None = None) -> Appeal:
+def submit_appeal(complaint_id: int, reason: str, *, actor, now: datetime | None = None) -> Appeal:
     """The unit held responsible may appeal within the policy's appeal period (R-504)."""
     now = now or timezone.now()
     complaint = (
@@ -269,7 +271,7 @@ def submit_appeal(actor, complaint_id: int, reason: str, now: datetime | None = 
         .get(pk=complaint_id)
     )
     waiting = complaint.appeals.filter(status=Appeal.Status.SUBMITTED).first()
-    refusal = may_appeal(actor, complaint, now, waiting)
+    refusal = may_appeal(complaint, waiting, actor=actor, now=now)
     if refusal is not None:
         if complaint.responsible_unit_id is not None and not in_unit_scope(
             actor, complaint.responsible_unit
@@ -284,7 +286,7 @@ def submit_appeal(actor, complaint_id: int, reason: str, now: datetime | None = 
 
 
 @transaction.atomic
-def rule_appeal(actor, appeal_id: int, upheld: bool, ruling: str) -> Appeal:
+def rule_appeal(appeal_id: int, upheld: bool, ruling: str, *, actor) -> Appeal:
     if not actor.has_perm("complaints.rule_appeal"):
         raise PermissionDenied(_("You are not allowed to rule on appeals."))
     appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
@@ -301,11 +303,11 @@ def rule_appeal(actor, appeal_id: int, upheld: bool, ruling: str) -> Appeal:
 
 
 @transaction.atomic
-def set_important(actor, complaint_id: int, important: bool, source: str = "web") -> Complaint:
+def set_important(complaint_id: int, important: bool, source: str = "web", *, actor) -> Complaint:
     """R-505: an important complaint is kept permanently. Marked (or unmarked) by the
     service office; every change is kept in the change history with who made it."""
 
-    if not may_mark_important(actor):
+    if not may_mark_important(actor=actor):
         raise PermissionDenied(_("Only the service office marks complaints important."))
     complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
     changes = diff_values({"important": complaint.important}, {"important": important})
@@ -313,11 +315,11 @@ def set_important(actor, complaint_id: int, important: bool, source: str = "web"
         return complaint
     complaint.important = important
     complaint.save(update_fields=["important"])
-    record_changes(complaint, changes, actor, source)
+    record_changes(complaint, changes, source, actor=actor)
     return complaint
 
 
-def delete_complaint(actor, complaint_id: int, now: datetime | None = None) -> None:
+def delete_complaint(complaint_id: int, *, actor, now: datetime | None = None) -> None:
     """Complaints are kept at least the policy's retention period, important ones always
     (R-505); deleting one earlier is refused."""
     if not actor.has_perm("complaints.delete_complaint"):
@@ -345,7 +347,7 @@ def delete_complaint(actor, complaint_id: int, now: datetime | None = None) -> N
     complaint.delete()
 
 
-def may_export(actor) -> bool:
+def may_export(*, actor) -> bool:
     """The register holds customers' names and numbers: exported by those who may export
     personal data (docs/roles.md)."""
     return actor.has_perm("complaints.view_complaint") and actor.has_perm(
@@ -353,11 +355,11 @@ def may_export(actor) -> bool:
     )
 
 
-def export_register(actor, filters, stream, ip_address: str | None = None) -> int:
+def export_register(filters, stream, ip_address: str | None = None, *, actor) -> int:
     """The filtered complaint register as .xlsx, every cell through core.spreadsheets;
     logged with one access-log row per customer exported (R-105)."""
 
-    if not may_export(actor):
+    if not may_export(actor=actor):
         raise PermissionDenied(_("You are not allowed to export customer data."))
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Complaint register"))

@@ -122,7 +122,7 @@ def _refuse_without_right(user, complaint: Complaint, action: str) -> None:
         "rule": "complaints.rule_appeal",
         "important": "complaints.mark_important",
     }
-    if action == "classify" and not services.may_classify(user):
+    if action == "classify" and not services.may_classify(actor=user):
         raise PermissionDenied(
             _(
                 "Only the service centre and the service office set a complaint's category and level."
@@ -146,7 +146,7 @@ def _not_allowed_now(user, complaint: Complaint, action: str) -> str | None:
     if action == "appeal" and not actions.appeal:
         waiting = complaint.appeals.filter(status=Appeal.Status.SUBMITTED).first()
 
-        return services.may_appeal(user, complaint, timezone.now(), waiting)
+        return services.may_appeal(complaint, waiting, actor=user, now=timezone.now())
     if action == "rule" and actions.rule is None:
         return _("There is no appeal of yours to rule on.")
     return None
@@ -177,18 +177,18 @@ def act(request, pk: int, action: str):
         d = form.cleaned_data
         try:
             if action == "classify":
-                services.classify(request.user, pk, d["category"], d["level"])
+                services.classify(pk, d["category"], d["level"], actor=request.user)
             elif action == "determine":
-                services.determine(request.user, pk, **d)
+                services.determine(pk, actor=request.user, **d)
             elif action == "appeal":
-                services.submit_appeal(request.user, pk, d["reason"])
+                services.submit_appeal(pk, d["reason"], actor=request.user)
             elif action == "important":
-                services.set_important(request.user, pk, d["important"])
+                services.set_important(pk, d["important"], actor=request.user)
             else:
                 appeal = Appeal.objects.filter(pk=d["appeal"], complaint=complaint).first()
                 if appeal is None:
                     raise ValidationError(_("There is no appeal of yours to rule on."))
-                services.rule_appeal(request.user, appeal.pk, d["upheld"], d["ruling"])
+                services.rule_appeal(appeal.pk, d["upheld"], d["ruling"], actor=request.user)
         except ValidationError as exc:
             _add_errors(form, exc)
         except PermissionDenied as exc:
@@ -239,7 +239,7 @@ def register(request):
     filters = form.filters()
     if request.GET.get("export") == "xlsx":
         stream = io.BytesIO()
-        services.export_register(request.user, filters, stream, ip_address=client_ip(request))
+        services.export_register(filters, stream, actor=request.user, ip_address=client_ip(request))
         response = HttpResponse(
             stream.getvalue(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -266,6 +266,6 @@ def register(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "may_export": services.may_export(request.user),
+            "may_export": services.may_export(actor=request.user),
         },
     )

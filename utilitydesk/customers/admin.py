@@ -85,7 +85,7 @@ class CustomerAdmin(admin.ModelAdmin):
         changes = {f: form.cleaned_data[f] for f in CUSTOMER_FIELDS if f in form.cleaned_data}
         if form.cleaned_data.get("phones") is not None:
             changes["phones"] = form.cleaned_data["phones"]
-        services.update_customer(request.user, obj.pk, changes, source="admin")
+        services.update_customer(obj.pk, changes, actor=request.user, source="admin")
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):

@@ -165,7 +165,7 @@ class CustomerDetailView(APIView):
         self._get(request, pk)
         body = CustomerUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.update_customer(request.user, pk, dict(body.validated_data), source="api")
+        services.update_customer(pk, dict(body.validated_data), actor=request.user, source="api")
         customer = self._get(request, pk)
         return Response(
             CustomerDetailSerializer(_detail(request.user, customer)).data,

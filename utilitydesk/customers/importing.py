@@ -1020,14 +1020,18 @@ def _write_chunk(
                 holder.metered = bool(row["meter_no"]) or holder.metered
                 holder.meter_no = row["meter_no"]
                 premises_to_update.append(holder)
-                change_records += change_records_for(holder, premises_diff, actor, "import", now)
+                change_records += change_records_for(
+                    holder, premises_diff, "import", now, actor=actor
+                )
         if customer_diff:
             customer.name, customer.customer_type = row["name"], row["customer_type"]
             customer.special_care = row["special_care"]
             customer.long_term_since = row.get("long_term_since", customer.long_term_since)
             customer.updated_by, customer.updated_at = actor, now
             customers_to_update.append(customer)
-            change_records += change_records_for(customer, customer_diff, actor, "import", now)
+            change_records += change_records_for(
+                customer, customer_diff, "import", now, actor=actor
+            )
             if "phones" in customer_diff:
                 phone_replacements.append((customer, row["phones"]))
         if customer_diff or premises_diff or holder is None:

@@ -77,7 +77,7 @@ def _set_phones(customer: Customer, numbers: list[str]) -> None:
             phone.save(update_fields=["position"])
 
 
-def _require(actor, perm: str) -> None:
+def _require(perm: str, *, actor) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied(_("You are not allowed to do this."))
 
@@ -93,13 +93,9 @@ class CustomerInput:
 
 @transaction.atomic
 def create_customer(
-    actor,
-    account_no: str,
-    data: CustomerInput,
-    premises: dict[str, Any],
-    source: str = "web",
+    account_no: str, data: CustomerInput, premises: dict[str, Any], source: str = "web", *, actor
 ) -> Customer:
-    _require(actor, "customers.add_customer")
+    _require("customers.add_customer", actor=actor)
     if Customer.objects.filter(account_no=account_no).exists():
         raise ValidationError({"account_no": _("This account number already exists.")})
     numbers = clean_phone_list(data.phones)
@@ -135,7 +131,7 @@ def create_customer(
     return customer
 
 
-def _attribute_entry_errors(actor, customer: Customer, fields: list[str], source_object) -> None:
+def _attribute_entry_errors(customer: Customer, fields: list[str], source_object, *, actor) -> None:
     """Correcting a mistake counts an entry error against whoever last wrote the field."""
 
     content_type = ContentType.objects.get_for_model(source_object)
@@ -163,16 +159,17 @@ def _attribute_entry_errors(actor, customer: Customer, fields: list[str], source
 
 @transaction.atomic
 def update_customer(
-    actor,
     customer_id: int,
     changes: dict[str, Any],
     source: str = "web",
     correcting_entry_error: bool = False,
+    *,
+    actor,
 ) -> dict[str, tuple[str, str]]:
     """Apply changes to a customer; returns the recorded {field: (old, new)}."""
-    _require(actor, "customers.change_customer")
+    _require("customers.change_customer", actor=actor)
     if correcting_entry_error:
-        _require(actor, "customers.record_entry_error")
+        _require("customers.record_entry_error", actor=actor)
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     before = customer_snapshot(customer)
     numbers = None
@@ -194,19 +191,16 @@ def update_customer(
     if numbers is not None:
         _set_phones(customer, numbers)
     if correcting_entry_error:
-        _attribute_entry_errors(actor, customer, list(diff), customer)
-    record_changes(customer, diff, actor, source)
+        _attribute_entry_errors(customer, list(diff), customer, actor=actor)
+    record_changes(customer, diff, source, actor=actor)
     return diff
 
 
 @transaction.atomic
 def update_premises(
-    actor,
-    premises_id: int,
-    changes: dict[str, Any],
-    source: str = "web",
+    premises_id: int, changes: dict[str, Any], source: str = "web", *, actor
 ) -> dict[str, tuple[str, str]]:
-    _require(actor, "customers.change_customer")
+    _require("customers.change_customer", actor=actor)
     premises = (
         Premises.objects.select_for_update(of=("self",))
         .select_related("building")
@@ -227,13 +221,15 @@ def update_premises(
         return {}
     premises.full_clean(exclude=["customer", "station"])
     premises.save()
-    record_changes(premises, diff, actor, source)
+    record_changes(premises, diff, source, actor=actor)
     return diff
 
 
 @transaction.atomic
-def request_grade_change(actor, customer_id: int, to_grade: str, reason: str) -> GradeChangeRequest:
-    _require(actor, "customers.request_grade_change")
+def request_grade_change(
+    customer_id: int, to_grade: str, reason: str, *, actor
+) -> GradeChangeRequest:
+    _require("customers.request_grade_change", actor=actor)
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     if to_grade not in Grade.values:
         raise ValidationError({"to_grade": _("Unknown grade.")})
@@ -256,9 +252,9 @@ def request_grade_change(actor, customer_id: int, to_grade: str, reason: str) ->
 
 @transaction.atomic
 def decide_grade_change(
-    actor, request_id: int, approve: bool, note: str = ""
+    request_id: int, approve: bool, note: str = "", *, actor
 ) -> GradeChangeRequest:
-    _require(actor, "customers.approve_grade_change")
+    _require("customers.approve_grade_change", actor=actor)
     request = GradeChangeRequest.objects.select_for_update().get(pk=request_id)
     if request.status != GradeChangeRequest.Status.PENDING:
         raise ValidationError(_("This request has already been decided."))
@@ -280,15 +276,15 @@ def decide_grade_change(
         customer.updated_by = actor
         customer.updated_at = request.decided_at
         customer.save(update_fields=["grade", "updated_by", "updated_at"])
-        record_changes(customer, {"grade": (old, request.to_grade)}, actor, "web")
+        record_changes(customer, {"grade": (old, request.to_grade)}, "web", actor=actor)
     return request
 
 
 @transaction.atomic
 def record_entry_error(
-    actor, clerk, kind: str, customer_id: int | None = None, field: str = "", note: str = ""
+    clerk, kind: str, customer_id: int | None = None, field: str = "", note: str = "", *, actor
 ) -> EntryError:
-    _require(actor, "customers.record_entry_error")
+    _require("customers.record_entry_error", actor=actor)
     if kind not in EntryError.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of entry error.")})
     return EntryError.objects.create(
@@ -296,15 +292,15 @@ def record_entry_error(
     )
 
 
-def log_customer_view(actor, customer_id: int, ip_address: str | None = None) -> None:
+def log_customer_view(customer_id: int, ip_address: str | None = None, *, actor) -> None:
     record_access(actor, AccessLog.Action.VIEW, [customer_id], ip_address=ip_address)
 
 
-def export_customers(actor, filters, stream, ip_address: str | None = None) -> int:
+def export_customers(filters, stream, ip_address: str | None = None, *, actor) -> int:
     """Write the filtered customers the actor may see to ``stream`` as .xlsx; logged with
     one access-log row per customer exported, written in batches (R-105)."""
 
-    _require(actor, "customers.export_customers")
+    _require("customers.export_customers", actor=actor)
     exported: list[int] = []
     count = write_export(search_customers(actor, filters), stream, exported_ids=exported)
     detail = {"filters": filters.as_dict(), "rows": count}
@@ -312,10 +308,10 @@ def export_customers(actor, filters, stream, ip_address: str | None = None) -> i
     return count
 
 
-def start_import(actor, uploaded_file, dry_run: bool, create_buildings: bool):
+def start_import(uploaded_file, dry_run: bool, create_buildings: bool, *, actor):
     """Store an uploaded file as an import job and hand it to the background runner."""
 
-    _require(actor, "customers.import_customers")
+    _require("customers.import_customers", actor=actor)
     name = uploaded_file.name or ""
     if not name.lower().endswith((".xlsx", ".csv")):
         raise ValidationError({"file": _("Only .xlsx and .csv files can be imported.")})
@@ -424,7 +420,7 @@ def fail_interrupted_imports() -> int:
     return count
 
 
-def purge_import_files(now=None) -> int:
+def purge_import_files(*, now=None) -> int:
     """Delete uploaded import files older than settings.IMPORT_FILE_RETENTION_DAYS (the
     job and its report stay). Idempotent; returns the number of files deleted."""
 

@@ -78,7 +78,7 @@ def customer_export(request):
         raise PermissionDenied(_("You are not allowed to export customer data."))
     _form, filters = _filters(request)
     stream = io.BytesIO()
-    services.export_customers(request.user, filters, stream, ip_address=client_ip(request))
+    services.export_customers(filters, stream, actor=request.user, ip_address=client_ip(request))
     response = HttpResponse(
         stream.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -159,7 +159,11 @@ def customer_edit(request, pk: int):
         correcting = data.pop("correcting_entry_error", False)
         try:
             changed = services.update_customer(
-                request.user, customer.pk, data, source="web", correcting_entry_error=correcting
+                customer.pk,
+                data,
+                actor=request.user,
+                source="web",
+                correcting_entry_error=correcting,
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -196,7 +200,6 @@ def premises_edit(request, pk: int, premises_pk: int):
         data = form.cleaned_data
         try:
             changed = services.update_premises(
-                request.user,
                 premises.pk,
                 {
                     "status": data["status"],
@@ -204,6 +207,7 @@ def premises_edit(request, pk: int, premises_pk: int):
                     "metered": data["metered"] or bool(data["meter_no"].strip()),
                     "meter_no": data["meter_no"].strip(),
                 },
+                actor=request.user,
                 source="web",
             )
         except ValidationError as exc:
@@ -231,7 +235,6 @@ def customer_create(request):
         data = form.cleaned_data
         try:
             customer = services.create_customer(
-                request.user,
                 data["account_no"],
                 services.CustomerInput(
                     name=data["name"],
@@ -240,6 +243,7 @@ def customer_create(request):
                     special_care=data["special_care"],
                     notes=data["notes"],
                 ),
+                actor=request.user,
                 premises={
                     "building": data["building"],
                     "unit_no": data["unit_no"],
@@ -273,7 +277,7 @@ def grade_request(request, pk: int):
     if form.is_valid():
         try:
             services.request_grade_change(
-                request.user, pk, form.cleaned_data["to_grade"], form.cleaned_data["reason"]
+                pk, form.cleaned_data["to_grade"], form.cleaned_data["reason"], actor=request.user
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -300,7 +304,7 @@ def grade_decide(request, pk: int):
     if form.is_valid():
         try:
             services.decide_grade_change(
-                request.user, pk, form.cleaned_data["approve"], form.cleaned_data["note"]
+                pk, form.cleaned_data["approve"], form.cleaned_data["note"], actor=request.user
             )
         except (ValidationError, GradeChangeRequest.DoesNotExist) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
@@ -320,8 +324,8 @@ def import_start(request):
     elif request.method == "POST" and form.is_valid():
         try:
             job = services.start_import(
-                request.user,
                 form.cleaned_data["file"],
+                actor=request.user,
                 dry_run=form.cleaned_data["dry_run"],
                 create_buildings=form.cleaned_data["create_buildings"],
             )

@@ -247,6 +247,9 @@ def schedule_delivery(count: int) -> None:
     NOTIFICATION_PARALLEL_RUNS (each run claims until nothing is due)."""
     if count <= 0:
         return
+    if settings.BACKGROUND_MODE == "sync":  # inline (tests): one run sends them all
+        enqueue(deliver_notices_task)
+        return
     runs = min(
         max(1, settings.NOTIFICATION_PARALLEL_RUNS),
         math.ceil(count / max(1, settings.NOTIFICATION_CLAIM_BATCH)),

@@ -157,7 +157,7 @@ def link_case_to_fault(actor, number: str, fault_id: int) -> Case:
         return {"fault_id": fault.pk}
 
     return note_on_case(
-        actor, number, _("Linked to major fault: %(t)s") % {"t": fault.title}, apply
+        number, _("Linked to major fault: %(t)s") % {"t": fault.title}, apply, actor=actor
     )
 
 

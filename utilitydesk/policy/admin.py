@@ -74,7 +74,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     def publish_selected(self, request, queryset):
         for policy in queryset:
             try:
-                services.publish(request.user, policy.pk)
+                services.publish(policy.pk, actor=request.user)
             except ValidationError as exc:
                 self.message_user(
                     request, f"v{policy.number}: {' '.join(exc.messages)}", messages.ERROR
@@ -85,7 +85,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Copy to a new draft"), permissions=["copy"])
     def copy_to_draft(self, request, queryset):
         for policy in queryset:
-            draft = services.new_draft(request.user, policy)
+            draft = services.new_draft(policy, actor=request.user)
             self.message_user(request, _("Draft v%(n)d created.") % {"n": draft.number})
 
 

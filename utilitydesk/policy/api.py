@@ -19,4 +19,4 @@ class HotlineView(APIView):
 
     @extend_schema(responses={200: HotlineSerializer}, operation_id="hotline_status")
     def get(self, request, version=None):
-        return Response(HotlineSerializer(hotline_hours(timezone.now())).data)
+        return Response(HotlineSerializer(hotline_hours(now=timezone.now())).data)

@@ -82,7 +82,9 @@ CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR = 2000, 2100
 MIN_HOLIDAYS_PER_YEAR = 11
 
 
-def import_calendar(actor, rows: list[tuple[date, str, str]], years: set[int], source: str) -> int:
+def import_calendar(
+    rows: list[tuple[date, str, str]], years: set[int], source: str, *, actor
+) -> int:
     """Load the official schedule of whole years (the State Council's notice each autumn).
 
     ``rows`` are exception days (holiday on a weekday or make-up working day); every row
@@ -134,7 +136,7 @@ def import_calendar(actor, rows: list[tuple[date, str, str]], years: set[int], s
     return sum(reaction() for reaction in _calendar_loaded)
 
 
-def missing_years(now: datetime) -> list[int]:
+def missing_years(*, now: datetime) -> list[int]:
     """Years deadlines may soon fall into that the calendar does not know: this year, and
     next year from October on (the schedule is published each autumn)."""
     local = timezone.localtime(now)
@@ -237,15 +239,15 @@ def escalation_levels(policy_id: int) -> list[EscalationLevel]:
 # --- administering the policy ------------------------------------------------------------
 
 
-def _require(actor, perm: str) -> None:
+def _require(perm: str, *, actor) -> None:
     if actor is not None and not actor.has_perm(perm):
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
 @transaction.atomic
-def new_draft(actor, from_version: PolicyVersion | None = None) -> PolicyVersion:
+def new_draft(from_version: PolicyVersion | None = None, *, actor) -> PolicyVersion:
     """A draft copied from a version (default: the current published one)."""
-    _require(actor, "sla.add_policyversion")
+    _require("sla.add_policyversion", actor=actor)
     source = from_version or current_policy()
     number = (PolicyVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
     copied = {}
@@ -284,10 +286,10 @@ def new_draft(actor, from_version: PolicyVersion | None = None) -> PolicyVersion
 
 
 @transaction.atomic
-def publish(actor, policy_id: int) -> PolicyVersion:
+def publish(policy_id: int, *, actor) -> PolicyVersion:
     """Publish a draft: it applies to cases created from now on; existing cases keep
     theirs. The previous published version is retired."""
-    _require(actor, "sla.publish_policy")
+    _require("sla.publish_policy", actor=actor)
     policy = PolicyVersion.objects.select_for_update().get(pk=policy_id)
     if policy.status != PolicyVersion.Status.DRAFT:
         raise ValidationError(_("Only a draft can be published."))
@@ -314,8 +316,8 @@ def publish(actor, policy_id: int) -> PolicyVersion:
     record_changes(
         policy,
         {"status": (PolicyVersion.Status.DRAFT.value, PolicyVersion.Status.PUBLISHED.value)},
-        actor,
         "web",
+        actor=actor,
     )
     _policy_cache.update(at=0.0, id=None)
     return policy
@@ -337,7 +339,7 @@ class HotlineHours:
     hours: str
 
 
-def hotline_hours(now: datetime, policy: PolicyVersion | None = None) -> HotlineHours:
+def hotline_hours(policy: PolicyVersion | None = None, *, now: datetime) -> HotlineHours:
     """R-206: is the hotline staffed at ``now``? Around the clock in the heating season;
     outside it, the policy's hours on working days (the working-day calendar decides)."""
     policy = policy or current_policy()

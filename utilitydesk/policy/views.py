@@ -53,7 +53,9 @@ def calendar_page(request):
             upload = form.cleaned_data["file"]
             try:
                 rows, years = read_calendar_file(upload.read(), upload.name)
-                recomputed = services.import_calendar(request.user, rows, years, source=upload.name)
+                recomputed = services.import_calendar(
+                    rows, years, actor=request.user, source=upload.name
+                )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
@@ -73,7 +75,7 @@ def calendar_page(request):
             "loaded": CalendarYear.objects.filter(year=year).first(),
             "years": CalendarYear.objects.all(),
             "form": form,
-            "missing": services.missing_years(timezone.now()),
+            "missing": services.missing_years(now=timezone.now()),
         },
         status=status,
     )

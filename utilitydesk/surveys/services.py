@@ -47,7 +47,7 @@ def stratum_of(district: str, customer_type: str) -> str:
 
 @transaction.atomic
 def create_survey(
-    actor, title: str, sample_size: int, seed: str = "", link_valid_days: int = 14
+    title: str, sample_size: int, seed: str = "", link_valid_days: int = 14, *, actor
 ) -> Survey:
     if not actor.has_perm("surveys.run_survey"):
         raise PermissionDenied(_("You are not allowed to run surveys."))
@@ -127,7 +127,7 @@ def member_for_token(token: str) -> Member:
 
 @transaction.atomic
 def record_answers(
-    member_id: int, answers: dict[int, str], via: str, actor=None, now: datetime | None = None
+    member_id: int, answers: dict[int, str], via: str, *, actor=None, now: datetime | None = None
 ) -> Member:
     """Answers keyed by question id: a score 1–5, or text for the comments question."""
     member = Member.objects.select_for_update().get(pk=member_id)

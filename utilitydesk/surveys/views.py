@@ -53,7 +53,9 @@ def survey_list(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            survey = services.create_survey(request.user, d["title"], d["sample_size"], d["seed"])
+            survey = services.create_survey(
+                d["title"], d["sample_size"], d["seed"], actor=request.user
+            )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

@@ -98,7 +98,7 @@ def shell(request):
 
     context = {"nav_items": nav, "inbox_unread": unread_count(user)}
     if user.has_perm("cases.add_contact"):
-        context["hotline"] = policy.hotline_hours(timezone.now())
+        context["hotline"] = policy.hotline_hours(now=timezone.now())
     if user.has_perm("sla.add_calendarday"):
-        context["calendar_missing_years"] = policy.missing_years(timezone.now())
+        context["calendar_missing_years"] = policy.missing_years(now=timezone.now())
     return context

@@ -24,10 +24,10 @@ SH = ZoneInfo("Asia/Shanghai")
 
 def resolved_repair(people, customer, when=None) -> Case:
     case = open_case(people["agent"], customer)
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
-    cases.resolve(people["tech"], case.number, cases.Resolution(work_done="修好"))
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
+    cases.resolve(case.number, cases.Resolution(work_done="修好"), actor=people["tech"])
     if when is not None:
         Case.objects.filter(pk=case.pk).update(resolved_at=when)
     return Case.objects.get(pk=case.pk)
@@ -63,7 +63,7 @@ def test_queue_respects_allowed_hours_and_meal_times(people, customers, moment, 
 def test_satisfied_callback_moves_the_case_to_callback_done(people, customers):
     case = resolved_repair(people, customers["east"])
     task = CallbackTask.objects.get(case=case)
-    callbacks.record_outcome(people["agent"], task.pk, "satisfied", "很满意")
+    callbacks.record_outcome(task.pk, "satisfied", "很满意", actor=people["agent"])
     case.refresh_from_db()
     assert (
         case.status == Status.CALLBACK_DONE and case.deadlines.get(name="callback").state == "met"
@@ -74,24 +74,24 @@ def test_three_unreachable_tries_close_as_unreachable_never_satisfied(people, cu
     case = resolved_repair(people, customers["east"])
     task = CallbackTask.objects.get(case=case)
     for _ in range(2):
-        callbacks.record_outcome(people["agent"], task.pk, "unreachable")
+        callbacks.record_outcome(task.pk, "unreachable", actor=people["agent"])
         task.refresh_from_db()
         assert task.status == "open"
-    callbacks.record_outcome(people["agent"], task.pk, "unreachable")
+    callbacks.record_outcome(task.pk, "unreachable", actor=people["agent"])
     task.refresh_from_db()
     assert task.status == "unreachable" and task.outcome == "unreachable" and task.attempts == 3
     assert Case.objects.get(pk=case.pk).status == Status.RESOLVED
     with pytest.raises(ValidationError):
-        callbacks.record_outcome(people["agent"], task.pk, "satisfied")
+        callbacks.record_outcome(task.pk, "satisfied", actor=people["agent"])
 
 
 def test_dissatisfied_reopens_the_case_into_the_station_queue(people, customers, org):
     case = resolved_repair(people, customers["east"])
     task = CallbackTask.objects.get(case=case)
     with pytest.raises(ValidationError):
-        callbacks.record_outcome(people["agent"], task.pk, "dissatisfied", "")
+        callbacks.record_outcome(task.pk, "dissatisfied", "", actor=people["agent"])
     callbacks.record_outcome(
-        people["agent"], task.pk, "dissatisfied", "还是不热", if_dissatisfied="reopen"
+        task.pk, "dissatisfied", "还是不热", actor=people["agent"], if_dissatisfied="reopen"
     )
     case.refresh_from_db()
     assert case.status == Status.REOPENED and case.responsible_unit == org["east"]
@@ -105,7 +105,7 @@ def test_dissatisfied_can_open_a_linked_complaint_instead(people, customers):
     case = resolved_repair(people, customers["east"])
     task = CallbackTask.objects.get(case=case)
     callbacks.record_outcome(
-        people["agent"], task.pk, "dissatisfied", "服务态度差", if_dissatisfied="complaint"
+        task.pk, "dissatisfied", "服务态度差", actor=people["agent"], if_dissatisfied="complaint"
     )
     complaint = Complaint.objects.get()
     assert complaint.source_case == case and complaint.case.kind == "complaint"
@@ -136,7 +136,7 @@ def test_spot_check_is_reproducible_sized_and_limited_to_unit_and_quarter(
     resolved_repair(
         people, customers["east"], when=datetime(2026, 9, 30, 10, tzinfo=SH)
     )  # previous quarter
-    first = callbacks.create_spot_check(office, org["east"], 2026, 4, seed="s1")
+    first = callbacks.create_spot_check(org["east"], 2026, 4, actor=office, seed="s1")
     sample = sorted(first.tasks.values_list("case_id", flat=True))
     assert len(sample) == 2 and set(sample) <= {c.pk for c in east_cases}  # 20 % of 10
     again = callbacks.spot_check_sample(
@@ -144,11 +144,11 @@ def test_spot_check_is_reproducible_sized_and_limited_to_unit_and_quarter(
     )
     assert again == sample
     with pytest.raises(ValidationError):
-        callbacks.create_spot_check(office, org["east"], 2026, 4, seed="s1")
-    west = callbacks.create_spot_check(office, org["west"], 2026, 4, seed="s1")
+        callbacks.create_spot_check(org["east"], 2026, 4, actor=office, seed="s1")
+    west = callbacks.create_spot_check(org["west"], 2026, 4, actor=office, seed="s1")
     assert west.population == 0 and not west.tasks.exists()
     with pytest.raises(PermissionDenied):
-        callbacks.create_spot_check(people["agent"], org["east"], 2026, 4, seed="x")
+        callbacks.create_spot_check(org["east"], 2026, 4, actor=people["agent"], seed="x")
 
 
 def test_spot_check_results_are_compared_with_the_first_callbacks(people, area, org):
@@ -164,11 +164,13 @@ def test_spot_check_results_are_compared_with_the_first_callbacks(people, area, 
     ]
     for case in made:
         callbacks.record_outcome(
-            people["agent"], CallbackTask.objects.get(case=case, purpose="first").pk, "satisfied"
+            CallbackTask.objects.get(case=case, purpose="first").pk,
+            "satisfied",
+            actor=people["agent"],
         )
-    check = callbacks.create_spot_check(office, org["east"], 2026, 4)
+    check = callbacks.create_spot_check(org["east"], 2026, 4, actor=office)
     task = check.tasks.get()
-    callbacks.record_outcome(office, task.pk, "dissatisfied", "其实没修好")
+    callbacks.record_outcome(task.pk, "dissatisfied", "其实没修好", actor=office)
     rows = callback_selectors.spot_check_comparison(check)
     assert [(r.first, r.spot, r.disagrees) for r in rows] == [("satisfied", "dissatisfied", True)]
 
@@ -179,16 +181,18 @@ def complaint_case(people, customer):
 
 
 def handle(people, case):
-    cases.accept(people["agent"], case.number)
-    cases.resolve(people["agent"], case.number, cases.Resolution(work_done="已道歉并批评教育"))
+    cases.accept(case.number, actor=people["agent"])
+    cases.resolve(
+        case.number, cases.Resolution(work_done="已道歉并批评教育"), actor=people["agent"]
+    )
 
 
 def test_complaint_responsibility_appeal_and_ruling(people, customers, org):
     case, complaint = complaint_case(people, customers["east"])
     with pytest.raises(ValidationError):
         complaints.determine(
-            people["office"],
             complaint.pk,
+            actor=people["office"],
             responsibility="negligence",
             valid=True,
             responsible_unit=org["east"],
@@ -197,11 +201,11 @@ def test_complaint_responsibility_appeal_and_ruling(people, customers, org):
     handle(people, case)
     with pytest.raises(ValidationError):
         complaints.determine(
-            people["office"], complaint.pk, responsibility="negligence", valid=True
+            complaint.pk, actor=people["office"], responsibility="negligence", valid=True
         )
     complaint = complaints.determine(
-        people["office"],
         complaint.pk,
+        actor=people["office"],
         responsibility="negligence",
         valid=True,
         responsible_unit=org["east"],
@@ -209,35 +213,37 @@ def test_complaint_responsibility_appeal_and_ruling(people, customers, org):
     )
     assert complaint.counts
     with pytest.raises(PermissionDenied):
-        complaints.submit_appeal(people["agent"], complaint.pk, "不是我们的责任")
+        complaints.submit_appeal(complaint.pk, "不是我们的责任", actor=people["agent"])
     late = timezone.now() + timedelta(days=8)
     with pytest.raises(ValidationError):
-        complaints.submit_appeal(people["head_east"], complaint.pk, "晚了", now=late)
-    appeal = complaints.submit_appeal(people["head_east"], complaint.pk, "客户家中阀门问题")
+        complaints.submit_appeal(complaint.pk, "晚了", actor=people["head_east"], now=late)
+    appeal = complaints.submit_appeal(complaint.pk, "客户家中阀门问题", actor=people["head_east"])
     with pytest.raises(ValidationError):
-        complaints.submit_appeal(people["head_east"], complaint.pk, "再次申诉")
-    complaints.rule_appeal(people["gm"], appeal.pk, upheld=True, ruling="经核实属客户自身原因")
+        complaints.submit_appeal(complaint.pk, "再次申诉", actor=people["head_east"])
+    complaints.rule_appeal(
+        appeal.pk, actor=people["gm"], upheld=True, ruling="经核实属客户自身原因"
+    )
     assert not Complaint.objects.get(pk=complaint.pk).counts
 
 
 def test_complaint_cannot_be_deleted_inside_retention(people, customers):
     _case, complaint = complaint_case(people, customers["east"])
     with pytest.raises(ValidationError) as error:
-        complaints.delete_complaint(people["admin"], complaint.pk)
+        complaints.delete_complaint(complaint.pk, actor=people["admin"])
     assert "365" in str(error.value)
     complaints.delete_complaint(
-        people["admin"], complaint.pk, now=timezone.now() + timedelta(days=366)
+        complaint.pk, actor=people["admin"], now=timezone.now() + timedelta(days=366)
     )
     assert not Complaint.objects.exists()
     with pytest.raises(PermissionDenied):
-        complaints.delete_complaint(people["agent"], 1)
+        complaints.delete_complaint(1, actor=people["agent"])
 
 
 def test_level_one_complaint_notifies_leaders_and_becomes_an_emergency(people, customers):
     from utilitydesk.notifications.models import Message
 
     case, complaint = complaint_case(people, customers["east"])
-    complaints.classify(people["agent"], complaint.pk, "conduct", 1)
+    complaints.classify(complaint.pk, "conduct", 1, actor=people["agent"])
     case = Case.objects.get(pk=case.pk)
     assert case.emergency
     # Its own limits: answered within the hour, settled within a natural day.
@@ -260,20 +266,20 @@ def test_rates_on_a_hand_computed_fixture(people, customers, area, org):
         for i in range(4)
     ]
     tasks = [CallbackTask.objects.get(case=c, purpose="first") for c in made]
-    callbacks.record_outcome(people["agent"], tasks[0].pk, "satisfied")
-    callbacks.record_outcome(people["agent"], tasks[1].pk, "basically")
+    callbacks.record_outcome(tasks[0].pk, "satisfied", actor=people["agent"])
+    callbacks.record_outcome(tasks[1].pk, "basically", actor=people["agent"])
     callbacks.record_outcome(
-        people["agent"], tasks[2].pk, "dissatisfied", "不满意", if_dissatisfied="complaint"
+        tasks[2].pk, "dissatisfied", "不满意", actor=people["agent"], if_dissatisfied="complaint"
     )
     # tasks[3] not called yet. The dissatisfied call opened a complaint (received in the period).
     complaint = Complaint.objects.get()
     complaint.case.responsible_unit = org["east"]
     complaint.case.save()
-    cases.accept(people["tech"], complaint.case.number)
-    cases.resolve(people["tech"], complaint.case.number, cases.Resolution(work_done="处理"))
+    cases.accept(complaint.case.number, actor=people["tech"])
+    cases.resolve(complaint.case.number, cases.Resolution(work_done="处理"), actor=people["tech"])
     complaints.determine(
-        people["office"],
         complaint.pk,
+        actor=people["office"],
         responsibility="mistake",
         valid=True,
         responsible_unit=org["east"],
@@ -302,7 +308,7 @@ def test_complaint_records_follow_the_case_kind(people, customers):
     case, complaint = complaint_case(people, customers["east"])
     assert complaint.category == "other" and complaint.level == 2
     with pytest.raises(ValidationError):
-        complaints.classify(people["agent"], complaint.pk, "nonsense", 2)
+        complaints.classify(complaint.pk, "nonsense", 2, actor=people["agent"])
     staff("x", Position.TECHNICIAN, case.responsible_unit)
 
 
@@ -320,9 +326,9 @@ def test_vip_monthly_and_long_term_accounts_monthly_then_quarterly(people, custo
     assert account_period(long_term, date(2026, 11, 24)) == "2026-11"  # first year: monthly
     assert account_period(long_term, date(2027, 5, 2)) == "2027-Q2"  # after: quarterly
     now = datetime(2026, 11, 24, 9, tzinfo=SH)
-    assert schedule_account_callbacks(now) == 2
-    assert schedule_account_callbacks(now) == 0  # once per period
+    assert schedule_account_callbacks(now=now) == 2
+    assert schedule_account_callbacks(now=now) == 0  # once per period
     task = CallbackTask.objects.get(customer=vip)
     assert task in callback_selectors.callable_now(people["agent"], at(9))
-    callbacks.record_outcome(people["agent"], task.pk, "satisfied", "一切正常")
+    callbacks.record_outcome(task.pk, "satisfied", "一切正常", actor=people["agent"])
     assert CallbackTask.objects.get(pk=task.pk).status == "done"

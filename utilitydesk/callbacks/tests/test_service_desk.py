@@ -39,10 +39,10 @@ def web(user) -> Client:
 
 def resolved_repair(people, customer, **kw) -> Case:
     case = open_case(people["agent"], customer, **kw)
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
-    cases.resolve(people["tech"], case.number, cases.Resolution(work_done="修好"))
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
+    cases.resolve(case.number, cases.Resolution(work_done="修好"), actor=people["tech"])
     return Case.objects.get(pk=case.pk)
 
 
@@ -50,12 +50,12 @@ def handled_complaint(people, org, customer, content="维修工态度差") -> Ca
     """A complaint case the east station handled (resolved), as the office sends them."""
     case = open_case(people["agent"], customer, kind="complaint", content=content)
     cases.dispatch(
-        people["office"], case.number, unit_id=org["east"].pk, note="转城东", redispatch=True
+        case.number, actor=people["office"], unit_id=org["east"].pk, note="转城东", redispatch=True
     )
-    cases.accept(people["tech"], case.number)
-    cases.arrive(people["tech"], case.number)
-    cases.exempt_signoff(people["head_east"], case.number, "电话确认")
-    cases.resolve(people["tech"], case.number, cases.Resolution(work_done="已道歉"))
+    cases.accept(case.number, actor=people["tech"])
+    cases.arrive(case.number, actor=people["tech"])
+    cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
+    cases.resolve(case.number, cases.Resolution(work_done="已道歉"), actor=people["tech"])
     return Case.objects.get(pk=case.pk)
 
 
@@ -102,8 +102,8 @@ def _ruled_complaint(people, org, customers, against):
     case = handled_complaint(people, org, customers["east"])
     complaint = Complaint.objects.get(case=case)
     complaints.determine(
-        people["office"],
         complaint.pk,
+        actor=people["office"],
         responsibility="mistake",
         valid=True,
         responsible_unit=against,
@@ -428,8 +428,8 @@ def ruled(people, org, customers):
 
     case = handled_complaint(people, org, customers["east"])
     complaints.determine(
-        people["office"],
         _complaint_of(case).pk,
+        actor=people["office"],
         responsibility="mistake",
         valid=True,
         responsible_unit=org["east"],
@@ -454,7 +454,7 @@ def test_appeal_and_ruling_forms_appear_only_for_who_may_use_them(people, ruled,
     late = head.post(f"/complaints/{ruled.pk}/appeal/", {"reason": "晚了"})
     assert late.status_code == 200 and "申诉期" in late.content.decode()
     Complaint.objects.filter(pk=ruled.pk).update(determined_at=timezone.now())
-    appeal = complaints.submit_appeal(people["head_east"], ruled.pk, "客户家中阀门问题")
+    appeal = complaints.submit_appeal(ruled.pk, "客户家中阀门问题", actor=people["head_east"])
     # The submitter never rules; someone holding the right does, once.
     assert "裁定申诉" not in head.get(f"/complaints/{ruled.pk}/").content.decode()
     deputy = web(leaders["deputy"])
@@ -501,7 +501,7 @@ def test_the_service_office_marks_a_complaint_important_with_history(people, rul
     assert "取消重要标记" in page and "标记为重要" in page  # the button and the history
     with pytest.raises(ValidationError):
         complaints.delete_complaint(
-            people["admin"], ruled.pk, now=timezone.now() + timedelta(days=400)
+            ruled.pk, actor=people["admin"], now=timezone.now() + timedelta(days=400)
         )
     from utilitydesk.audit.models import ChangeRecord
 
@@ -581,10 +581,10 @@ def test_the_spot_check_page_shows_numbers_and_chinese_results(people, org, cust
     case = resolved_repair(people, customers["east"])
     Case.objects.filter(pk=case.pk).update(caller_phone="")
     first = CallbackTask.objects.get(case=case, purpose="first")
-    callbacks.record_outcome(people["agent"], first.pk, "satisfied")
+    callbacks.record_outcome(first.pk, "satisfied", actor=people["agent"])
     today = timezone.localdate()
     check = callbacks.create_spot_check(
-        people["office"], org["east"], today.year, (today.month - 1) // 3 + 1
+        org["east"], today.year, (today.month - 1) // 3 + 1, actor=people["office"]
     )
     client = web(people["office"])
     html = client.get(f"/callbacks/spot-checks/{check.pk}/").content.decode()

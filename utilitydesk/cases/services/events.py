@@ -37,7 +37,14 @@ def next_event(
 
 
 def record_event(
-    case: Case, actor: Any, action: str, before: str, note: str = "", *, at: datetime, **data: Any
+    case: Case,
+    action: str,
+    before: str,
+    note: str = "",
+    *,
+    actor: Any,
+    at: datetime,
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Save the case's next event (the caller saves the case's counter)."""
     event = next_event(case, action=action, at=at, actor=actor, before=before, note=note, data=data)
@@ -47,10 +54,10 @@ def record_event(
 
 def append_event(
     case: Case,
-    actor: Any,
     action: str,
     note: str = "",
     *,
+    actor: Any,
     now: datetime | None = None,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
@@ -58,7 +65,7 @@ def append_event(
     (select_for_update), e.g. a complaint's new category: numbered like every event, and
     the case's version moves on so that stale forms are refused."""
     event = record_event(
-        case, actor, action, case.status, note, at=now or timezone.now(), **(data or {})
+        case, action, case.status, note, actor=actor, at=now or timezone.now(), data=data
     )
     case.version += 1
     case.updated_at = event.at
@@ -67,7 +74,7 @@ def append_event(
 
 
 def creation_events(
-    case: Case, actor: Any, now: datetime, unit: Any, rule: Any, channel: str = ""
+    case: Case, unit: Any, rule: Any, channel: str = "", *, actor: Any, now: datetime
 ) -> list[CaseEvent]:
     """The first timeline events of a new case: registered, and dispatched when a rule
     placed it (unsaved; callers bulk-create them; the case is created with

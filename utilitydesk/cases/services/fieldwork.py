@@ -50,19 +50,19 @@ def _future_appointment(at: datetime | None) -> datetime:
     return at
 
 
-def call_customer(actor, number: str, note: str = "", expected_version=None) -> Case:
+def call_customer(number: str, note: str = "", expected_version=None, *, actor) -> Case:
     return _act(
-        actor,
         number,
         "call_customer",
         lambda case: None,
+        actor=actor,
         note=note,
         expected_version=expected_version,
     )
 
 
 def book(
-    actor, number: str, appointment_at: datetime | None, note: str = "", expected_version=None
+    number: str, appointment_at: datetime | None, note: str = "", expected_version=None, *, actor
 ) -> Case:
     at = _future_appointment(appointment_at)
 
@@ -74,11 +74,11 @@ def book(
             data["previous"] = previous.isoformat()
         return data
 
-    return _act(actor, number, "book", apply, note=note, expected_version=expected_version)
+    return _act(number, "book", apply, actor=actor, note=note, expected_version=expected_version)
 
 
 def not_home(
-    actor, number: str, note: str, new_appointment_at: datetime | None, expected_version=None
+    number: str, note: str, new_appointment_at: datetime | None, expected_version=None, *, actor
 ) -> Case:
     """Nobody home (R-303): a note is left and a new appointment made."""
     note = _require_text(note, "note", _("Write what the note left for the customer says."))
@@ -89,18 +89,20 @@ def not_home(
         case.appointment_at = at
         return {"missed": missed.isoformat() if missed else "", "appointment_at": at.isoformat()}
 
-    return _act(actor, number, "not_home", apply, note=note, expected_version=expected_version)
+    return _act(
+        number, "not_home", apply, actor=actor, note=note, expected_version=expected_version
+    )
 
 
-def arrive(actor, number: str, expected_version=None) -> Case:
+def arrive(number: str, expected_version=None, *, actor) -> Case:
     def apply(case: Case):
         case.on_site_at = timezone.now()
         return None
 
-    return _act(actor, number, "arrive", apply, expected_version=expected_version)
+    return _act(number, "arrive", apply, actor=actor, expected_version=expected_version)
 
 
-def exempt_signoff(actor, number: str, reason: str, expected_version=None) -> Case:
+def exempt_signoff(number: str, reason: str, expected_version=None, *, actor) -> Case:
     """A supervisor records why this job is resolved without the customer's sign-off."""
     reason = _require_text(reason, "note", _("Record why the customer cannot sign."))
 
@@ -121,7 +123,7 @@ def exempt_signoff(actor, number: str, reason: str, expected_version=None) -> Ca
         return None
 
     return _act(
-        actor, number, "exempt_signoff", apply, note=reason, expected_version=expected_version
+        number, "exempt_signoff", apply, actor=actor, note=reason, expected_version=expected_version
     )
 
 
@@ -179,7 +181,7 @@ def _clean_materials(items: list[dict]) -> list[dict]:
     return cleaned
 
 
-def resolve(actor, number: str, resolution: Resolution, expected_version=None) -> Case:
+def resolve(number: str, resolution: Resolution, expected_version=None, *, actor) -> Case:
     work_done = _require_text(resolution.work_done, "work_done", _("Describe the work done."))
     materials = _clean_materials(resolution.materials)
     if resolution.customer_side_fault:
@@ -223,7 +225,9 @@ def resolve(actor, number: str, resolution: Resolution, expected_version=None) -
         case.resolved_at = now
         return {"signoff": case.signoff, "materials": len(materials)}
 
-    case = _act(actor, number, "resolve", apply, note=work_done, expected_version=expected_version)
+    case = _act(
+        number, "resolve", apply, actor=actor, note=work_done, expected_version=expected_version
+    )
     if resolution.paid_service_handover:
         _handover_to_paid_service(case)
     return case
@@ -244,7 +248,7 @@ def _handover_to_paid_service(case: Case) -> None:
     )
 
 
-def may_text_customer(actor, case: Case) -> bool:
+def may_text_customer(case: Case, *, actor) -> bool:
     """Texting a case's customer is for the people acting on it: the assigned technician,
     supervisors of the responsible unit (station head, team leader) and the service
     centre — not every colleague who can read the case."""
@@ -255,11 +259,11 @@ def may_text_customer(actor, case: Case) -> bool:
     return works_in_function(actor, DepartmentFunction.SERVICE_CENTRE)
 
 
-def _start_of_day(now: datetime) -> datetime:
+def _start_of_day(*, now: datetime) -> datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def reply_to_customer(actor, number: str, text: str, phrase_id: int | None = None) -> Case:
+def reply_to_customer(number: str, text: str, phrase_id: int | None = None, *, actor) -> Case:
     """Send the customer a text message about the case: a standard phrase (服务用语), or
     free text without forbidden phrases; at most CUSTOMER_SMS_PER_CASE_PER_DAY texts a
     case and CUSTOMER_SMS_PER_USER_PER_DAY a person (local day)."""
@@ -274,13 +278,13 @@ def reply_to_customer(actor, number: str, text: str, phrase_id: int | None = Non
     check_customer_text(text)
 
     def apply(case: Case):
-        if not may_text_customer(actor, case):
+        if not may_text_customer(case, actor=actor):
             raise PermissionDenied(
                 _("Only the people handling the case and the service centre text its customer.")
             )
         if not case.caller_phone:
             raise ValidationError({"text": [_("The case has no phone number to send to.")]})
-        since = _start_of_day(timezone.now())
+        since = _start_of_day(now=timezone.now())
         per_case = settings.CUSTOMER_SMS_PER_CASE_PER_DAY
         if case.events.filter(action="reply", at__gte=since).count() >= per_case:
             raise ValidationError(
@@ -301,7 +305,7 @@ def reply_to_customer(actor, number: str, text: str, phrase_id: int | None = Non
             data["phrase"] = phrase.pk
         return data
 
-    case = _act(actor, number, "reply", apply, note=text)
+    case = _act(number, "reply", apply, actor=actor, note=text)
     send_sms(case.caller_phone, text, reference=f"case:{case.number}", sent_by=actor)
     return case
 
@@ -312,7 +316,7 @@ CODE_TTL = timedelta(minutes=30)
 CODE_MAX_ATTEMPTS = 5
 
 
-def send_signoff_code(actor, number: str) -> SignoffCode:
+def send_signoff_code(number: str, *, actor) -> SignoffCode:
     code = f"{secrets.randbelow(10**6):06d}"
 
     def apply(case: Case):
@@ -324,7 +328,9 @@ def send_signoff_code(actor, number: str) -> SignoffCode:
             )
         return {"to": phone_numbers.mask(case.caller_phone)}
 
-    case = _act(actor, number, "note", apply, note=_("Confirmation code sent to the customer."))
+    case = _act(
+        number, "note", apply, actor=actor, note=_("Confirmation code sent to the customer.")
+    )
     record = SignoffCode.objects.create(
         case=case,
         code_hash=make_password(code),
@@ -345,7 +351,7 @@ def send_signoff_code(actor, number: str) -> SignoffCode:
     return record
 
 
-def confirm_signoff_code(actor, number: str, code: str) -> Case:
+def confirm_signoff_code(number: str, code: str, *, actor) -> Case:
     """Check the code the customer read out; wrong tries are counted even though they fail."""
     if not actor.has_perm("cases.handle_case"):
         raise PermissionDenied(_("You are not allowed to do this."))
@@ -378,5 +384,5 @@ def confirm_signoff_code(actor, number: str, code: str) -> Case:
         return {"signoff": Signoff.CODE.value}
 
     return _act(
-        actor, number, "note", apply, note=_("The customer confirmed the work with the code.")
+        number, "note", apply, actor=actor, note=_("The customer confirmed the work with the code.")
     )

@@ -57,7 +57,7 @@ class DuplicateWarning(Exception):
         super().__init__(_("This customer already has an open case of this kind."))
 
 
-def allocate_number(now: datetime) -> str:
+def allocate_number(*, now: datetime) -> str:
     """GD + local date + daily sequence (4 digits, more after 9,999 a day).
 
     Runs in its own short transaction so the counter row is never held while a case is
@@ -114,7 +114,7 @@ class ContactInput:
 
 
 def _clean_contact(
-    data: ContactInput, now: datetime
+    data: ContactInput, *, now: datetime
 ) -> tuple[Customer | None, Premises | None, str, Building | None]:
     errors: dict[str, list[str]] = {}
     if data.channel not in Channel.values:
@@ -201,13 +201,13 @@ def _picked_building(data: ContactInput, premises, errors: dict) -> Building | N
     return building
 
 
-def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Contact:
+def create_contact(data: ContactInput, *, actor, now: datetime | None = None) -> Contact:
     """Record a contact (R-203); it closes on the spot, joins an existing case, or opens
     a new case routed to the responsible unit."""
     if not actor.has_perm("cases.add_contact"):
         raise PermissionDenied(_("You are not allowed to record contacts."))
     now = now or timezone.now()
-    customer, premises, phone, building = _clean_contact(data, now)
+    customer, premises, phone, building = _clean_contact(data, now=now)
     received_at = cast(datetime, data.received_at)  # _clean_contact sets it
     fault = None
     if data.major_fault_id:
@@ -219,7 +219,7 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         duplicates = find_duplicates(customer, premises, data.kind, now)
         if duplicates:
             raise DuplicateWarning(duplicates)
-    number = allocate_number(now) if opens_case else ""
+    number = allocate_number(now=now) if opens_case else ""
     contact = Contact(
         channel=data.channel,
         kind=data.kind,
@@ -249,9 +249,9 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
             contact.save()
             append_event(
                 case,
-                actor,
                 "contact_added",
                 data.content.strip(),
+                actor=actor,
                 now=now,
                 data={"channel": data.channel, "contact_id": contact.pk},
             )
@@ -294,20 +294,20 @@ def create_contact(actor, data: ContactInput, now: datetime | None = None) -> Co
         CaseDeadline.objects.bulk_create(deadlines)
         contact.case = case
         contact.save()
-        events = creation_events(case, actor, now, unit, rule, channel=data.channel)
+        events = creation_events(case, unit, rule, actor=actor, now=now, channel=data.channel)
         CaseEvent.objects.bulk_create(events)
         announce(CaseHook.CREATED, case, actor=actor, now=now, **data.reaction_data)
     return contact
 
 
 def create_contact_idempotent(
-    actor, key: str, fingerprint: str, data: ContactInput
+    key: str, fingerprint: str, data: ContactInput, *, actor
 ) -> tuple[Contact, bool]:
     """Create once per (user, Idempotency-Key); a retry returns the first contact and False."""
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(user=actor, key=key, fingerprint=fingerprint)
-            contact = create_contact(actor, data)
+            contact = create_contact(data, actor=actor)
             record.contact = contact
             record.save(update_fields=["contact"])
             return contact, True

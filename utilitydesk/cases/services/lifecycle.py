@@ -33,7 +33,7 @@ class ConflictError(Exception):
     """Someone else changed the case first; the message says who and what."""
 
 
-def _check_scope(actor, case: Case, scope: str) -> None:
+def _check_scope(case: Case, scope: str, *, actor) -> None:
     if scope_allows(actor, case, scope):
         return
     if scope == "unit":
@@ -42,11 +42,11 @@ def _check_scope(actor, case: Case, scope: str) -> None:
 
 
 def _act(
-    actor,
     number: str,
     action: str,
     apply: Callable[[Case], dict[str, Any] | None],
     *,
+    actor,
     note: str = "",
     expected_version: int | None = None,
 ) -> Case:
@@ -77,14 +77,14 @@ def _act(
                     ]
                 }
             )
-        _check_scope(actor, case, transition.scope)
+        _check_scope(case, transition.scope, actor=actor)
         before = case.status
         if transition.target:
             case.status = transition.target
         data = apply(case) or {}
         case.version += 1
         case.updated_at = timezone.now()
-        record_event(case, actor, action, before, note, at=case.updated_at, **data)
+        record_event(case, action, before, note, actor=actor, at=case.updated_at, data=data)
         case_deadlines.on_case_action(case, action, case.updated_at, note)
         if action in ACTION_HOOKS:
             announce(ACTION_HOOKS[action], case, actor=actor, now=case.updated_at, note=note)
@@ -104,12 +104,13 @@ def _require_text(value: str, field_name: str, message: str) -> str:
 
 
 def dispatch(
-    actor,
     number: str,
     unit_id: int | None = None,
     note: str = "",
     expected_version=None,
     redispatch: bool = False,
+    *,
+    actor,
 ) -> Case:
     def apply(case: Case):
         unit = OrgUnit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
@@ -129,33 +130,38 @@ def dispatch(
     if redispatch:
         note = _require_text(note, "note", _("Say why the case is re-dispatched."))
     return _act(
-        actor,
         number,
         "redispatch" if redispatch else "dispatch",
         apply,
+        actor=actor,
         note=note,
         expected_version=expected_version,
     )
 
 
-def return_case(actor, number: str, reason: str, expected_version=None) -> Case:
+def return_case(number: str, reason: str, expected_version=None, *, actor) -> Case:
     reason = _require_text(reason, "note", _("Say why the case is returned."))
     return _act(
-        actor, number, "return", lambda case: None, note=reason, expected_version=expected_version
+        number,
+        "return",
+        lambda case: None,
+        actor=actor,
+        note=reason,
+        expected_version=expected_version,
     )
 
 
-def accept(actor, number: str, assignee_id: int | None = None, expected_version=None) -> Case:
+def accept(number: str, assignee_id: int | None = None, expected_version=None, *, actor) -> Case:
     def apply(case: Case):
-        assignee = _assignee(actor, case, assignee_id)
+        assignee = _assignee(case, assignee_id, actor=actor)
         case.assignee = assignee
         case.accepted_at = timezone.now()
         return {"assignee": assignee.get_username()}
 
-    return _act(actor, number, "accept", apply, expected_version=expected_version)
+    return _act(number, "accept", apply, actor=actor, expected_version=expected_version)
 
 
-def _assignee(actor, case: Case, assignee_id: int | None):
+def _assignee(case: Case, assignee_id: int | None, *, actor):
 
     if not assignee_id or assignee_id == actor.pk:
         return actor
@@ -169,57 +175,57 @@ def _assignee(actor, case: Case, assignee_id: int | None):
     return person
 
 
-def assign(actor, number: str, assignee_id: int, expected_version=None) -> Case:
+def assign(number: str, assignee_id: int, expected_version=None, *, actor) -> Case:
     def apply(case: Case):
-        case.assignee = _assignee(actor, case, assignee_id)
+        case.assignee = _assignee(case, assignee_id, actor=actor)
         if case.status in (Status.DISPATCHED, Status.REOPENED):
             case.status = Status.ACCEPTED
             case.accepted_at = timezone.now()
         return {"assignee": case.assignee.get_username()}
 
-    return _act(actor, number, "assign", apply, expected_version=expected_version)
+    return _act(number, "assign", apply, actor=actor, expected_version=expected_version)
 
 
-def wait_for_customer(actor, number: str, reason: str, expected_version=None) -> Case:
+def wait_for_customer(number: str, reason: str, expected_version=None, *, actor) -> Case:
     reason = _require_text(reason, "note", _("Say what the case is waiting for."))
     return _act(
-        actor,
         number,
         "wait_for_customer",
         lambda case: None,
+        actor=actor,
         note=reason,
         expected_version=expected_version,
     )
 
 
-def resume(actor, number: str, note: str = "", expected_version=None) -> Case:
+def resume(number: str, note: str = "", expected_version=None, *, actor) -> Case:
     def apply(case: Case):
         case.status = Status.BOOKED if case.appointment_at else Status.ACCEPTED
         return None
 
-    return _act(actor, number, "resume", apply, note=note, expected_version=expected_version)
+    return _act(number, "resume", apply, actor=actor, note=note, expected_version=expected_version)
 
 
-def record_callback(actor, number: str, note: str, expected_version=None) -> Case:
+def record_callback(number: str, note: str, expected_version=None, *, actor) -> Case:
     return _act(
-        actor,
         number,
         "record_callback",
         lambda case: None,
+        actor=actor,
         note=note,
         expected_version=expected_version,
     )
 
 
-def close(actor, number: str, note: str = "", expected_version=None) -> Case:
+def close(number: str, note: str = "", expected_version=None, *, actor) -> Case:
     def apply(case: Case):
         case.closed_at = timezone.now()
         return None
 
-    return _act(actor, number, "close", apply, note=note, expected_version=expected_version)
+    return _act(number, "close", apply, actor=actor, note=note, expected_version=expected_version)
 
 
-def reopen(actor, number: str, reason: str, expected_version=None) -> Case:
+def reopen(number: str, reason: str, expected_version=None, *, actor) -> Case:
     reason = _require_text(reason, "note", _("Say why the case is reopened."))
 
     def apply(case: Case):
@@ -230,25 +236,32 @@ def reopen(actor, number: str, reason: str, expected_version=None) -> Case:
         case.appointment_at = None
         return None
 
-    return _act(actor, number, "reopen", apply, note=reason, expected_version=expected_version)
-
-
-def cancel(actor, number: str, reason: str, expected_version=None) -> Case:
-    reason = _require_text(reason, "note", _("Say why the case is cancelled."))
     return _act(
-        actor, number, "cancel", lambda case: None, note=reason, expected_version=expected_version
+        number, "reopen", apply, actor=actor, note=reason, expected_version=expected_version
     )
 
 
-def add_note(actor, number: str, note: str) -> Case:
+def cancel(number: str, reason: str, expected_version=None, *, actor) -> Case:
+    reason = _require_text(reason, "note", _("Say why the case is cancelled."))
+    return _act(
+        number,
+        "cancel",
+        lambda case: None,
+        actor=actor,
+        note=reason,
+        expected_version=expected_version,
+    )
+
+
+def add_note(number: str, note: str, *, actor) -> Case:
     note = _require_text(note, "note", _("The note is empty."))
-    return _act(actor, number, "note", lambda case: None, note=note)
+    return _act(number, "note", lambda case: None, actor=actor, note=note)
 
 
 def note_on_case(
-    actor, number: str, note: str, change: Callable[[Case], dict[str, Any] | None]
+    number: str, note: str, change: Callable[[Case], dict[str, Any] | None], *, actor
 ) -> Case:
     """A change another app makes to a case, recorded as a note on its timeline (e.g.
     outages linking it to a major fault): locked, checked and numbered like ``add_note``;
     ``change`` edits the case and returns the event's data."""
-    return _act(actor, number, "note", change, note=note)
+    return _act(number, "note", change, actor=actor, note=note)

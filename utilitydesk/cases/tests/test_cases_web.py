@@ -87,10 +87,10 @@ def test_knowledge_search_finds_chinese_text(people, client):
 
 def test_actions_from_the_case_page_and_clear_errors(people, customers, client):
     case = services.create_contact(
-        people["agent"],
         services.ContactInput(
             channel="phone", kind="repair", content="不热", customer_id=customers["east"].pk
         ),
+        actor=people["agent"],
     ).case
     client.force_login(people["tech"])
     client.post(f"/cases/{case.number}/act/accept/", {"expected_version": case.version})
@@ -119,15 +119,15 @@ def test_technician_list_orders_by_appointment(people, customers, client, area):
     numbers = []
     for customer in (customers["east"], other):
         case = services.create_contact(
-            people["agent"],
             services.ContactInput(
                 channel="phone", kind="repair", content="不热", customer_id=customer.pk
             ),
+            actor=people["agent"],
         ).case
-        services.accept(people["tech"], case.number)
+        services.accept(case.number, actor=people["tech"])
         numbers.append(case.number)
-    services.book(people["tech"], numbers[0], timezone.now() + timedelta(hours=5))
-    services.book(people["tech"], numbers[1], timezone.now() + timedelta(hours=1))
+    services.book(numbers[0], timezone.now() + timedelta(hours=5), actor=people["tech"])
+    services.book(numbers[1], timezone.now() + timedelta(hours=1), actor=people["tech"])
     client.force_login(people["tech"])
     page = client.get("/field/").content.decode()
     assert page.index(numbers[1]) < page.index(numbers[0])
@@ -135,12 +135,12 @@ def test_technician_list_orders_by_appointment(people, customers, client, area):
 
 def test_slip_pdf_has_the_chinese_fields(people, customers, client):
     case = services.create_contact(
-        people["agent"],
         services.ContactInput(
             channel="phone", kind="repair", content="暖气片不热", customer_id=customers["east"].pk
         ),
+        actor=people["agent"],
     ).case
-    services.accept(people["tech"], case.number)
+    services.accept(case.number, actor=people["tech"])
     client.force_login(people["agent"])
     response = client.get(f"/cases/{case.number}/slip.pdf")
     assert response["Content-Type"] == "application/pdf"
@@ -270,10 +270,10 @@ def test_technician_api_sees_only_own_station_cases(people, customers, org):
 
     west_tech = staff("west_tech", Position.TECHNICIAN, org["west"])
     number = services.create_contact(
-        people["agent"],
         services.ContactInput(
             channel="phone", kind="repair", content="不热", customer_id=customers["east"].pk
         ),
+        actor=people["agent"],
     ).case.number
     assert api(west_tech).get(f"/api/v1/cases/{number}/").status_code == 404
     assert (

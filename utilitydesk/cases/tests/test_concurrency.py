@@ -51,10 +51,10 @@ def test_twenty_people_act_on_one_case(people, customers, org):
         staff(f"t{i}", Position.TECHNICIAN, org["east_team"]) for i in range(4)
     ]
     case = services.create_contact(
-        people["agent"],
         services.ContactInput(
             channel="phone", kind="repair", content="不热", customer_id=customers["east"].pk
         ),
+        actor=people["agent"],
     ).case
     assert case.status == "dispatched" and case.responsible_unit == org["east"]
     events_before = case.last_event_seq
@@ -64,13 +64,15 @@ def test_twenty_people_act_on_one_case(people, customers, org):
         tech = techs[i % len(techs)]
         match i % 5:
             case 0 | 1:
-                actions.append(lambda t=tech: services.accept(t, case.number))
+                actions.append(lambda t=tech: services.accept(case.number, actor=t))
             case 2:
-                actions.append(lambda t=tech: services.book(t, case.number, soon))
+                actions.append(lambda t=tech: services.book(case.number, soon, actor=t))
             case 3:
-                actions.append(lambda t=tech: services.arrive(t, case.number))
+                actions.append(lambda t=tech: services.arrive(case.number, actor=t))
             case 4:
-                actions.append(lambda: services.cancel(people["agent"], case.number, "客户撤回"))
+                actions.append(
+                    lambda: services.cancel(case.number, "客户撤回", actor=people["agent"])
+                )
     results = run_together(actions)
     kinds = Counter(kind for kind, _ in results)
     assert kinds["crash"] == 0, [r for r in results if r[0] == "crash"]
@@ -95,7 +97,7 @@ def test_fifty_retries_with_one_idempotency_key_make_one_case(people, customers)
     results = run_together(
         [
             lambda: services.create_contact_idempotent(
-                people["agent"], "retry-42", "same", services.ContactInput(**data)
+                "retry-42", "same", services.ContactInput(**data), actor=people["agent"]
             )
             for _ in range(50)
         ]
@@ -114,10 +116,10 @@ def test_case_numbers_stay_unique_under_concurrent_creation(people, area):
         [
             lambda c=c: (
                 services.create_contact(
-                    people["agent"],
                     services.ContactInput(
                         channel="phone", kind="repair", content="不热", customer_id=c.pk
                     ),
+                    actor=people["agent"],
                 ).case.number
             )
             for c in customers
@@ -140,10 +142,10 @@ def test_concurrent_sweeps_escalate_and_notify_once(people, area, org):
         customer = make_customer(area["east"], f"{400 + i}", phones=(f"1350000{i:04d}",))
         numbers.append(
             services.create_contact(
-                people["agent"],
                 services.ContactInput(
                     channel="phone", kind="repair", content="不热", customer_id=customer.pk
                 ),
+                actor=people["agent"],
             ).case.number
         )
     for hours in (25, 49):

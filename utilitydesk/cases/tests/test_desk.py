@@ -27,7 +27,6 @@ def dispatcher(org):
 def transfer_a_day_old(people, customer, kind="repair"):
     """A 12345 transfer entered with a received time a day earlier (issue 11, item 1)."""
     return services.create_contact(
-        people["agent"],
         services.ContactInput(
             channel="gov_12345",
             kind=kind,
@@ -36,6 +35,7 @@ def transfer_a_day_old(people, customer, kind="repair"):
             received_at=timezone.now() - timedelta(days=1, hours=1),
             allow_duplicate=True,
         ),
+        actor=people["agent"],
     ).case
 
 
@@ -63,7 +63,7 @@ def test_an_overdue_case_stays_in_the_due_view_and_red_in_every_list(
 def test_a_cancelled_or_closed_case_shows_no_lateness(people, customers, client, dispatcher):
     late = transfer_a_day_old(people, customers["east"])
     sweep(timezone.now())
-    services.cancel(people["agent"], late.number, "客户撤诉")
+    services.cancel(late.number, "客户撤诉", actor=people["agent"])
     client.force_login(dispatcher)
     page = client.get("/cases/").content.decode()
     row = page.split(late.number, 2)[-1].split("</tr>", 1)[0]
@@ -302,7 +302,6 @@ def test_a_customer_calling_about_another_place_picks_it(people, customers, area
 
 def test_redispatch_by_the_rules_uses_the_picked_building(people, area, org, dispatcher):
     case = services.create_contact(
-        people["agent"],
         services.ContactInput(
             channel="phone",
             kind="repair",
@@ -312,9 +311,12 @@ def test_redispatch_by_the_rules_uses_the_picked_building(people, area, org, dis
             building_id=area["east"].pk,
             room_no="8",
         ),
+        actor=people["agent"],
     ).case
-    services.dispatch(dispatcher, case.number, unit_id=org["west"].pk, note="误派", redispatch=True)
-    services.dispatch(dispatcher, case.number, note="按规则重派", redispatch=True)
+    services.dispatch(
+        case.number, actor=dispatcher, unit_id=org["west"].pk, note="误派", redispatch=True
+    )
+    services.dispatch(case.number, actor=dispatcher, note="按规则重派", redispatch=True)
     case.refresh_from_db()
     assert case.responsible_unit == org["east"]
 
@@ -351,8 +353,8 @@ def test_case_list_filters(listed, client, dispatcher, org, people):
     staff("team_tech", Position.TECHNICIAN, org["east_team"])
     east_team_case = listed["late"]
     services.dispatch(
-        dispatcher,
         east_team_case.number,
+        actor=dispatcher,
         unit_id=org["east_team"].pk,
         note="给班组",
         redispatch=True,

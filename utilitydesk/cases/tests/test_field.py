@@ -28,8 +28,8 @@ SIGNATURE = "data:image/png;base64," + base64.b64encode(PNG).decode()
 
 def on_site(people, customers, kind="repair"):
     case = open_case(people["agent"], customers["east"], kind=kind)
-    services.accept(people["tech"], case.number)
-    services.arrive(people["tech"], case.number)
+    services.accept(case.number, actor=people["tech"])
+    services.arrive(case.number, actor=people["tech"])
     return Case.objects.get(pk=case.pk)
 
 
@@ -125,7 +125,7 @@ def test_a_refused_resolve_keeps_the_drawn_signature(people, customers, client):
 
 def test_booking_and_not_home_keep_their_input(people, customers, client):
     case = open_case(people["agent"], customers["east"])
-    services.accept(people["tech"], case.number)
+    services.accept(case.number, actor=people["tech"])
     case.refresh_from_db()
     client.force_login(people["tech"])
     past = (timezone.localtime() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
@@ -144,7 +144,7 @@ def test_booking_and_not_home_keep_their_input(people, customers, client):
 
 def test_a_wrong_confirmation_code_is_shown_with_the_form_open(people, customers, client):
     case = on_site(people, customers)
-    services.send_signoff_code(people["tech"], case.number)
+    services.send_signoff_code(case.number, actor=people["tech"])
     client.force_login(people["tech"])
     response = field_post(client, case, "confirm_signoff_code", {"code": "000000x"})
     page = response.content.decode()
@@ -158,8 +158,8 @@ def test_someone_elses_change_keeps_the_form_and_allows_a_deliberate_resend(
     case = on_site(people, customers)
     client.force_login(people["tech"])
     stale = case.version
-    services.add_note(people["head_east"], case.number, "客户来电催促")
-    services.exempt_signoff(people["head_east"], case.number, "客户出差，电话确认")
+    services.add_note(case.number, "客户来电催促", actor=people["head_east"])
+    services.exempt_signoff(case.number, "客户出差，电话确认", actor=people["head_east"])
     response = client.post(
         f"/cases/{case.number}/act/resolve/",
         {"next": f"/field/{case.number}/", "expected_version": stale, "work_done": "排气"},
@@ -194,7 +194,7 @@ def test_full_number_and_tel_link_only_on_the_technicians_own_case(people, custo
     mine = on_site(people, customers)
     other_tech = staff("tech2", Position.TECHNICIAN, org["east_team"])
     theirs = open_case(people["agent"], customers["east"], content="另一户不热")
-    services.accept(other_tech, theirs.number)
+    services.accept(theirs.number, actor=other_tech)
     client.force_login(people["tech"])
 
     own_field = client.get(f"/field/{mine.number}/").content.decode()
@@ -237,7 +237,7 @@ def test_temperature_measurement_cannot_be_exempted_from_signature(people, custo
     repair = on_site(people, customers)
     page = client.get(f"/cases/{repair.number}/").content.decode()
     assert "/act/exempt_signoff/" in page
-    services.exempt_signoff(people["head_east"], repair.number, "客户出差，电话确认")
+    services.exempt_signoff(repair.number, "客户出差，电话确认", actor=people["head_east"])
     assert Case.objects.get(pk=repair.pk).signoff == "supervisor"
 
 
@@ -279,10 +279,10 @@ def test_a_case_keeps_the_warning_lead_of_its_policy_version(people, customers):
 
     start = timezone.now()
     old = open_case(people["agent"], customers["east"], now=start)
-    draft = sla_services.new_draft(None)
+    draft = sla_services.new_draft(actor=None)
     draft.warn_share = Decimal("0.5")
     draft.save()
-    sla_services.publish(None, draft.pk)
+    sla_services.publish(draft.pk, actor=None)
     new = open_case(people["agent"], customers["east"], now=start, content="另一处漏水")
     sweep(start + timedelta(minutes=35))
     assert not warnings_to(people["head_east"], old).exists()
@@ -298,20 +298,20 @@ def test_warnings_are_withdrawn_when_the_case_moves_on(people, customers, org):
     assert warnings_to(people["head_east"], case).count() == 1
 
     # Given to a technician: the head's warning is withdrawn (kept), the technician warned.
-    services.accept(people["tech"], case.number)
+    services.accept(case.number, actor=people["tech"])
     assert warnings_to(people["head_east"], case).count() == 0
     assert warnings_to(people["head_east"], case, standing=False).count() == 1
     sweep(timezone.now())
     assert warnings_to(people["tech"], case).count() == 1
 
     # Sent to another station: the technician's warning goes, the new station's head hears.
-    services.dispatch(dispatcher, case.number, org["west"].pk, "不归城东", redispatch=True)
+    services.dispatch(case.number, org["west"].pk, "不归城东", actor=dispatcher, redispatch=True)
     assert warnings_to(people["tech"], case).count() == 0
     sweep(timezone.now())
     assert warnings_to(head_west, case).count() == 1
 
     # Cancelled: nobody holds it, every notice is withdrawn; nothing was deleted.
-    services.cancel(dispatcher, case.number, "重复来电")
+    services.cancel(case.number, "重复来电", actor=dispatcher)
     assert not Message.objects.filter(
         reference=f"case:{case.number}", kind__startswith="deadline", obsolete_at__isnull=True
     ).exists()
@@ -321,13 +321,13 @@ def test_warnings_are_withdrawn_when_the_case_moves_on(people, customers, org):
 def test_resolving_withdraws_the_warnings_and_met_deadlines_lose_theirs(people, customers):
     start = timezone.now() - timedelta(minutes=50)
     case = open_case(people["agent"], customers["east"], now=start)
-    services.accept(people["tech"], case.number)
+    services.accept(case.number, actor=people["tech"])
     sweep(timezone.now())
     assert warnings_to(people["tech"], case).count() == 1  # arrival on site
-    services.arrive(people["tech"], case.number)
+    services.arrive(case.number, actor=people["tech"])
     assert warnings_to(people["tech"], case).count() == 0
-    services.exempt_signoff(people["head_east"], case.number, "客户出差，电话确认")
-    services.resolve(people["tech"], case.number, services.Resolution(work_done="排气"))
+    services.exempt_signoff(case.number, "客户出差，电话确认", actor=people["head_east"])
+    services.resolve(case.number, services.Resolution(work_done="排气"), actor=people["tech"])
     # A resolved case is the callback agents' business: no notice to the field.
     sweep(timezone.now() + timedelta(days=3))
     assert not Message.objects.filter(
@@ -365,7 +365,7 @@ def test_inbox_groups_notices_by_case_with_counts(people, customers, client):
     assert badge(page) == unread() == per_case
     assert Message.objects.filter(reference=f"case:{other.number}", read_at=None).count()
 
-    services.accept(people["tech"], other.number)  # the head no longer holds it
+    services.accept(other.number, actor=people["tech"])  # the head no longer holds it
     page = client.get("/inbox/").content.decode()
     withdrawn = Message.objects.filter(recipient=head, obsolete_at__isnull=False)
     assert withdrawn.filter(reference=f"case:{other.number}").exists()

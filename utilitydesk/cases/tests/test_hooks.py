@@ -27,8 +27,8 @@ def listening():
 
 def test_creation_and_lifecycle_steps_are_announced(people, customers, listening):
     case = open_case(people["agent"], customers["east"])
-    case_services.accept(people["tech"], case.number)
-    case_services.cancel(people["office"], case.number, "重复登记")
+    case_services.accept(case.number, actor=people["tech"])
+    case_services.cancel(case.number, "重复登记", actor=people["office"])
     got = [(h.hook, h.case.number) for h in listening]
     assert got == [
         (hooks.CaseHook.CREATED, case.number),

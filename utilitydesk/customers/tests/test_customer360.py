@@ -33,7 +33,6 @@ def history_of(page: str) -> str:
 
 def answer_on_spot(agent, customer, content, now, **kw):
     return services.create_contact(
-        agent,
         services.ContactInput(
             channel="phone",
             kind=kw.pop("kind", "consultation"),
@@ -42,6 +41,7 @@ def answer_on_spot(agent, customer, content, now, **kw):
             answer=kw.pop("answer", "采暖期为每年11月15日至次年3月20日。"),
             **kw,
         ),
+        actor=agent,
         now=now,
     )
 
@@ -55,7 +55,6 @@ def test_the_360_view_shows_every_contact_newest_first(people, customers, client
     answer_on_spot(agent, customer, "问什么时候开始供暖", start)
     case = open_case(agent, customer, content="卧室暖气不热", now=start + timedelta(hours=1))
     services.create_contact(
-        agent,
         services.ContactInput(
             channel="phone",
             kind="repair",
@@ -63,6 +62,7 @@ def test_the_360_view_shows_every_contact_newest_first(people, customers, client
             customer_id=customer.pk,
             link_to_case=case.number,
         ),
+        actor=agent,
         now=start + timedelta(hours=2),
     )
     # An unrecognised caller on one of the customer's numbers is the same customer.
@@ -80,7 +80,7 @@ def test_the_360_view_shows_every_contact_newest_first(people, customers, client
         customer=customer, purpose=CallbackTask.Purpose.ACCOUNT, due_at=start, period="2026-11"
     )
     callbacks.record_outcome(
-        people["office"], task.pk, "satisfied", "对服务满意", now=start + timedelta(hours=4)
+        task.pk, "satisfied", "对服务满意", actor=people["office"], now=start + timedelta(hours=4)
     )
     message = send_sms("13812345678", "您的报修已受理。", reference=f"case:{case.number}")
     Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(hours=4, minutes=30))
@@ -395,7 +395,7 @@ def test_standard_phrases_carry_the_company_name_and_no_blank(people, customers,
     # Texting a standard phrase to a customer sends the company's name.
     case = open_case(people["agent"], customers["east"])
     intro = StandardPhrase.objects.get(situation="入户自我介绍")
-    services.reply_to_customer(people["agent"], case.number, "", phrase_id=intro.pk)
+    services.reply_to_customer(case.number, "", actor=people["agent"], phrase_id=intro.pk)
     sent = Message.objects.filter(channel="sms").latest("pk").body
     assert sent.startswith("您好，我是热力公司的工作人员")
 
@@ -406,7 +406,7 @@ def test_a_blank_never_reaches_a_customer(people, customers):
     case = open_case(people["agent"], customers["east"])
     with pytest.raises(ValidationError):
         services.reply_to_customer(
-            people["agent"], case.number, "您好，XX供热公司XXX很高兴为您服务。"
+            case.number, "您好，XX供热公司XXX很高兴为您服务。", actor=people["agent"]
         )
     assert not Message.objects.filter(channel="sms").exists()
 

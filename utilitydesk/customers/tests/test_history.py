@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_update_records_who_when_old_and_new(people, customers):
     customer = customers["east"]
     services.update_customer(
-        people["agent"], customer.pk, {"name": "李蕾", "phones": ["13812345678"]}
+        customer.pk, {"name": "李蕾", "phones": ["13812345678"]}, actor=people["agent"]
     )
     records = {r.field: r for r in history_of(customer)}
     assert records["name"].old_value == "李雷" and records["name"].new_value == "李蕾"
@@ -27,14 +27,14 @@ def test_update_records_who_when_old_and_new(people, customers):
 
 
 def test_saving_the_same_values_records_nothing(people, customers):
-    services.update_customer(people["agent"], customers["east"].pk, {"name": "李雷"})
+    services.update_customer(customers["east"].pk, {"name": "李雷"}, actor=people["agent"])
     assert not ChangeRecord.objects.exists()
 
 
 def test_invalid_phone_is_refused_and_nothing_changes(people, customers):
     with pytest.raises(ValidationError) as error:
         services.update_customer(
-            people["agent"], customers["east"].pk, {"phones": "12345", "name": "X"}
+            customers["east"].pk, {"phones": "12345", "name": "X"}, actor=people["agent"]
         )
     assert "phones" in error.value.message_dict
     customers["east"].refresh_from_db()
@@ -44,7 +44,7 @@ def test_invalid_phone_is_refused_and_nothing_changes(people, customers):
 def test_premises_changes_are_recorded(people, customers):
     premises = customers["east"].premises.get()
     services.update_premises(
-        people["agent"], premises.pk, {"heated_area": "90.5", "status": "suspended"}
+        premises.pk, {"heated_area": "90.5", "status": "suspended"}, actor=people["agent"]
     )
     fields = {r.field: (r.old_value, r.new_value) for r in history_of(premises)}
     assert fields == {"heated_area": ("88.50", "90.50"), "status": ("supplied", "suspended")}
@@ -53,14 +53,14 @@ def test_premises_changes_are_recorded(people, customers):
 def test_premises_area_must_be_positive(people, customers):
     premises = customers["east"].premises.get()
     with pytest.raises(ValidationError):
-        services.update_premises(people["agent"], premises.pk, {"heated_area": "-3"})
+        services.update_premises(premises.pk, {"heated_area": "-3"}, actor=people["agent"])
 
 
 def test_correcting_an_entry_error_counts_it_against_the_clerk(people, customers):
     customer = customers["east"]
-    services.update_customer(people["agent"], customer.pk, {"name": "李雷雷"})
+    services.update_customer(customer.pk, {"name": "李雷雷"}, actor=people["agent"])
     services.update_customer(
-        people["office"], customer.pk, {"name": "李雷"}, correcting_entry_error=True
+        customer.pk, {"name": "李雷"}, actor=people["office"], correcting_entry_error=True
     )
     error = EntryError.objects.get()
     assert (
@@ -86,18 +86,20 @@ def test_correcting_an_entry_error_counts_it_against_the_clerk(people, customers
 def test_agent_cannot_flag_entry_errors(people, customers):
     with pytest.raises(PermissionDenied):
         services.update_customer(
-            people["agent"], customers["east"].pk, {"name": "x"}, correcting_entry_error=True
+            customers["east"].pk, {"name": "x"}, actor=people["agent"], correcting_entry_error=True
         )
 
 
 def test_grade_change_needs_a_leaders_approval(people, customers):
     customer = customers["east"]
-    request = services.request_grade_change(people["agent"], customer.pk, Grade.VIP, "人大代表")
+    request = services.request_grade_change(
+        customer.pk, Grade.VIP, "人大代表", actor=people["agent"]
+    )
     customer.refresh_from_db()
     assert customer.grade == Grade.GENERAL
     with pytest.raises(PermissionDenied):
-        services.decide_grade_change(people["agent"], request.pk, approve=True)
-    services.decide_grade_change(people["gm"], request.pk, approve=True, note="同意")
+        services.decide_grade_change(request.pk, actor=people["agent"], approve=True)
+    services.decide_grade_change(request.pk, actor=people["gm"], approve=True, note="同意")
     customer.refresh_from_db()
     assert customer.grade == Grade.VIP
     record = history_of(customer).get(field="grade")
@@ -115,21 +117,23 @@ def test_a_leader_cannot_approve_their_own_request(people, customers, org):
 
     assign_position(people["gm"], org["centre"], Position.AGENT)
     gm = type(people["gm"]).objects.get(pk=people["gm"].pk)
-    request = services.request_grade_change(gm, customers["east"].pk, Grade.VIP, "媒体")
+    request = services.request_grade_change(customers["east"].pk, Grade.VIP, "媒体", actor=gm)
     with pytest.raises(PermissionDenied):
-        services.decide_grade_change(gm, request.pk, approve=True)
+        services.decide_grade_change(request.pk, actor=gm, approve=True)
 
 
 def test_only_one_pending_request_and_decisions_are_final(people, customers):
     request = services.request_grade_change(
-        people["agent"], customers["east"].pk, Grade.VIP, "媒体"
+        customers["east"].pk, Grade.VIP, "媒体", actor=people["agent"]
     )
     with pytest.raises(ValidationError):
-        services.request_grade_change(people["agent"], customers["east"].pk, Grade.VIP, "again")
-    services.decide_grade_change(people["gm"], request.pk, approve=False)
+        services.request_grade_change(
+            customers["east"].pk, Grade.VIP, "again", actor=people["agent"]
+        )
+    services.decide_grade_change(request.pk, actor=people["gm"], approve=False)
     assert GradeChangeRequest.objects.get().status == "rejected"
     with pytest.raises(ValidationError):
-        services.decide_grade_change(people["gm"], request.pk, approve=True)
+        services.decide_grade_change(request.pk, actor=people["gm"], approve=True)
 
 
 def test_edit_page_records_history(people, customers, client):

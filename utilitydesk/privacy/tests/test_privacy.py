@@ -55,7 +55,7 @@ def test_lookup_is_logged_for_every_customer_shown(people, customers):
 
 def test_technician_cannot_export(people, customers, client):
     with pytest.raises(PermissionDenied):
-        services.export_customers(people["tech"], CustomerFilters(), io.BytesIO())
+        services.export_customers(CustomerFilters(), io.BytesIO(), actor=people["tech"])
     client.force_login(people["tech"])
     assert client.get("/customers/export/").status_code == 403
     assert not AccessLog.objects.filter(action="export").exists()

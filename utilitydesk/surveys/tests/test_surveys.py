@@ -40,7 +40,7 @@ def town(area):
 
 
 def test_sample_is_stratified_and_reproducible(people, town):
-    survey = services.create_survey(people["office"], "2026供暖季满意度调查", 6, seed="abc")
+    survey = services.create_survey("2026供暖季满意度调查", 6, actor=people["office"], seed="abc")
     from collections import Counter
 
     from utilitydesk.customers.models import Customer
@@ -53,16 +53,16 @@ def test_sample_is_stratified_and_reproducible(people, town):
     expected = {k: v for k, v in services.allocate(dict(population), 6).items() if v}
     assert dict(drawn) == expected and sum(drawn.values()) == 6
     assert len(expected) >= 2  # more than one stratum represented
-    again = services.create_survey(people["office"], "再抽一次", 6, seed="abc")
+    again = services.create_survey("再抽一次", 6, actor=people["office"], seed="abc")
     first = sorted(survey.members.values_list("customer_id", flat=True))
     second = sorted(again.members.values_list("customer_id", flat=True))
     assert first == second
     with pytest.raises(PermissionDenied):
-        services.create_survey(people["agent"], "x", 3)
+        services.create_survey("x", 3, actor=people["agent"])
 
 
 def test_online_link_works_once_and_refuses_reuse_tampering_and_expiry(people, town, client):
-    survey = services.create_survey(people["office"], "调查", 3, seed="s")
+    survey = services.create_survey("调查", 3, actor=people["office"], seed="s")
     member = survey.members.first()
     token = services.link_token(member)
     page = client.get(f"/s/{token}/")
@@ -90,7 +90,7 @@ def test_online_link_works_once_and_refuses_reuse_tampering_and_expiry(people, t
 
 
 def test_scores_must_be_one_to_five(people, town):
-    survey = services.create_survey(people["office"], "调查", 2, seed="s")
+    survey = services.create_survey("调查", 2, actor=people["office"], seed="s")
     member = survey.members.first()
     with pytest.raises(ValidationError):
         services.record_answers(member.pk, {q.pk: "9" for q in survey.questions.all()}, "online")
@@ -99,7 +99,7 @@ def test_scores_must_be_one_to_five(people, town):
 
 
 def test_report_matches_a_hand_computed_fixture(people, town):
-    survey = services.create_survey(people["office"], "调查", 4, seed="fixture")
+    survey = services.create_survey("调查", 4, actor=people["office"], seed="fixture")
     members = list(survey.members.order_by("pk"))
     questions = list(survey.questions.order_by("position"))
     score_questions = [q for q in questions if q.is_score]

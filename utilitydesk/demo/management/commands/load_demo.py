@@ -388,7 +388,6 @@ class Command(BaseCommand):
         for index, customer in enumerate(customers):
             kind = "temperature" if "测温" in texts[index] or "16度" in texts[index] else "repair"
             contact = case_services.create_contact(
-                agent,
                 case_services.ContactInput(
                     channel="phone",
                     kind=kind,
@@ -397,18 +396,19 @@ class Command(BaseCommand):
                     emergency="漏水" in texts[index],
                     allow_duplicate=True,
                 ),
+                actor=agent,
             )
             if contact.case is None:
                 raise RuntimeError("an unanswered contact opens a case")
             number = contact.case.number
             if index % 4 >= 1:
-                case_services.accept(tech, number)
+                case_services.accept(number, actor=tech)
             if index % 4 >= 2:
-                case_services.book(tech, number, timezone.now() + timedelta(hours=2 + index))
+                case_services.book(number, timezone.now() + timedelta(hours=2 + index), actor=tech)
             if index % 4 == 3:
-                case_services.arrive(tech, number)
+                case_services.arrive(number, actor=tech)
             if index == 7:  # one finished job waiting for its callback
-                case_services.exempt_signoff(users["head_east"], number, "演示：电话确认")
+                case_services.exempt_signoff(number, "演示：电话确认", actor=users["head_east"])
                 case_services.resolve(
-                    tech, number, case_services.Resolution(work_done="排气后恢复正常")
+                    number, case_services.Resolution(work_done="排气后恢复正常"), actor=tech
                 )

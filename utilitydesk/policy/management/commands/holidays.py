@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{path} does not exist")
             try:
                 rows, years = read_calendar_file(path.read_bytes(), path.name)
-                recomputed = services.import_calendar(None, rows, years, source=path.name)
+                recomputed = services.import_calendar(rows, years, actor=None, source=path.name)
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from None
             self.stdout.write(
