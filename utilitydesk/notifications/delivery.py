@@ -46,19 +46,6 @@ NO_ANSWER = "UtilityDesk.NoAnswer"
 NO_TEMPLATE = "UtilityDesk.NoProviderTemplate"
 BACKEND_ERROR = "UtilityDesk.BackendError"
 
-_RECORDED = [
-    "status",
-    "sent_at",
-    "provider",
-    "provider_id",
-    "error",
-    "error_code",
-    "next_attempt_at",
-    "lease_expires_at",
-    "claim_token",
-    "submitted_at",
-]
-
 
 def _now() -> datetime:
     return timezone.now()
@@ -169,34 +156,58 @@ def _mark_submitted(messages: Sequence[Message], now: datetime) -> list[Message]
 def _record(
     messages: Sequence[Message], outcomes: list[Outcome], provider: str, now: datetime
 ) -> RunResult:
+    """Write each message's outcome set-wise: one update for those sent (their serial
+    numbers by one executemany), one per kind of failure."""
     result = RunResult()
     by_id = {o.message_id: o for o in outcomes}
+    serials: list[tuple[str, int]] = []
+    failures: dict[tuple[str, str, str, datetime | None], list[int]] = defaultdict(list)
     for message in messages:
         outcome = by_id.get(message.pk) or Outcome(
             message.pk, False, code=NO_ANSWER, error="no outcome from the backend", unknown=True
         )
-        message.lease_expires_at, message.claim_token = None, ""
-        message.provider = provider
         if outcome.sent:
-            message.status, message.sent_at = Message.Status.SENT, now
-            message.provider_id = outcome.serial or message.provider_id
-            message.error, message.error_code, message.next_attempt_at = "", "", None
+            serials.append((outcome.serial, message.pk))
             result.sent += 1
-            continue
-        message.error, message.error_code = outcome.error[:2000], outcome.code[:64]
-        if (
+        elif (
             outcome.retryable
             and not outcome.unknown
             and message.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
         ):
-            message.status = Message.Status.QUEUED
-            message.next_attempt_at = now + backoff(message.attempts)
-            message.submitted_at = None
+            key = (Message.Status.QUEUED, outcome.error[:2000], outcome.code[:64])
+            failures[(*key, now + backoff(message.attempts))].append(message.pk)
             result.retried += 1
         else:
-            message.status, message.next_attempt_at = Message.Status.FAILED, None
+            key = (Message.Status.FAILED, outcome.error[:2000], outcome.code[:64])
+            failures[(*key, None)].append(message.pk)
             result.failed += 1
-    Message.objects.bulk_update(messages, _RECORDED, batch_size=500)
+    released = {"lease_expires_at": None, "claim_token": "", "provider": provider}
+    with transaction.atomic():
+        if serials:
+            Message.objects.filter(pk__in=[pk for _s, pk in serials]).update(
+                status=Message.Status.SENT,
+                sent_at=now,
+                error="",
+                error_code="",
+                next_attempt_at=None,
+                **released,
+            )
+            table = connection.ops.quote_name(Message._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET provider_id = %s WHERE id = %s AND %s <> ''",  # nosec B608: table from model metadata
+                    [(serial, pk, serial) for serial, pk in serials],
+                )
+        for (status, error, code, next_at), ids in failures.items():
+            again = {"submitted_at": None} if status == Message.Status.QUEUED else {}
+            Message.objects.filter(pk__in=ids).update(
+                status=status,
+                error=error,
+                error_code=code,
+                next_attempt_at=next_at,
+                **released,
+                **again,
+            )
     return result
 
 
