@@ -1,4 +1,5 @@
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -35,10 +36,11 @@ def change_records_for(
     at=None,
     *,
     actor: Any,
+    now: datetime | None = None,
 ) -> list[ChangeRecord]:
     """Unsaved ChangeRecord rows for ``changes`` (callers bulk-create them)."""
     content_type = ContentType.objects.get_for_model(instance)
-    at = at or timezone.now()
+    at = at or now or timezone.now()
     return [
         ChangeRecord(
             content_type=content_type,
@@ -55,8 +57,14 @@ def change_records_for(
 
 
 def record_changes(
-    instance: models.Model, changes: Mapping[str, tuple[str, str]], source: str, *, actor: Any
+    instance: models.Model,
+    changes: Mapping[str, tuple[str, str]],
+    source: str,
+    *,
+    actor: Any,
+    now: datetime | None = None,
 ) -> list[ChangeRecord]:
+    now = now or timezone.now()
     return ChangeRecord.objects.bulk_create(
         change_records_for(instance, changes, source, actor=actor)
     )

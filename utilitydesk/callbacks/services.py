@@ -220,9 +220,12 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
 
 
 @transaction.atomic
-def create_spot_check(unit, year: int, quarter: int, seed: str = "", *, actor) -> SpotCheck:
+def create_spot_check(
+    unit, year: int, quarter: int, seed: str = "", *, actor, now: datetime | None = None
+) -> SpotCheck:
     """The director's quarterly re-call of a random share of a unit's resolved repairs."""
 
+    now = now or timezone.now()
     if not actor.has_perm("callbacks.run_spot_check"):
         raise PermissionDenied(_("You are not allowed to run spot checks."))
     start, end = quarter_bounds(year, quarter)
@@ -250,7 +253,7 @@ def create_spot_check(unit, year: int, quarter: int, seed: str = "", *, actor) -
         population=len(ids),
         created_by=actor,
     )
-    due = timezone.now() + timedelta(days=14)
+    due = now + timedelta(days=14)
     CallbackTask.objects.bulk_create(
         [
             CallbackTask(

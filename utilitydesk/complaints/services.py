@@ -52,12 +52,19 @@ def may_classify(*, actor) -> bool:
 
 @transaction.atomic
 def classify(
-    complaint_id: int, category: str, level: int, source: str = "web", *, actor
+    complaint_id: int,
+    category: str,
+    level: int,
+    source: str = "web",
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> Complaint:
     """Set category and grade. Level 1 starts the emergency plan: the case becomes an
     emergency and the leaders above its unit are told at once (R-502). Every change is
     kept in the change history and on the case's timeline, with who made it."""
 
+    now = now or timezone.now()
     if not may_classify(actor=actor):
         raise PermissionDenied(
             _(
@@ -105,7 +112,7 @@ def classify(
     case.attributes = {**(case.attributes or {}), "complaint_level": str(level)}
     if raised:
         case.emergency = True
-    replan_running(case, ("first_response", "resolution"), timezone.now())
+    replan_running(case, ("first_response", "resolution"), now)
     case.save(update_fields=["attributes", "emergency", "next_check_at"])
     if raised:
         unit = case.responsible_unit
@@ -186,6 +193,7 @@ def determine(
     complaint_id: int,
     *,
     actor,
+    now: datetime | None = None,
     responsibility: str,
     valid: bool,
     responsible_unit=None,
@@ -194,6 +202,7 @@ def determine(
 ) -> Complaint:
     """Responsibility is determined for every complaint when it is handled (R-503)."""
 
+    now = now or timezone.now()
     if not actor.has_perm("complaints.determine_complaint"):
         raise PermissionDenied(_("You are not allowed to determine responsibility."))
     if responsibility not in Responsibility.values:
@@ -244,7 +253,7 @@ def determine(
     complaint.responsible_unit = responsible_unit if company_fault else None
     complaint.responsible_staff = responsible_staff if company_fault else None
     complaint.corrective_actions = corrective_actions.strip()
-    complaint.determined_at = timezone.now()
+    complaint.determined_at = now
     complaint.determined_by = actor
     complaint.save()
     changes = diff_values(
@@ -286,7 +295,10 @@ def submit_appeal(complaint_id: int, reason: str, *, actor, now: datetime | None
 
 
 @transaction.atomic
-def rule_appeal(appeal_id: int, upheld: bool, ruling: str, *, actor) -> Appeal:
+def rule_appeal(
+    appeal_id: int, upheld: bool, ruling: str, *, actor, now: datetime | None = None
+) -> Appeal:
+    now = now or timezone.now()
     if not actor.has_perm("complaints.rule_appeal"):
         raise PermissionDenied(_("You are not allowed to rule on appeals."))
     appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
@@ -297,16 +309,19 @@ def rule_appeal(appeal_id: int, upheld: bool, ruling: str, *, actor) -> Appeal:
     if not ruling.strip():
         raise ValidationError({"ruling": [_("Give the ruling.")]})
     appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED
-    appeal.ruled_by, appeal.ruled_at, appeal.ruling = actor, timezone.now(), ruling.strip()
+    appeal.ruled_by, appeal.ruled_at, appeal.ruling = actor, now, ruling.strip()
     appeal.save()
     return appeal
 
 
 @transaction.atomic
-def set_important(complaint_id: int, important: bool, source: str = "web", *, actor) -> Complaint:
+def set_important(
+    complaint_id: int, important: bool, source: str = "web", *, actor, now: datetime | None = None
+) -> Complaint:
     """R-505: an important complaint is kept permanently. Marked (or unmarked) by the
     service office; every change is kept in the change history with who made it."""
 
+    now = now or timezone.now()
     if not may_mark_important(actor=actor):
         raise PermissionDenied(_("Only the service office marks complaints important."))
     complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
@@ -355,10 +370,13 @@ def may_export(*, actor) -> bool:
     )
 
 
-def export_register(filters, stream, ip_address: str | None = None, *, actor) -> int:
+def export_register(
+    filters, stream, ip_address: str | None = None, *, actor, now: datetime | None = None
+) -> int:
     """The filtered complaint register as .xlsx, every cell through core.spreadsheets;
     logged with one access-log row per customer exported (R-105)."""
 
+    now = now or timezone.now()
     if not may_export(actor=actor):
         raise PermissionDenied(_("You are not allowed to export customer data."))
     book = Workbook(write_only=True)

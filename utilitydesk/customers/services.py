@@ -1,7 +1,7 @@
 """Writes to customer master data. Every write records who, when and old → new (R-104)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -93,8 +93,15 @@ class CustomerInput:
 
 @transaction.atomic
 def create_customer(
-    account_no: str, data: CustomerInput, premises: dict[str, Any], source: str = "web", *, actor
+    account_no: str,
+    data: CustomerInput,
+    premises: dict[str, Any],
+    source: str = "web",
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> Customer:
+    now = now or timezone.now()
     _require("customers.add_customer", actor=actor)
     if Customer.objects.filter(account_no=account_no).exists():
         raise ValidationError({"account_no": _("This account number already exists.")})
@@ -103,7 +110,7 @@ def create_customer(
     unit_no, room_no = premises.get("unit_no", ""), premises["room_no"]
     if Premises.objects.filter(building=building, unit_no=unit_no, room_no=room_no).exists():
         raise ValidationError({"room_no": _("These premises already belong to another customer.")})
-    now = timezone.now()
+    now = now
     customer = Customer.objects.create(
         account_no=account_no,
         name=data.name.strip(),
@@ -131,9 +138,12 @@ def create_customer(
     return customer
 
 
-def _attribute_entry_errors(customer: Customer, fields: list[str], source_object, *, actor) -> None:
+def _attribute_entry_errors(
+    customer: Customer, fields: list[str], source_object, *, actor, now: datetime | None = None
+) -> None:
     """Correcting a mistake counts an entry error against whoever last wrote the field."""
 
+    now = now or timezone.now()
     content_type = ContentType.objects.get_for_model(source_object)
     for field in fields:
         last = (
@@ -165,8 +175,10 @@ def update_customer(
     correcting_entry_error: bool = False,
     *,
     actor,
+    now: datetime | None = None,
 ) -> dict[str, tuple[str, str]]:
     """Apply changes to a customer; returns the recorded {field: (old, new)}."""
+    now = now or timezone.now()
     _require("customers.change_customer", actor=actor)
     if correcting_entry_error:
         _require("customers.record_entry_error", actor=actor)
@@ -186,7 +198,7 @@ def update_customer(
     if not diff:
         return {}
     customer.updated_by = actor
-    customer.updated_at = timezone.now()
+    customer.updated_at = now
     customer.save()
     if numbers is not None:
         _set_phones(customer, numbers)
@@ -198,8 +210,14 @@ def update_customer(
 
 @transaction.atomic
 def update_premises(
-    premises_id: int, changes: dict[str, Any], source: str = "web", *, actor
+    premises_id: int,
+    changes: dict[str, Any],
+    source: str = "web",
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> dict[str, tuple[str, str]]:
+    now = now or timezone.now()
     _require("customers.change_customer", actor=actor)
     premises = (
         Premises.objects.select_for_update(of=("self",))
@@ -227,8 +245,9 @@ def update_premises(
 
 @transaction.atomic
 def request_grade_change(
-    customer_id: int, to_grade: str, reason: str, *, actor
+    customer_id: int, to_grade: str, reason: str, *, actor, now: datetime | None = None
 ) -> GradeChangeRequest:
+    now = now or timezone.now()
     _require("customers.request_grade_change", actor=actor)
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     if to_grade not in Grade.values:
@@ -252,8 +271,9 @@ def request_grade_change(
 
 @transaction.atomic
 def decide_grade_change(
-    request_id: int, approve: bool, note: str = "", *, actor
+    request_id: int, approve: bool, note: str = "", *, actor, now: datetime | None = None
 ) -> GradeChangeRequest:
+    now = now or timezone.now()
     _require("customers.approve_grade_change", actor=actor)
     request = GradeChangeRequest.objects.select_for_update().get(pk=request_id)
     if request.status != GradeChangeRequest.Status.PENDING:
@@ -266,7 +286,7 @@ def decide_grade_change(
         GradeChangeRequest.Status.APPROVED if approve else GradeChangeRequest.Status.REJECTED
     )
     request.decided_by = actor
-    request.decided_at = timezone.now()
+    request.decided_at = now
     request.decision_note = note
     request.save()
     if approve:
@@ -282,8 +302,16 @@ def decide_grade_change(
 
 @transaction.atomic
 def record_entry_error(
-    clerk, kind: str, customer_id: int | None = None, field: str = "", note: str = "", *, actor
+    clerk,
+    kind: str,
+    customer_id: int | None = None,
+    field: str = "",
+    note: str = "",
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> EntryError:
+    now = now or timezone.now()
     _require("customers.record_entry_error", actor=actor)
     if kind not in EntryError.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of entry error.")})
@@ -292,14 +320,20 @@ def record_entry_error(
     )
 
 
-def log_customer_view(customer_id: int, ip_address: str | None = None, *, actor) -> None:
+def log_customer_view(
+    customer_id: int, ip_address: str | None = None, *, actor, now: datetime | None = None
+) -> None:
+    now = now or timezone.now()
     record_access(actor, AccessLog.Action.VIEW, [customer_id], ip_address=ip_address)
 
 
-def export_customers(filters, stream, ip_address: str | None = None, *, actor) -> int:
+def export_customers(
+    filters, stream, ip_address: str | None = None, *, actor, now: datetime | None = None
+) -> int:
     """Write the filtered customers the actor may see to ``stream`` as .xlsx; logged with
     one access-log row per customer exported, written in batches (R-105)."""
 
+    now = now or timezone.now()
     _require("customers.export_customers", actor=actor)
     exported: list[int] = []
     count = write_export(search_customers(actor, filters), stream, exported_ids=exported)
@@ -308,9 +342,12 @@ def export_customers(filters, stream, ip_address: str | None = None, *, actor) -
     return count
 
 
-def start_import(uploaded_file, dry_run: bool, create_buildings: bool, *, actor):
+def start_import(
+    uploaded_file, dry_run: bool, create_buildings: bool, *, actor, now: datetime | None = None
+):
     """Store an uploaded file as an import job and hand it to the background runner."""
 
+    now = now or timezone.now()
     _require("customers.import_customers", actor=actor)
     name = uploaded_file.name or ""
     if not name.lower().endswith((".xlsx", ".csv")):

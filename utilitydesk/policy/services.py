@@ -83,13 +83,19 @@ MIN_HOLIDAYS_PER_YEAR = 11
 
 
 def import_calendar(
-    rows: list[tuple[date, str, str]], years: set[int], source: str, *, actor
+    rows: list[tuple[date, str, str]],
+    years: set[int],
+    source: str,
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> int:
     """Load the official schedule of whole years (the State Council's notice each autumn).
 
     ``rows`` are exception days (holiday on a weekday or make-up working day); every row
     must fall in ``years``. Provisional deadlines are recomputed afterwards (by the
     reactions registered with ``on_calendar_loaded``); returns how many became final."""
+    now = now or timezone.now()
     if actor is not None and not actor.has_perm("sla.add_calendarday"):
         raise PermissionDenied(_("You are not allowed to load the calendar."))
     errors = []
@@ -130,7 +136,7 @@ def import_calendar(
         for year in years:
             CalendarYear.objects.update_or_create(
                 year=year,
-                defaults={"source": source[:100], "loaded_at": timezone.now(), "loaded_by": actor},
+                defaults={"source": source[:100], "loaded_at": now, "loaded_by": actor},
             )
     calendar(refresh=True)
     return sum(reaction() for reaction in _calendar_loaded)
@@ -245,8 +251,11 @@ def _require(perm: str, *, actor) -> None:
 
 
 @transaction.atomic
-def new_draft(from_version: PolicyVersion | None = None, *, actor) -> PolicyVersion:
+def new_draft(
+    from_version: PolicyVersion | None = None, *, actor, now: datetime | None = None
+) -> PolicyVersion:
     """A draft copied from a version (default: the current published one)."""
+    now = now or timezone.now()
     _require("sla.add_policyversion", actor=actor)
     source = from_version or current_policy()
     number = (PolicyVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
@@ -286,9 +295,10 @@ def new_draft(from_version: PolicyVersion | None = None, *, actor) -> PolicyVers
 
 
 @transaction.atomic
-def publish(policy_id: int, *, actor) -> PolicyVersion:
+def publish(policy_id: int, *, actor, now: datetime | None = None) -> PolicyVersion:
     """Publish a draft: it applies to cases created from now on; existing cases keep
     theirs. The previous published version is retired."""
+    now = now or timezone.now()
     _require("sla.publish_policy", actor=actor)
     policy = PolicyVersion.objects.select_for_update().get(pk=policy_id)
     if policy.status != PolicyVersion.Status.DRAFT:
@@ -311,7 +321,7 @@ def publish(policy_id: int, *, actor) -> PolicyVersion:
     )
     policy.status = PolicyVersion.Status.PUBLISHED
     policy.published_by = actor
-    policy.published_at = timezone.now()
+    policy.published_at = now
     policy.save()
     record_changes(
         policy,

@@ -47,8 +47,15 @@ def stratum_of(district: str, customer_type: str) -> str:
 
 @transaction.atomic
 def create_survey(
-    title: str, sample_size: int, seed: str = "", link_valid_days: int = 14, *, actor
+    title: str,
+    sample_size: int,
+    seed: str = "",
+    link_valid_days: int = 14,
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> Survey:
+    now = now or timezone.now()
     if not actor.has_perm("surveys.run_survey"):
         raise PermissionDenied(_("You are not allowed to run surveys."))
     if sample_size <= 0:

@@ -50,20 +50,31 @@ def _future_appointment(at: datetime | None) -> datetime:
     return at
 
 
-def call_customer(number: str, note: str = "", expected_version=None, *, actor) -> Case:
+def call_customer(
+    number: str, note: str = "", expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
     return _act(
         number,
         "call_customer",
         lambda case: None,
         actor=actor,
+        now=now,
         note=note,
         expected_version=expected_version,
     )
 
 
 def book(
-    number: str, appointment_at: datetime | None, note: str = "", expected_version=None, *, actor
+    number: str,
+    appointment_at: datetime | None,
+    note: str = "",
+    expected_version=None,
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> Case:
+    now = now or timezone.now()
     at = _future_appointment(appointment_at)
 
     def apply(case: Case):
@@ -74,13 +85,22 @@ def book(
             data["previous"] = previous.isoformat()
         return data
 
-    return _act(number, "book", apply, actor=actor, note=note, expected_version=expected_version)
+    return _act(
+        number, "book", apply, actor=actor, now=now, note=note, expected_version=expected_version
+    )
 
 
 def not_home(
-    number: str, note: str, new_appointment_at: datetime | None, expected_version=None, *, actor
+    number: str,
+    note: str,
+    new_appointment_at: datetime | None,
+    expected_version=None,
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> Case:
     """Nobody home (R-303): a note is left and a new appointment made."""
+    now = now or timezone.now()
     note = _require_text(note, "note", _("Write what the note left for the customer says."))
     at = _future_appointment(new_appointment_at)
 
@@ -90,20 +110,31 @@ def not_home(
         return {"missed": missed.isoformat() if missed else "", "appointment_at": at.isoformat()}
 
     return _act(
-        number, "not_home", apply, actor=actor, note=note, expected_version=expected_version
+        number,
+        "not_home",
+        apply,
+        actor=actor,
+        now=now,
+        note=note,
+        expected_version=expected_version,
     )
 
 
-def arrive(number: str, expected_version=None, *, actor) -> Case:
+def arrive(number: str, expected_version=None, *, actor, now: datetime | None = None) -> Case:
+    now = now or timezone.now()
+
     def apply(case: Case):
-        case.on_site_at = timezone.now()
+        case.on_site_at = now
         return None
 
-    return _act(number, "arrive", apply, actor=actor, expected_version=expected_version)
+    return _act(number, "arrive", apply, actor=actor, now=now, expected_version=expected_version)
 
 
-def exempt_signoff(number: str, reason: str, expected_version=None, *, actor) -> Case:
+def exempt_signoff(
+    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
     """A supervisor records why this job is resolved without the customer's sign-off."""
+    now = now or timezone.now()
     reason = _require_text(reason, "note", _("Record why the customer cannot sign."))
 
     def apply(case: Case):
@@ -123,7 +154,13 @@ def exempt_signoff(number: str, reason: str, expected_version=None, *, actor) ->
         return None
 
     return _act(
-        number, "exempt_signoff", apply, actor=actor, note=reason, expected_version=expected_version
+        number,
+        "exempt_signoff",
+        apply,
+        actor=actor,
+        now=now,
+        note=reason,
+        expected_version=expected_version,
     )
 
 
@@ -181,7 +218,15 @@ def _clean_materials(items: list[dict]) -> list[dict]:
     return cleaned
 
 
-def resolve(number: str, resolution: Resolution, expected_version=None, *, actor) -> Case:
+def resolve(
+    number: str,
+    resolution: Resolution,
+    expected_version=None,
+    *,
+    actor,
+    now: datetime | None = None,
+) -> Case:
+    now = now or timezone.now()
     work_done = _require_text(resolution.work_done, "work_done", _("Describe the work done."))
     materials = _clean_materials(resolution.materials)
     if resolution.customer_side_fault:
@@ -215,7 +260,6 @@ def resolve(number: str, resolution: Resolution, expected_version=None, *, actor
                         ]
                     }
                 )
-        now = timezone.now()
         case.resolution = work_done
         case.materials = materials
         case.customer_side_fault = resolution.customer_side_fault
@@ -226,7 +270,13 @@ def resolve(number: str, resolution: Resolution, expected_version=None, *, actor
         return {"signoff": case.signoff, "materials": len(materials)}
 
     case = _act(
-        number, "resolve", apply, actor=actor, note=work_done, expected_version=expected_version
+        number,
+        "resolve",
+        apply,
+        actor=actor,
+        now=now,
+        note=work_done,
+        expected_version=expected_version,
     )
     if resolution.paid_service_handover:
         _handover_to_paid_service(case)
@@ -263,11 +313,14 @@ def _start_of_day(*, now: datetime) -> datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def reply_to_customer(number: str, text: str, phrase_id: int | None = None, *, actor) -> Case:
+def reply_to_customer(
+    number: str, text: str, phrase_id: int | None = None, *, actor, now: datetime | None = None
+) -> Case:
     """Send the customer a text message about the case: a standard phrase (服务用语), or
     free text without forbidden phrases; at most CUSTOMER_SMS_PER_CASE_PER_DAY texts a
     case and CUSTOMER_SMS_PER_USER_PER_DAY a person (local day)."""
 
+    now = now or timezone.now()
     phrase = None
     if phrase_id:
         phrase = StandardPhrase.objects.filter(pk=phrase_id).first()
@@ -284,7 +337,7 @@ def reply_to_customer(number: str, text: str, phrase_id: int | None = None, *, a
             )
         if not case.caller_phone:
             raise ValidationError({"text": [_("The case has no phone number to send to.")]})
-        since = _start_of_day(now=timezone.now())
+        since = _start_of_day(now=now)
         per_case = settings.CUSTOMER_SMS_PER_CASE_PER_DAY
         if case.events.filter(action="reply", at__gte=since).count() >= per_case:
             raise ValidationError(
@@ -305,7 +358,7 @@ def reply_to_customer(number: str, text: str, phrase_id: int | None = None, *, a
             data["phrase"] = phrase.pk
         return data
 
-    case = _act(number, "reply", apply, actor=actor, note=text)
+    case = _act(number, "reply", apply, actor=actor, now=now, note=text)
     send_sms(case.caller_phone, text, reference=f"case:{case.number}", sent_by=actor)
     return case
 
@@ -316,7 +369,8 @@ CODE_TTL = timedelta(minutes=30)
 CODE_MAX_ATTEMPTS = 5
 
 
-def send_signoff_code(number: str, *, actor) -> SignoffCode:
+def send_signoff_code(number: str, *, actor, now: datetime | None = None) -> SignoffCode:
+    now = now or timezone.now()
     code = f"{secrets.randbelow(10**6):06d}"
 
     def apply(case: Case):
@@ -329,13 +383,18 @@ def send_signoff_code(number: str, *, actor) -> SignoffCode:
         return {"to": phone_numbers.mask(case.caller_phone)}
 
     case = _act(
-        number, "note", apply, actor=actor, note=_("Confirmation code sent to the customer.")
+        number,
+        "note",
+        apply,
+        actor=actor,
+        now=now,
+        note=_("Confirmation code sent to the customer."),
     )
     record = SignoffCode.objects.create(
         case=case,
         code_hash=make_password(code),
         phone=case.caller_phone,
-        expires_at=timezone.now() + CODE_TTL,
+        expires_at=now + CODE_TTL,
     )
     # The code reaches the gateway only: the stored message and the outbox show ******.
     send_sms(
@@ -351,8 +410,9 @@ def send_signoff_code(number: str, *, actor) -> SignoffCode:
     return record
 
 
-def confirm_signoff_code(number: str, code: str, *, actor) -> Case:
+def confirm_signoff_code(number: str, code: str, *, actor, now: datetime | None = None) -> Case:
     """Check the code the customer read out; wrong tries are counted even though they fail."""
+    now = now or timezone.now()
     if not actor.has_perm("cases.handle_case"):
         raise PermissionDenied(_("You are not allowed to do this."))
     case = visible_cases(actor).filter(number=number).first()
@@ -363,7 +423,7 @@ def confirm_signoff_code(number: str, code: str, *, actor) -> Case:
     with transaction.atomic():
         record = (
             SignoffCode.objects.select_for_update()
-            .filter(case=case, confirmed_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(case=case, confirmed_at__isnull=True, expires_at__gt=now)
             .order_by("-sent_at")
             .first()
         )
@@ -374,7 +434,7 @@ def confirm_signoff_code(number: str, code: str, *, actor) -> Case:
         record.attempts += 1
         correct = check_password((code or "").strip(), record.code_hash)
         if correct:
-            record.confirmed_at = timezone.now()
+            record.confirmed_at = now
         record.save(update_fields=["attempts", "confirmed_at"])
     if not correct:
         raise ValidationError({"code": [_("The code is wrong.")]})
@@ -384,5 +444,10 @@ def confirm_signoff_code(number: str, code: str, *, actor) -> Case:
         return {"signoff": Signoff.CODE.value}
 
     return _act(
-        number, "note", apply, actor=actor, note=_("The customer confirmed the work with the code.")
+        number,
+        "note",
+        apply,
+        actor=actor,
+        now=now,
+        note=_("The customer confirmed the work with the code."),
     )

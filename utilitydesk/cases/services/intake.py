@@ -301,9 +301,10 @@ def create_contact(data: ContactInput, *, actor, now: datetime | None = None) ->
 
 
 def create_contact_idempotent(
-    key: str, fingerprint: str, data: ContactInput, *, actor
+    key: str, fingerprint: str, data: ContactInput, *, actor, now: datetime | None = None
 ) -> tuple[Contact, bool]:
     """Create once per (user, Idempotency-Key); a retry returns the first contact and False."""
+    now = now or timezone.now()
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(user=actor, key=key, fingerprint=fingerprint)

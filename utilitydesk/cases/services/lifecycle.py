@@ -3,6 +3,7 @@ the actor's permission and scope, applies the change, appends a numbered timelin
 moves the deadlines and announces the step to the apps above — in one transaction."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -47,9 +48,11 @@ def _act(
     apply: Callable[[Case], dict[str, Any] | None],
     *,
     actor,
+    now: datetime | None = None,
     note: str = "",
     expected_version: int | None = None,
 ) -> Case:
+    now = now or timezone.now()
     transition = TRANSITIONS[action]
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(number=number).first()
@@ -83,7 +86,7 @@ def _act(
             case.status = transition.target
         data = apply(case) or {}
         case.version += 1
-        case.updated_at = timezone.now()
+        case.updated_at = now
         record_event(case, action, before, note, actor=actor, at=case.updated_at, data=data)
         case_deadlines.on_case_action(case, action, case.updated_at, note)
         if action in ACTION_HOOKS:
@@ -111,7 +114,10 @@ def dispatch(
     redispatch: bool = False,
     *,
     actor,
+    now: datetime | None = None,
 ) -> Case:
+    now = now or timezone.now()
+
     def apply(case: Case):
         unit = OrgUnit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
         if unit is None:
@@ -124,7 +130,7 @@ def dispatch(
         case.responsible_unit = unit
         case.assignee = None
         case.appointment_at = None
-        case.dispatched_at = timezone.now()
+        case.dispatched_at = now
         return {"unit": unit.name, "unit_id": unit.pk}
 
     if redispatch:
@@ -134,31 +140,45 @@ def dispatch(
         "redispatch" if redispatch else "dispatch",
         apply,
         actor=actor,
+        now=now,
         note=note,
         expected_version=expected_version,
     )
 
 
-def return_case(number: str, reason: str, expected_version=None, *, actor) -> Case:
+def return_case(
+    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say why the case is returned."))
     return _act(
         number,
         "return",
         lambda case: None,
         actor=actor,
+        now=now,
         note=reason,
         expected_version=expected_version,
     )
 
 
-def accept(number: str, assignee_id: int | None = None, expected_version=None, *, actor) -> Case:
+def accept(
+    number: str,
+    assignee_id: int | None = None,
+    expected_version=None,
+    *,
+    actor,
+    now: datetime | None = None,
+) -> Case:
+    now = now or timezone.now()
+
     def apply(case: Case):
         assignee = _assignee(case, assignee_id, actor=actor)
         case.assignee = assignee
-        case.accepted_at = timezone.now()
+        case.accepted_at = now
         return {"assignee": assignee.get_username()}
 
-    return _act(number, "accept", apply, actor=actor, expected_version=expected_version)
+    return _act(number, "accept", apply, actor=actor, now=now, expected_version=expected_version)
 
 
 def _assignee(case: Case, assignee_id: int | None, *, actor):
@@ -175,57 +195,84 @@ def _assignee(case: Case, assignee_id: int | None, *, actor):
     return person
 
 
-def assign(number: str, assignee_id: int, expected_version=None, *, actor) -> Case:
+def assign(
+    number: str, assignee_id: int, expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
+
     def apply(case: Case):
         case.assignee = _assignee(case, assignee_id, actor=actor)
         if case.status in (Status.DISPATCHED, Status.REOPENED):
             case.status = Status.ACCEPTED
-            case.accepted_at = timezone.now()
+            case.accepted_at = now
         return {"assignee": case.assignee.get_username()}
 
-    return _act(number, "assign", apply, actor=actor, expected_version=expected_version)
+    return _act(number, "assign", apply, actor=actor, now=now, expected_version=expected_version)
 
 
-def wait_for_customer(number: str, reason: str, expected_version=None, *, actor) -> Case:
+def wait_for_customer(
+    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say what the case is waiting for."))
     return _act(
         number,
         "wait_for_customer",
         lambda case: None,
         actor=actor,
+        now=now,
         note=reason,
         expected_version=expected_version,
     )
 
 
-def resume(number: str, note: str = "", expected_version=None, *, actor) -> Case:
+def resume(
+    number: str, note: str = "", expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
+
     def apply(case: Case):
         case.status = Status.BOOKED if case.appointment_at else Status.ACCEPTED
         return None
 
-    return _act(number, "resume", apply, actor=actor, note=note, expected_version=expected_version)
+    return _act(
+        number, "resume", apply, actor=actor, now=now, note=note, expected_version=expected_version
+    )
 
 
-def record_callback(number: str, note: str, expected_version=None, *, actor) -> Case:
+def record_callback(
+    number: str, note: str, expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
     return _act(
         number,
         "record_callback",
         lambda case: None,
         actor=actor,
+        now=now,
         note=note,
         expected_version=expected_version,
     )
 
 
-def close(number: str, note: str = "", expected_version=None, *, actor) -> Case:
+def close(
+    number: str, note: str = "", expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
+
     def apply(case: Case):
-        case.closed_at = timezone.now()
+        case.closed_at = now
         return None
 
-    return _act(number, "close", apply, actor=actor, note=note, expected_version=expected_version)
+    return _act(
+        number, "close", apply, actor=actor, now=now, note=note, expected_version=expected_version
+    )
 
 
-def reopen(number: str, reason: str, expected_version=None, *, actor) -> Case:
+def reopen(
+    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say why the case is reopened."))
 
     def apply(case: Case):
@@ -237,31 +284,48 @@ def reopen(number: str, reason: str, expected_version=None, *, actor) -> Case:
         return None
 
     return _act(
-        number, "reopen", apply, actor=actor, note=reason, expected_version=expected_version
+        number,
+        "reopen",
+        apply,
+        actor=actor,
+        now=now,
+        note=reason,
+        expected_version=expected_version,
     )
 
 
-def cancel(number: str, reason: str, expected_version=None, *, actor) -> Case:
+def cancel(
+    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+) -> Case:
+    now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say why the case is cancelled."))
     return _act(
         number,
         "cancel",
         lambda case: None,
         actor=actor,
+        now=now,
         note=reason,
         expected_version=expected_version,
     )
 
 
-def add_note(number: str, note: str, *, actor) -> Case:
+def add_note(number: str, note: str, *, actor, now: datetime | None = None) -> Case:
+    now = now or timezone.now()
     note = _require_text(note, "note", _("The note is empty."))
-    return _act(number, "note", lambda case: None, actor=actor, note=note)
+    return _act(number, "note", lambda case: None, actor=actor, now=now, note=note)
 
 
 def note_on_case(
-    number: str, note: str, change: Callable[[Case], dict[str, Any] | None], *, actor
+    number: str,
+    note: str,
+    change: Callable[[Case], dict[str, Any] | None],
+    *,
+    actor,
+    now: datetime | None = None,
 ) -> Case:
     """A change another app makes to a case, recorded as a note on its timeline (e.g.
     outages linking it to a major fault): locked, checked and numbered like ``add_note``;
     ``change`` edits the case and returns the event's data."""
-    return _act(number, "note", change, actor=actor, note=note)
+    now = now or timezone.now()
+    return _act(number, "note", change, actor=actor, now=now, note=note)
