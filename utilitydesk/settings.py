@@ -254,6 +254,17 @@ SMS_TENCENT = {
     "TEXT_TEMPLATE_ID": os.environ.get("SMS_TENCENT_TEXT_TEMPLATE_ID", ""),
     "CALLBACK_TOKEN": os.environ.get("SMS_TENCENT_CALLBACK_TOKEN", ""),
 }
+# WeChat official-account template messages
+# (WECHAT_BACKEND=utilitydesk.notifications.wechat.WeChatTemplateBackend); the address of a
+# WeChat notice is the customer's openid.
+WECHAT = {
+    "APP_ID": os.environ.get("WECHAT_APP_ID", ""),
+    "APP_SECRET": os.environ.get("WECHAT_APP_SECRET", ""),
+    "API_BASE": os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+    "RATE_PER_SECOND": float(os.environ.get("WECHAT_RATE_PER_SECOND", "200")),
+    "TIMEOUT_SECONDS": float(os.environ.get("WECHAT_TIMEOUT_SECONDS", "10")),
+    "URL": os.environ.get("WECHAT_NOTICE_URL", ""),
+}
 
 # A new case of the same kind for the same premises within this many hours is flagged as
 # a likely duplicate before it is created (moves into the service policy with issue 4).

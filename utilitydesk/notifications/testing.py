@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 SECRET_ID = "AKIDstub0000000000000000000000000000"
 SECRET_KEY = "stub-secret-key-000000000000000000"  # nosec B105 - the stub's own test key
@@ -308,3 +309,118 @@ class TencentSmsStub:
 
 def _request_id() -> str:
     return hashlib.md5(str(time.time_ns()).encode(), usedforsecurity=False).hexdigest()
+
+
+WECHAT_APP_ID = "wxstub000000000000"
+WECHAT_APP_SECRET = "stub-wechat-secret"  # nosec B105 - the stub's own test secret
+
+
+class WeChatStub:
+    """A local WeChat official-account API: ``/cgi-bin/token`` (client_credential) and
+    ``/cgi-bin/message/template/send``, with the documented request and answer shapes.
+    ``refuse``: openid → errcode (43004 not following, 40003 invalid openid …);
+    ``expire_tokens``: how many sends answer 42001 (token expired) first."""
+
+    def __init__(self) -> None:
+        self.refuse: dict[str, int] = {}
+        self.expire_tokens = 0
+        self.tokens_issued = 0
+        self.sent: list[dict[str, Any]] = []
+        self._token = ""
+        self._msgids = itertools.count(200_000_000)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self) -> "WeChatStub":
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self, body: dict[str, Any]) -> None:
+                raw = json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._answer(stub.token(self.path))
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self._answer(stub.send(self.path, body))
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "WeChatStub":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def settings(self, **overrides: Any) -> dict[str, Any]:
+        if self._server is None:
+            raise RuntimeError("the stub is not started")
+        return {
+            "APP_ID": WECHAT_APP_ID,
+            "APP_SECRET": WECHAT_APP_SECRET,
+            "API_BASE": f"http://127.0.0.1:{self._server.server_port}",
+            "RATE_PER_SECOND": 0,
+            "TIMEOUT_SECONDS": 5,
+            "URL": "",
+            **overrides,
+        }
+
+    def token(self, path: str) -> dict[str, Any]:
+        parts = urlsplit(path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path != "/cgi-bin/token" or query.get("grant_type") != "client_credential":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        if query.get("appid") != WECHAT_APP_ID or query.get("secret") != WECHAT_APP_SECRET:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        with self._lock:
+            self.tokens_issued += 1
+            self._token = f"TOKEN{self.tokens_issued}"
+            return {"access_token": self._token, "expires_in": 7200}
+
+    def send(self, path: str, body: bytes) -> dict[str, Any]:
+        parts = urlsplit(path)
+        token = parse_qs(parts.query).get("access_token", [""])[0]
+        if parts.path != "/cgi-bin/message/template/send":
+            return {"errcode": 40001, "errmsg": "invalid path"}
+        with self._lock:
+            if self.expire_tokens > 0:
+                self.expire_tokens -= 1
+                return {"errcode": 42001, "errmsg": "access_token expired"}
+            if not token or token != self._token:
+                return {"errcode": 40001, "errmsg": "invalid credential"}
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return {"errcode": 47001, "errmsg": "data format error"}
+        openid = str(message.get("touser", ""))
+        data = message.get("data")
+        if not openid or not message.get("template_id") or not isinstance(data, dict):
+            return {"errcode": 47001, "errmsg": "data format error"}
+        if any(not isinstance(v, dict) or "value" not in v for v in data.values()):
+            return {"errcode": 47001, "errmsg": "data format error"}
+        if openid in self.refuse:
+            return {"errcode": self.refuse[openid], "errmsg": "refused"}
+        with self._lock:
+            msgid = next(self._msgids)
+            self.sent.append({"msgid": msgid, **message})
+        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
