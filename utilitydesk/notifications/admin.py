@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Message
+from .models import Message, NoticeTemplate
 
 
 @admin.register(Message)
@@ -16,4 +16,14 @@ class MessageAdmin(admin.ModelAdmin):
         "obsolete_at",
     )
     list_filter = ("channel", "status", "kind")
-    search_fields = ("address", "subject", "reference")
+    search_fields = ("address", "subject", "reference", "provider_id")
+
+
+@admin.register(NoticeTemplate)
+class NoticeTemplateAdmin(admin.ModelAdmin):
+    """Notice texts: the provider's template id is entered once the provider approved the
+    text; saving checks the text for forbidden phrases (R-205)."""
+
+    list_display = ("code", "name", "channel", "provider_template_id", "is_active", "updated_at")
+    list_filter = ("channel", "is_active")
+    search_fields = ("code", "name", "text")

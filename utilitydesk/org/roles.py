@@ -108,6 +108,9 @@ KNOWLEDGE_ADMIN = [
     "knowledge.add_standardphrase",
     "knowledge.change_standardphrase",
     "knowledge.view_standardphrase",
+    # Notice texts for customers (the provider's template ids are entered here).
+    "notifications.view_noticetemplate",
+    "notifications.change_noticetemplate",
     "cases.view_routingrule",
     "cases.add_routingrule",
     "cases.change_routingrule",
