@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from utilitydesk.cases.hooks import CaseHappened, Hold
@@ -21,8 +22,10 @@ class NotRendered(forms.HiddenInput):
     """The value comes from the radios of the intake section (outages/_intake_section.html);
     the form itself draws nothing for it."""
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:  # noqa: ARG002
-        return ""
+    def render(  # noqa: ARG002
+        self, name: str, value: Any, attrs: Any = None, renderer: Any = None
+    ) -> SafeString:
+        return SafeString("")
 
 
 def intake_fields(user: Any) -> dict[str, forms.Field]:

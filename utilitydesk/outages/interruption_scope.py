@@ -126,7 +126,7 @@ def materialise(interruption: Interruption, scope: Scope) -> int:
             f"INSERT INTO {table} ({columns}) {select_sql} ON CONFLICT DO NOTHING",  # nosec B608: names from model metadata, values as parameters
             params,
         )
-        return max(cursor.rowcount, 0)
+        return max(int(cursor.rowcount), 0)
 
 
 def affected_counts(interruption: Interruption) -> ScopeCounts:

@@ -1,5 +1,6 @@
 """Reads of supply interruptions, limited to what the user may see."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ VIEW = "outages.view_interruption"
 MANAGE = "outages.manage_interruption"
 
 
-def visible_interruptions(user) -> QuerySet[Interruption]:
+def visible_interruptions(user: Any) -> QuerySet[Interruption]:
     """All interruptions for company-wide positions with the view permission; a station's
     own (and company-wide ones, without a station) for station positions."""
     if user is None or not (user.has_perm(VIEW) or user.has_perm(MANAGE)):
@@ -34,7 +35,7 @@ def visible_interruptions(user) -> QuerySet[Interruption]:
     return Interruption.objects.filter(Q(station_id__in=units) | Q(station__isnull=True))
 
 
-def may_manage(user, interruption: Interruption | None = None) -> bool:
+def may_manage(user: Any, interruption: Interruption | None = None) -> bool:
     """Recording and running interruptions: the permission, and for station positions
     only their own station's."""
     if not user.has_perm(MANAGE):
@@ -55,7 +56,7 @@ class InterruptionFilters:
     q: str = ""
 
 
-def search_interruptions(user, filters: InterruptionFilters) -> QuerySet[Interruption]:
+def search_interruptions(user: Any, filters: InterruptionFilters) -> QuerySet[Interruption]:
     found = visible_interruptions(user).select_related("station", "recorded_by")
     if filters.state:
         found = found.filter(state=filters.state)
@@ -97,7 +98,9 @@ def active_for_premises(premises_ids: list[int]) -> dict[int, list[Interruption]
     return found
 
 
-def covering(premises_id: int | None, building_id: int | None, states) -> QuerySet[Interruption]:
+def covering(
+    premises_id: int | None, building_id: int | None, states: Iterable[str]
+) -> QuerySet[Interruption]:
     """Interruptions in ``states`` whose scope snapshot holds the premises (or, for a
     caller without premises, any premises of the building)."""
     if premises_id:
@@ -113,7 +116,9 @@ def covering(premises_id: int | None, building_id: int | None, states) -> QueryS
     return Interruption.objects.filter(Exists(holds), state__in=list(states))
 
 
-def linkable_interruption(user, interruption_id: int, premises_id, building_id):
+def linkable_interruption(
+    user: Any, interruption_id: int, premises_id: int | None, building_id: int | None
+) -> Interruption | None:
     """The active interruption ``interruption_id`` if a call about those premises (or
     building) may be linked to it, else None."""
     return (
@@ -124,7 +129,9 @@ def linkable_interruption(user, interruption_id: int, premises_id, building_id):
     )
 
 
-def restored_recently(premises_id, building_id, now: datetime) -> list[Interruption]:
+def restored_recently(
+    premises_id: int | None, building_id: int | None, now: datetime
+) -> list[Interruption]:
     """Interruptions restored within their policy's check window before ``now`` covering
     the premises (R-401: a call about no supply then is a new fault, and flags it)."""
     found = (
@@ -132,7 +139,11 @@ def restored_recently(premises_id, building_id, now: datetime) -> list[Interrupt
         .filter(actual_restoration_at__lte=now, actual_restoration_at__gte=now - timedelta(days=7))
         .select_related("policy")
     )
-    return [i for i in found if now - i.actual_restoration_at <= check_window(i)]
+    return [
+        i
+        for i in found
+        if i.actual_restoration_at is not None and now - i.actual_restoration_at <= check_window(i)
+    ]
 
 
 def check_window(interruption: Interruption) -> timedelta:
@@ -144,10 +155,12 @@ def policy_value(policy: PolicyVersion | None, name: str) -> Any:
     the shipped value when no policy was published then."""
     if policy is not None:
         return getattr(policy, name)
-    return PolicyVersion._meta.get_field(name).default
+    return getattr(PolicyVersion._meta.get_field(name), "default", None)
 
 
-def history_for_premises(user, premises_ids: list[int], limit: int = 20) -> list[AffectedPremises]:
+def history_for_premises(
+    user: Any, premises_ids: list[int], limit: int = 20
+) -> list[AffectedPremises]:
     """The interruptions that covered these premises, newest first (the 360 panel)."""
     if not premises_ids:
         return []
@@ -165,7 +178,7 @@ def linked_calls(interruption: Interruption) -> QuerySet[InterruptionLink]:
     )
 
 
-def special_care_list(interruption: Interruption) -> list[dict]:
+def special_care_list(interruption: Interruption) -> list[dict[str, Any]]:
     """The special-care households of the scope with their latest call (R-103)."""
     households = (
         AffectedPremises.objects.filter(interruption=interruption, special_care=True)
@@ -196,12 +209,12 @@ def reference_of(interruption: Interruption) -> str:
     return f"interruption:{interruption.pk}"
 
 
-def overrides(user) -> QuerySet[Interruption]:
+def overrides(user: Any) -> QuerySet[Interruption]:
     """Planned interruptions started on short notice by an emergency override (reported)."""
     return visible_interruptions(user).filter(override_at__isnull=False).order_by("-override_at")
 
 
-def reduction_rows(user, interruption_id: int | None = None) -> QuerySet[AffectedPremises]:
+def reduction_rows(user: Any, interruption_id: int | None = None) -> QuerySet[AffectedPremises]:
     """R-807: premises of interruptions long enough for a fee reduction, with the days."""
     rows = AffectedPremises.objects.filter(
         interruption__in=visible_interruptions(user).filter(reduction_eligible=True)

@@ -42,7 +42,7 @@ from .interruption_selectors import (
     special_care_list,
     visible_interruptions,
 )
-from .models import InterruptionState
+from .models import InterruptionState, SpecialCareCall
 
 VIEW = "outages.view_interruption"
 S = InterruptionState
@@ -182,7 +182,7 @@ def interruption_detail(request, pk: int):
             "move_form": MoveRestorationForm(),
             "restore_form": RestoreForm(),
             "close_form": CloseForm(),
-            "care_outcomes": CareCallForm.base_fields["outcome"].choices,
+            "care_outcomes": SpecialCareCall.Outcome.choices,
             "preview": scopes.preview(scopes.Scope.of(interruption))
             if interruption.state == S.DRAFT
             else None,

@@ -70,14 +70,14 @@ UNIT_NO_MAX = 16
 
 # The "because of …" of a notice, per kind: customer text, in Chinese like the notice
 # templates themselves (notifications/defaults.py); "other" uses the title.
-NOTICE_REASONS = {
+NOTICE_REASONS: dict[str, str] = {
     InterruptionKind.MAINTENANCE: "供热设施计划检修",
     InterruptionKind.PIPE_BURST: "管道抢修",
     InterruptionKind.SOURCE_FAILURE: "热源故障",
     InterruptionKind.POWER_CUT: "外部电力中断",
     InterruptionKind.WATER_CUT: "外部供水中断",
 }
-SERVICE_WORDS = {Utility.HEAT: "热", Utility.GAS: "气", Utility.WATER: "水"}
+SERVICE_WORDS: dict[str, str] = {Utility.HEAT: "热", Utility.GAS: "气", Utility.WATER: "水"}
 
 
 class InterruptionConflict(Exception):
@@ -182,7 +182,7 @@ def _clean_scope(scope: Scope, errors: dict[str, list[str]]) -> None:
             errors["units"] = [_("Give each unit's number (at most 16 characters).")]
 
 
-def _station_of(scope: Scope, actor, errors: dict[str, list[str]]) -> OrgUnit | None:
+def _station_of(scope: Scope, actor: Any, errors: dict[str, list[str]]) -> OrgUnit | None:
     """The station answering for the scope: the one all of it belongs to (None when it
     spans stations: a company-wide interruption). Station positions record their own."""
     stations = scopes.stations_of(scope)
@@ -216,7 +216,7 @@ def _clean_input(data: InterruptionInput, now: datetime) -> dict[str, list[str]]
     return errors
 
 
-def create_interruption(data: InterruptionInput, *, actor, now: datetime) -> Interruption:
+def create_interruption(data: InterruptionInput, *, actor: Any, now: datetime) -> Interruption:
     """Record a draft. Unplanned: its notices are due within the policy's hours of now."""
     if not may_manage(actor):
         raise PermissionDenied(_("You are not allowed to record supply interruptions."))
@@ -284,7 +284,7 @@ def _set_scope(interruption: Interruption, scope: Scope) -> None:
     )
 
 
-def _locked(interruption_id: int, actor, expected_version: int | None = None) -> Interruption:
+def _locked(interruption_id: int, actor: Any, expected_version: int | None = None) -> Interruption:
     """The interruption, locked, if the actor may see it and act on it."""
     interruption = (
         visible_interruptions(actor).select_for_update().filter(pk=interruption_id).first()
@@ -319,7 +319,12 @@ def _save(interruption: Interruption, *fields: str) -> None:
 
 
 def change_scope(
-    interruption_id: int, scope: Scope, *, actor, now: datetime, expected_version=None
+    interruption_id: int,
+    scope: Scope,
+    *,
+    actor: Any,
+    now: datetime,
+    expected_version: int | None = None,
 ) -> Interruption:
     """A draft's scope, chosen again."""
     errors: dict[str, list[str]] = {}
@@ -363,7 +368,13 @@ def notice_params(interruption: Interruption, **extra: str) -> dict[str, str]:
 
 
 def _queue(
-    interruption: Interruption, *, event_key: str, template_code: str, actor, now, **extra: str
+    interruption: Interruption,
+    *,
+    event_key: str,
+    template_code: str,
+    actor: Any,
+    now: datetime,
+    **extra: str,
 ) -> int:
     queued = queue_customer_notices(
         reference=reference_of(interruption),
@@ -388,7 +399,7 @@ def _lead(interruption: Interruption) -> timedelta:
     return timedelta(hours=policy_value(interruption.policy, "outage_notice_lead_hours"))
 
 
-def _override(interruption: Interruption, reason: str, *, actor, now: datetime) -> None:
+def _override(interruption: Interruption, reason: str, *, actor: Any, now: datetime) -> None:
     interruption.override_reason = reason
     interruption.override_by = actor
     interruption.override_at = now
@@ -398,7 +409,7 @@ def _override(interruption: Interruption, reason: str, *, actor, now: datetime) 
 def announce(
     interruption_id: int,
     *,
-    actor,
+    actor: Any,
     now: datetime,
     override_reason: str = "",
     expected_version: int | None = None,
@@ -472,7 +483,7 @@ def announce(
 def start(
     interruption_id: int,
     *,
-    actor,
+    actor: Any,
     now: datetime,
     override_reason: str = "",
     expected_version: int | None = None,
@@ -515,7 +526,7 @@ def move_restoration(
     *,
     expected_restoration_at: datetime,
     reason: str,
-    actor,
+    actor: Any,
     now: datetime,
     expected_version: int | None = None,
 ) -> Interruption:
@@ -570,7 +581,7 @@ def restore(
     interruption_id: int,
     *,
     note: str,
-    actor,
+    actor: Any,
     now: datetime,
     restored_at: datetime | None = None,
     expected_version: int | None = None,
@@ -621,7 +632,7 @@ def restore(
     return interruption
 
 
-def _settle_case(actor, case: Case, note: str) -> bool:
+def _settle_case(actor: Any, case: Case, note: str) -> bool:
     """Close one linked case through the case engine; True when it is closed.
 
     The engine closes resolved cases (``close``); a case still waiting (linked instead of
@@ -642,12 +653,15 @@ def _settle_case(actor, case: Case, note: str) -> bool:
     return False
 
 
-def _close_linked_cases(interruption: Interruption, *, note: str, actor, now: datetime) -> None:
+def _close_linked_cases(
+    interruption: Interruption, *, note: str, actor: Any, now: datetime
+) -> None:
     text = _("Supply restored (%(number)s): %(note)s") % {
         "number": interruption.number,
         "note": note,
     }
-    closed, left = [], []
+    closed: list[str] = []
+    left: list[str] = []
     links = (
         InterruptionLink.objects.filter(
             interruption=interruption, kind=InterruptionLink.Kind.LINKED, case__isnull=False
@@ -672,7 +686,7 @@ def _close_linked_cases(interruption: Interruption, *, note: str, actor, now: da
 def close(
     interruption_id: int,
     *,
-    actor,
+    actor: Any,
     now: datetime,
     note: str = "",
     expected_version: int | None = None,
@@ -696,7 +710,7 @@ def record_care_call(
     customer_id: int,
     outcome: str,
     note: str = "",
-    actor,
+    actor: Any,
     now: datetime,
 ) -> SpecialCareCall:
     """A special-care household of the scope was phoned (or tried)."""
@@ -744,7 +758,7 @@ def _link(
     case: Case,
     *,
     kind: str,
-    actor,
+    actor: Any,
     now: datetime,
     contact: Contact | None = None,
 ) -> InterruptionLink | None:
@@ -779,15 +793,14 @@ def _no_active(field_name: str) -> ValidationError:
 
 
 def link_call(
-    interruption_id: int, case: Case, *, actor, now: datetime, contact: Contact | None = None
+    interruption_id: int, case: Case, *, actor: Any, now: datetime, contact: Contact | None = None
 ) -> InterruptionLink | None:
     """A new call about an active interruption covering its place (the intake's default
     for calls from inside the scope): linked and counted, inside the call's transaction."""
     with transaction.atomic():
+        found = linkable_id(interruption_id, case)
         interruption = (
-            Interruption.objects.select_for_update()
-            .filter(pk=linkable_id(interruption_id, case))
-            .first()
+            Interruption.objects.select_for_update().filter(pk=found).first() if found else None
         )
         if interruption is None or interruption.state not in ACTIVE_STATES:
             raise _no_active(NON_FIELD_ERRORS)
@@ -806,7 +819,7 @@ def linkable_id(interruption_id: int, case: Case) -> int | None:
     return found.pk if found else None
 
 
-def link_case(interruption_id: int, *, number: str, actor, now: datetime) -> Case:
+def link_case(interruption_id: int, *, number: str, actor: Any, now: datetime) -> Case:
     """Link an existing case (the case page's form): a note on its timeline through the
     case engine, and the link counted on the interruption. Locks the interruption, then
     the case: the order restoration takes them in."""
@@ -839,7 +852,7 @@ def link_case(interruption_id: int, *, number: str, actor, now: datetime) -> Cas
         )
 
 
-def flag_call_after_restoration(case: Case, *, actor, now: datetime) -> list[Interruption]:
+def flag_call_after_restoration(case: Case, *, actor: Any, now: datetime) -> list[Interruption]:
     """A call about no supply from a scope restored within the policy's hours: the case
     goes on as a normal repair; each such interruption is flagged and counts it."""
     flagged = []
@@ -860,9 +873,9 @@ def flag_call_after_restoration(case: Case, *, actor, now: datetime) -> list[Int
 # --- the notice deadline of unplanned interruptions ------------------------------------------
 
 
-def _escalation_recipients(interruption: Interruption) -> list:
+def _escalation_recipients(interruption: Interruption) -> list[Any]:
     people: dict[int, Any] = {}
-    if interruption.station_id:
+    if interruption.station is not None:
         for person in holders_of(Position.STATION_HEAD, interruption.station):
             people[person.pk] = person
     for person in (
@@ -896,7 +909,7 @@ def sweep_notice_deadlines(*, now: datetime) -> int:
     for pk in due:
         with transaction.atomic():
             interruption = (
-                Interruption.objects.select_for_update()
+                Interruption.objects.select_for_update(of=("self",))
                 .filter(pk=pk, notices_sent_at__isnull=True, notice_escalated_at__isnull=True)
                 .select_related("station")
                 .first()

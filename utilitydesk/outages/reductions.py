@@ -2,6 +2,8 @@
 exported as .xlsx for billing (every cell through kernel.spreadsheets, every customer in
 the access log)."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,11 +23,13 @@ class ExportTooLarge(Exception):
     pass
 
 
-def _local(value) -> str:
+def _local(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def export_reductions(actor, rows: QuerySet[AffectedPremises], stream, detail=None) -> int:
+def export_reductions(
+    actor: Any, rows: QuerySet[AffectedPremises], stream: Any, detail: dict[str, Any] | None = None
+) -> int:
     """Write the rows (already limited to what the actor may see) to ``stream``."""
     if not actor.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied(_("You are not allowed to export fee-reduction lists."))

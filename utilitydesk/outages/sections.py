@@ -86,7 +86,7 @@ def case_section(request, case) -> dict[str, Any] | None:
 
 # --- supply interruptions --------------------------------------------------------------------
 
-STOP_WORDS = {
+STOP_WORDS: dict[tuple[bool, str], Any] = {
     (True, Utility.HEAT): gettext_lazy("planned heating stop"),
     (False, Utility.HEAT): gettext_lazy("unplanned heating stop"),
     (True, Utility.GAS): gettext_lazy("planned gas stop"),
@@ -142,6 +142,7 @@ def interruption_intake_section(request, customer) -> dict[str, Any] | None:
         return None
     source = request.POST if request.method == "POST" else request.GET
     raw = source.get("interruption", None)
+    chosen: int | None
     if raw is None:
         chosen = active[0].pk
     else:

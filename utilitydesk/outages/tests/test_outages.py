@@ -126,7 +126,9 @@ def test_a_database_from_before_the_move_keeps_faults_links_area_and_permissions
     # The permissions were the cases app's, held by the station head's group.
     old_view = Permission.objects.get(content_type__app_label="cases", codename="view_majorfault")
     assert old_view.group_set.filter(name=Position.STATION_HEAD).exists()
-    assert not ContentType.objects.filter(app_label="outages").exists()
+    # (Content types of the app's later models, made when the test database was built,
+    # stay when the app is migrated back: only the moved model's matters.)
+    assert not ContentType.objects.filter(app_label="outages", model="majorfault").exists()
 
     executor = _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     assert not executor.migration_plan(executor.loader.graph.leaf_nodes())
