@@ -672,7 +672,8 @@ def _close_linked_cases(
     )
     for link in links:
         case = link.case
-        assert case is not None  # filtered above
+        if case is None:  # filtered above; for the type checker
+            continue
         try:
             with transaction.atomic():
                 done = _settle_case(actor, case, text)
