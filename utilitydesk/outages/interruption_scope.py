@@ -123,7 +123,8 @@ def materialise(interruption: Interruption, scope: Scope) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) {select_sql} ON CONFLICT DO NOTHING",  # nosec B608: names from model metadata, values as parameters
+            # Table and column names from the model, every value a parameter.
+            f"INSERT INTO {table} ({columns}) {select_sql} ON CONFLICT DO NOTHING",
             params,
         )
         return max(int(cursor.rowcount), 0)
