@@ -1,5 +1,5 @@
 """The case lifecycle as data: which action may move a case from which states to which,
-with which permission, for whom. services.py enforces it; docs/cases.md draws it."""
+with which permission, for whom. The `services` package (lifecycle.py) enforces it; docs/cases.md draws it."""
 
 from dataclasses import dataclass
 
