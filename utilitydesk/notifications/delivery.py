@@ -257,7 +257,8 @@ def _send_template(
     backend: Any, template_id: str, values: list[str]
 ) -> Callable[[Sequence[Message]], list[Outcome]]:
     def call(messages: Sequence[Message]) -> list[Outcome]:
-        return backend.send_notices(template_id, values, messages)
+        outcomes: list[Outcome] = backend.send_notices(template_id, values, messages)
+        return outcomes
 
     return call
 

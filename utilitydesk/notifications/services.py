@@ -172,7 +172,7 @@ def mark_read(user, message_ids: list[int] | None = None) -> int:
 _PER_ROW = ("address", "customer_id", "dedupe_key")
 
 
-def _constant_columns(values: dict[str, Any]) -> list[tuple[models.Field, Any]]:
+def _constant_columns(values: dict[str, Any]) -> "list[tuple[models.Field[Any, Any], Any]]":
     """(field, value) for every column but the id and the per-row ones: given values, else
     the field's default (Django writes defaults itself, the table has none)."""
     columns = []
@@ -191,7 +191,9 @@ def _constant_columns(values: dict[str, Any]) -> list[tuple[models.Field, Any]]:
     return columns
 
 
-def _insert_notices_postgres(rows: list[tuple[str, int | None, str]], values: dict) -> int:
+def _insert_notices_postgres(
+    rows: list[tuple[str, int | None, str]], values: dict[str, Any]
+) -> int:
     """COPY the per-row columns into a temporary table, then one INSERT … SELECT … ON
     CONFLICT DO NOTHING: 100,000 rows in about a second; returns the rows inserted."""
     table = connection.ops.quote_name(Message._meta.db_table)
@@ -216,12 +218,14 @@ def _insert_notices_postgres(rows: list[tuple[str, int | None, str]], values: di
             "FROM notice_recipients r ORDER BY r.ord ON CONFLICT (dedupe_key) DO NOTHING",
             prepared,
         )
-        inserted = cursor.rowcount
+        inserted = int(cursor.rowcount)
         cursor.execute("TRUNCATE notice_recipients")
     return inserted
 
 
-def _insert_notices_portable(rows: list[tuple[str, int | None, str]], values: dict) -> int:
+def _insert_notices_portable(
+    rows: list[tuple[str, int | None, str]], values: dict[str, Any]
+) -> int:
     keys = [key for _a, _c, key in rows]
     existing = 0
     for begin in range(0, len(keys), 900):
