@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import tokens
 from .models import ApiToken, KnownAddress, LoginFailure
+from .typing import Actor
 
 # Failed sign-ins older than this are pruned: long past any lockout window, kept a while
 # for the administrator who asks why someone could not sign in.
@@ -40,7 +42,9 @@ def normalize_username(username: str) -> str:
     return username.strip().lower()[:150]
 
 
-def _locked_until(failures, limit: int, already_counted: int) -> datetime | None:
+def _locked_until(
+    failures: QuerySet[LoginFailure], limit: int, already_counted: int
+) -> datetime | None:
     """Locked while `limit` failures (besides the attempts being counted) lie in the window:
     the lock lifts when the limit-th most recent of them leaves the window."""
     if limit < 1:
@@ -147,7 +151,9 @@ class IssuedToken:
 
 
 @transaction.atomic
-def issue_token(user, *, ip_address: str | None = None, now: datetime | None = None) -> IssuedToken:
+def issue_token(
+    user: Actor, *, ip_address: str | None = None, now: datetime | None = None
+) -> IssuedToken:
     """A new token for `user`, valid API_TOKEN_TTL_HOURS. Dead tokens of the user are
     removed, and the oldest live ones beyond API_TOKENS_PER_USER are revoked."""
     now = now or timezone.now()
@@ -189,19 +195,19 @@ def authenticate_token(key: str, *, now: datetime | None = None) -> ApiToken | N
     return token
 
 
-def revoke_token(user, token_id: int) -> bool:
+def revoke_token(user: Actor, token_id: int) -> bool:
     """A user revokes one of their own tokens; someone else's id revokes nothing."""
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return deleted > 0
 
 
-def revoke_all_tokens(user) -> int:
+def revoke_all_tokens(user: Actor) -> int:
     deleted, _ = ApiToken.objects.filter(user=user).delete()
     return deleted
 
 
 @transaction.atomic
-def change_password(form) -> None:
+def change_password(form: PasswordChangeForm) -> None:
     """Save a PasswordChangeForm: the new password, and every API token of the user revoked
     (the fingerprint already refuses them; this also clears them from the user's list)."""
     user = form.save()

@@ -6,6 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from utilitydesk.accounts.typing import Actor
+
 from .models import ChangeRecord
 
 
@@ -33,9 +35,9 @@ def change_records_for(
     instance: models.Model,
     changes: Mapping[str, tuple[str, str]],
     source: str,
-    at=None,
+    at: datetime | None = None,
     *,
-    actor: Any,
+    actor: Actor | None,
     now: datetime | None = None,
 ) -> list[ChangeRecord]:
     """Unsaved ChangeRecord rows for ``changes`` (callers bulk-create them)."""
@@ -61,7 +63,7 @@ def record_changes(
     changes: Mapping[str, tuple[str, str]],
     source: str,
     *,
-    actor: Any,
+    actor: Actor | None,
     now: datetime | None = None,
 ) -> list[ChangeRecord]:
     now = now or timezone.now()

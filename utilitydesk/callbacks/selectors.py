@@ -2,32 +2,34 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.db.models import BigIntegerField, CharField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.cases.models import Case
 from utilitydesk.cases.scope import queue_units_of_unit
-from utilitydesk.customers.models import Grade, Premises
+from utilitydesk.customers.models import Customer, Grade, Premises
 from utilitydesk.policy.services import current_policy
 
 from .models import CallbackTask, Outcome, SpotCheck
 from .services import SATISFIED_GROUP, may_call_at
 
 
-def callable_now(user, now: datetime) -> QuerySet[CallbackTask]:
+def callable_now(user: Actor, now: datetime) -> QuerySet[CallbackTask]:
     """The agent's callback queue: nothing outside the allowed hours or during meal and
     rest times (R-603); otherwise their open tasks, the earliest due first."""
     return callback_queue(user, now)
 
 
-def supervises_callbacks(user) -> bool:
+def supervises_callbacks(user: Actor) -> bool:
     """Supervisors of callbacks (who run spot checks) see and record everyone's."""
     return user.is_superuser or user.has_perm("callbacks.run_spot_check")
 
 
-def _tasks_of(user) -> QuerySet[CallbackTask]:
+def _tasks_of(user: Actor) -> QuerySet[CallbackTask]:
     if not user.has_perm("callbacks.make_callback"):
         return CallbackTask.objects.none()
     if supervises_callbacks(user):
@@ -35,7 +37,7 @@ def _tasks_of(user) -> QuerySet[CallbackTask]:
     return CallbackTask.objects.filter(Q(caller=user) | Q(caller__isnull=True))
 
 
-def task_for(user, pk: int) -> CallbackTask | None:
+def task_for(user: Actor, pk: int) -> CallbackTask | None:
     """One callback the user may record (their own, an unassigned one, or any for a
     supervisor), with what its form and panel show."""
     return (
@@ -80,7 +82,9 @@ SORTS = {
 }
 
 
-def callback_queue(user, now: datetime, filters: dict | None = None) -> QuerySet[CallbackTask]:
+def callback_queue(
+    user: Actor, now: datetime, filters: dict[str, Any] | None = None
+) -> QuerySet[CallbackTask]:
     """Open callbacks the user may make, filtered (type, due, unit, agent) and sorted;
     nothing outside the allowed hours or during meal and rest times (R-603)."""
     if not user.has_perm("callbacks.make_callback") or not may_call_at(now, current_policy()):
@@ -133,7 +137,7 @@ class QueueRow:
         return self.phones[0] if self.phones else ""
 
 
-def _numbers(*sources) -> list[str]:
+def _numbers(*sources: str | Customer | None) -> list[str]:
     seen: dict[str, None] = {}
     for source in sources:
         if isinstance(source, str):

@@ -2,8 +2,9 @@
 
 import hashlib
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,12 +12,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.deadline_models import CaseDeadline
 from utilitydesk.cases.models import Case, Channel, Kind
 from utilitydesk.cases.scope import queue_units_of_unit
 from utilitydesk.complaints.services import open_for_case
 from utilitydesk.customers.models import Customer, Grade
+from utilitydesk.org.models import OrgUnit
 from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
 
@@ -35,17 +38,17 @@ def _share_selected(case_number: str, ratio: float) -> bool:
     return digest % 10_000 < ratio * 10_000
 
 
-def needs_callback(case) -> bool:
+def needs_callback(case: Case) -> bool:
     policy = case.policy_version
     return callback_wanted(
         case.number,
         case.kind,
-        bool(case.customer_id) and case.customer.grade == Grade.VIP,
+        case.customer is not None and case.customer.grade == Grade.VIP,
         policy.callback_ratios if policy else None,
     )
 
 
-def callback_wanted(number: str, kind: str, vip: bool, ratios: dict | None) -> bool:
+def callback_wanted(number: str, kind: str, vip: bool, ratios: dict[str, Any] | None) -> bool:
     """Whether a resolved case gets a callback: VIP customers always (R-606 asks for
     monthly sampling at least), others by the policy's share for the kind."""
     if vip:
@@ -54,7 +57,7 @@ def callback_wanted(number: str, kind: str, vip: bool, ratios: dict | None) -> b
     return _share_selected(number, float(ratios.get(kind, ratios.get("*", 0))))
 
 
-def on_resolved(case, *, now: datetime) -> CallbackTask | None:
+def on_resolved(case: Case, *, now: datetime) -> CallbackTask | None:
     """Called inside the resolve transition: the callback task the policy asks for, due
     by the case's callback deadline, to be made by the first responder (R-203)."""
     if not needs_callback(case):
@@ -75,7 +78,7 @@ def _parse_window(text: str) -> tuple[time, time]:
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
-def may_call_at(moment: datetime, policy) -> bool:
+def may_call_at(moment: datetime, policy: PolicyVersion | None) -> bool:
     """Inside the allowed hours and outside meal and rest times (R-603)."""
     local = timezone.localtime(moment).time()
     start, end = _parse_window(policy.callback_hours if policy else "07:00-22:00")
@@ -89,7 +92,7 @@ def may_call_at(moment: datetime, policy) -> bool:
     return True
 
 
-def may_record(task: CallbackTask, *, actor) -> bool:
+def may_record(task: CallbackTask, *, actor: Actor) -> bool:
     """A callback is recorded by the person it is assigned to (anyone who makes callbacks
     when it is unassigned) or by a supervisor of callbacks (who runs spot checks)."""
     return (
@@ -107,7 +110,7 @@ def record_outcome(
     comment: str = "",
     if_dissatisfied: str = "reopen",
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> CallbackTask:
     """Record one call. Unreachable three times (policy) closes the task as unreachable —
@@ -192,7 +195,8 @@ def record_outcome(
                 ),
                 actor=actor,
             )
-            open_for_case(contact.case, source_case=task.case)
+            # A complaint contact that links to no case opens one.
+            open_for_case(cast(Case, contact.case), source_case=task.case)
     else:
         cases.record_callback(
             number, f"{label}{('：' + comment.strip()) if comment.strip() else ''}", actor=actor
@@ -221,7 +225,13 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
 
 @transaction.atomic
 def create_spot_check(
-    unit, year: int, quarter: int, seed: str = "", *, actor, now: datetime | None = None
+    unit: OrgUnit,
+    year: int,
+    quarter: int,
+    seed: str = "",
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> SpotCheck:
     """The director's quarterly re-call of a random share of a unit's resolved repairs."""
 
@@ -269,7 +279,7 @@ def create_spot_check(
     return check
 
 
-def account_period(customer, today) -> str | None:
+def account_period(customer: Customer, today: date) -> str | None:
     """The callback period a VIP or long-term account is due for on ``today``, or None:
     VIP monthly; long-term accounts monthly in their first year, quarterly after (R-606)."""
     monthly = f"{today.year}-{today.month:02d}"

@@ -2,6 +2,7 @@
 lists (``with_next_due``), what is overdue or due soon, and a case's own rows."""
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case as CaseWhen
@@ -20,7 +21,18 @@ from django.db.models import (
 from utilitydesk.accounts.names import display_name
 
 from .deadline_models import CaseDeadline, CaseEscalation, CasePause
-from .models import OPEN_STATUSES, Status
+from .models import OPEN_STATUSES, Case, Status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class NextDue(TypedDict):
+    next_due: datetime | None
+
+
+# A case annotated by ``with_next_due``.
+type CaseWithNextDue = WithAnnotations[Case, NextDue]
 
 # A deadline still counts until it is met: running (pending) or already missed (breached;
 # the sweeper marks it so, and it stays overdue until the action it waits for is done).
@@ -36,11 +48,11 @@ def case_statuses_with_deadlines() -> tuple[set[str], str]:
     return set(OPEN_STATUSES), Status.RESOLVED
 
 
-def _live_deadlines(**conditions) -> QuerySet:
+def _live_deadlines(**conditions: Any) -> QuerySet[CaseDeadline]:
     return CaseDeadline.objects.filter(LIVE_DEADLINE, case=OuterRef("pk"), **conditions)
 
 
-def running_due_subquery(**conditions) -> Subquery:
+def running_due_subquery(**conditions: Any) -> Subquery:
     """The earliest live deadline of a case (overdue ones included), for case lists."""
     return Subquery(
         _live_deadlines(**conditions)
@@ -51,7 +63,7 @@ def running_due_subquery(**conditions) -> Subquery:
     )
 
 
-def next_due_expression():
+def next_due_expression() -> CaseWhen:
     open_statuses, resolved = case_statuses_with_deadlines()
     return CaseWhen(
         When(status__in=open_statuses, then=running_due_subquery()),
@@ -61,7 +73,7 @@ def next_due_expression():
     )
 
 
-def with_next_due(cases: QuerySet) -> QuerySet:
+def with_next_due(cases: QuerySet[Case]) -> QuerySet[CaseWithNextDue]:
     """Each case with ``next_due``: its nearest live deadline (in the past when overdue),
     None for a case that is finished."""
     return cases.annotate(next_due=next_due_expression())
@@ -76,7 +88,7 @@ def overdue_condition(now: datetime) -> Q:
     )
 
 
-def due_soon(cases: QuerySet, now: datetime, within: timedelta) -> QuerySet:
+def due_soon(cases: QuerySet[Case], now: datetime, within: timedelta) -> QuerySet[CaseWithNextDue]:
     """Cases with a live deadline due before now + within (overdue ones first)."""
     return (
         with_next_due(cases)
@@ -85,11 +97,11 @@ def due_soon(cases: QuerySet, now: datetime, within: timedelta) -> QuerySet:
     )
 
 
-def deadlines_of(case) -> list[CaseDeadline]:
+def deadlines_of(case: Case) -> list[CaseDeadline]:
     return list(CaseDeadline.objects.filter(case=case).order_by("due_at"))
 
 
-def escalations_of(case) -> list[CaseEscalation]:
+def escalations_of(case: Case) -> list[CaseEscalation]:
     """The case's escalations, each with ``target_names``: the people told, by name."""
     escalations = list(CaseEscalation.objects.filter(case=case).order_by("level"))
     usernames = {name for e in escalations for name in e.targets}
@@ -101,5 +113,5 @@ def escalations_of(case) -> list[CaseEscalation]:
     return escalations
 
 
-def pauses_of(case) -> list[CasePause]:
+def pauses_of(case: Case) -> list[CasePause]:
     return list(CasePause.objects.filter(case=case))

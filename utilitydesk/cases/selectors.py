@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from utilitydesk.accounts.typing import Actor, AnyUser
 from utilitydesk.customers.models import Customer, Grade, Premises
 from utilitydesk.org.models import OrgUnit, UnitKind
 from utilitydesk.org.selectors import active_assignments, station_of, station_scope, subtree_ids
@@ -21,7 +22,7 @@ from .scope import unit_ids_of as _unit_ids_of
 from .workflow import TRANSITIONS, scope_allows
 
 
-def visible_cases(user) -> QuerySet[Case]:
+def visible_cases(user: AnyUser) -> QuerySet[Case]:
     if not user.has_perm("cases.view_case"):
         return Case.objects.none()
     scope = station_scope(user)
@@ -51,7 +52,7 @@ class CaseFilters:
     received_to: date | None = None
     overdue_only: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.__dict__.items() if v not in (None, "", False)}
 
 
@@ -70,7 +71,7 @@ def _local_midnight(day: date) -> datetime:
 
 
 def filter_cases(
-    user, queryset: QuerySet[Case], filters: CaseFilters, now: datetime
+    user: AnyUser, queryset: QuerySet[Case], filters: CaseFilters, now: datetime
 ) -> QuerySet[Case]:
     """Narrow any case list (all, dispatch queue, unit queue, due soon) by the list's
     filters. Each condition reads an indexed column of the cases table."""
@@ -126,7 +127,9 @@ def filter_cases(
     return queryset
 
 
-def search_cases(user, filters: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:
+def search_cases(
+    user: AnyUser, filters: CaseFilters, now: datetime | None = None
+) -> QuerySet[Case]:
 
     queryset = filter_cases(user, visible_cases(user), filters, now or timezone.now())
     return (
@@ -136,7 +139,7 @@ def search_cases(user, filters: CaseFilters, now: datetime | None = None) -> Que
     )
 
 
-def dispatch_queue(user) -> QuerySet[Case]:
+def dispatch_queue(user: AnyUser) -> QuerySet[Case]:
     """Cases waiting for a dispatcher: unrouted, returned, or reopened."""
     return (
         with_next_due(visible_cases(user))
@@ -146,11 +149,11 @@ def dispatch_queue(user) -> QuerySet[Case]:
     )
 
 
-def queue_units(user) -> set[int]:
+def queue_units(user: Actor) -> set[int]:
     """The units whose queue a person works: for a member of a team or station, the whole
     station with its teams; for a department, the department and what is under it."""
 
-    roots = set()
+    roots: set[int] = set()
     for assignment in active_assignments(user):
         station = station_of(assignment.unit)
         roots.add(station.pk if station else assignment.unit_id)
@@ -158,7 +161,7 @@ def queue_units(user) -> set[int]:
     return roots | children
 
 
-def unit_queue(user) -> QuerySet[Case]:
+def unit_queue(user: Actor) -> QuerySet[Case]:
     """Open cases of the units the user works in (their station and its teams):
     emergencies first, then the nearest running deadline (overdue ones at the top)."""
 
@@ -171,7 +174,7 @@ def unit_queue(user) -> QuerySet[Case]:
     )
 
 
-def my_work_orders(user) -> QuerySet[Case]:
+def my_work_orders(user: Actor) -> QuerySet[Case]:
     """The technician's list: own open orders, emergencies first, then by appointment."""
 
     return (
@@ -181,7 +184,7 @@ def my_work_orders(user) -> QuerySet[Case]:
     )
 
 
-def get_case(user, number: str) -> Case | None:
+def get_case(user: AnyUser, number: str) -> Case | None:
     return (
         visible_cases(user)
         .select_related(
@@ -200,16 +203,16 @@ def get_case(user, number: str) -> Case | None:
     )
 
 
-def is_own_work(user, case: Case) -> bool:
+def is_own_work(user: AnyUser, case: Case) -> bool:
     """The technician a case is assigned to must call the customer (R-303)."""
     return case.assignee_id is not None and case.assignee_id == getattr(user, "pk", None)
 
 
-def caller_phone_for(user, case: Case) -> str:
+def caller_phone_for(user: AnyUser, case: Case) -> str:
     return phone_for(user, case.caller_phone, on_own_work=is_own_work(user, case))
 
 
-def shown_timeline(user, case: Case) -> list[CaseEvent]:
+def shown_timeline(user: AnyUser, case: Case) -> list[CaseEvent]:
     """The timeline with phone numbers in notes masked for people who may not see them."""
     own = is_own_work(user, case)
     events = list(timeline(case))
@@ -222,7 +225,7 @@ def timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("seq")
 
 
-def cases_of_customer(user, customer_id: int) -> QuerySet[Case]:
+def cases_of_customer(user: AnyUser, customer_id: int) -> QuerySet[Case]:
     return (
         visible_cases(user)
         .filter(customer_id=customer_id)
@@ -231,7 +234,9 @@ def cases_of_customer(user, customer_id: int) -> QuerySet[Case]:
     )
 
 
-def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
+def find_duplicates(
+    customer: Customer | None, premises: Premises | None, kind: str, now: datetime
+) -> list[Case]:
     """Open cases of the same kind for the same premises (or customer) received recently."""
     policy = current_policy()
     hours = policy.duplicate_window_hours if policy else settings.DUPLICATE_WINDOW_HOURS
@@ -246,7 +251,7 @@ def find_duplicates(customer, premises, kind: str, now: datetime) -> list[Case]:
     return list(queryset.order_by("-received_at")[:5])
 
 
-def available_actions(user, case: Case) -> list[str]:
+def available_actions(user: Actor, case: Case) -> list[str]:
     """Actions the case's state allows, the user's permissions grant and whose scope
     includes the user (own unit; assigned technician or a supervisor): only what would
     succeed is offered."""
@@ -266,7 +271,7 @@ def signoff_may_be_exempted(case: Case) -> bool:
     return case.kind != Kind.TEMPERATURE
 
 
-def due_queue(user, now: datetime, within: timedelta = timedelta(hours=2)) -> QuerySet[Case]:
+def due_queue(user: Actor, now: datetime, within: timedelta = timedelta(hours=2)) -> QuerySet[Case]:
     """Due soon / overdue: for field staff their station's cases, for others every case
     they can see (a unit filter narrows it)."""
     base = visible_cases(user).filter(status__in=OPEN_STATUSES)
@@ -283,7 +288,7 @@ class CaseCounts:
     escalated: int
 
 
-def case_counts(user, now: datetime) -> CaseCounts:
+def case_counts(user: AnyUser, now: datetime) -> CaseCounts:
     """Today's intake and the open, overdue and escalated cases the user may see (the
     leaders' home page)."""
 

@@ -3,11 +3,14 @@ the actions a person may take on it now, and the choices of its forms."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from utilitydesk.accounts.typing import Actor
+from utilitydesk.audit.models import ChangeRecord
 from utilitydesk.audit.selectors import history_of
 from utilitydesk.cases.selectors import visible_cases
 from utilitydesk.org.models import OrgUnit, UnitKind
@@ -17,7 +20,7 @@ from . import services
 from .models import Appeal, Complaint
 
 
-def _held_units_of(user) -> set[int]:
+def _held_units_of(user: Actor) -> set[int]:
     """The units whose complaints a field leader sees besides their cases: their own units
     and their stations, with the teams under them."""
     roots = {a.unit_id for a in active_assignments(user)} | set(station_scope(user) or ())
@@ -25,7 +28,7 @@ def _held_units_of(user) -> set[int]:
     return set().union(*trees.values()) if trees else set()
 
 
-def visible_complaints(user) -> QuerySet[Complaint]:
+def visible_complaints(user: Actor) -> QuerySet[Complaint]:
     """Complaints of cases the user may see, and those held against the user's unit (so
     that the unit held responsible reads the ruling and may appeal)."""
     if not (user.has_perm("complaints.view_complaint") or user.has_perm("cases.view_case")):
@@ -37,7 +40,7 @@ def visible_complaints(user) -> QuerySet[Complaint]:
     )
 
 
-def get_complaint(user, pk: int) -> Complaint | None:
+def get_complaint(user: Actor, pk: int) -> Complaint | None:
     return (
         visible_complaints(user)
         .select_related(
@@ -64,7 +67,7 @@ class ComplaintFilters:
     end: date | None = None
     important: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "category": self.category,
             "level": self.level,
@@ -76,7 +79,7 @@ class ComplaintFilters:
         }
 
 
-def register(user, filters: ComplaintFilters) -> QuerySet[Complaint]:
+def register(user: Actor, filters: ComplaintFilters) -> QuerySet[Complaint]:
     """The complaint register (投诉台账): newest complaint first."""
     complaints = visible_complaints(user)
     if filters.category:
@@ -106,7 +109,7 @@ def register(user, filters: ComplaintFilters) -> QuerySet[Complaint]:
     ).order_by("-case__received_at", "-pk")
 
 
-def unit_choices() -> list:
+def unit_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     """Units a complaint can be held against, grouped as people find them: the company's
     departments, then each station with its teams."""
     units = list(
@@ -118,7 +121,7 @@ def unit_choices() -> list:
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
     departments = [u for u in units if u.kind == UnitKind.DEPARTMENT]
-    groups = []
+    groups: list[tuple[str, list[tuple[int, str]]]] = []
     for department in departments:
         groups.append(
             (
@@ -138,7 +141,7 @@ def unit_choices() -> list:
     return groups
 
 
-def staff_of_unit(unit: OrgUnit | None) -> QuerySet:
+def staff_of_unit(unit: OrgUnit | None) -> QuerySet[Actor]:
     """People with an active position in the unit or a unit under it."""
     User = get_user_model()
     if unit is None:
@@ -169,7 +172,9 @@ class ComplaintActions:
         return any([self.classify, self.determine, self.appeal, self.rule, self.important])
 
 
-def allowed_actions(user, complaint: Complaint, now: datetime | None = None) -> ComplaintActions:
+def allowed_actions(
+    user: Actor, complaint: Complaint, now: datetime | None = None
+) -> ComplaintActions:
     now = now or timezone.now()
     waiting = complaint.appeals.filter(status=Appeal.Status.SUBMITTED).first()
     return ComplaintActions(
@@ -181,6 +186,6 @@ def allowed_actions(user, complaint: Complaint, now: datetime | None = None) -> 
     )
 
 
-def important_history(complaint: Complaint):
+def important_history(complaint: Complaint) -> QuerySet[ChangeRecord]:
 
     return history_of(complaint).filter(field="important").order_by("-at")

@@ -1,6 +1,7 @@
 """Complaint handling (R-501 – R-505): classification, responsibility, appeals, retention."""
 
 from datetime import datetime, timedelta
+from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from utilitydesk.accounts.names import display_name
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.audit.services import diff_values, record_changes
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.deadlines import replan_running
@@ -16,7 +18,7 @@ from utilitydesk.cases.models import Case
 from utilitydesk.cases.selectors import in_unit_scope, visible_cases
 from utilitydesk.kernel.spreadsheets import append_row
 from utilitydesk.notifications.services import notify_staff
-from utilitydesk.org.models import DepartmentFunction, Position
+from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position
 from utilitydesk.org.selectors import holders_of, works_in_function
 from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
@@ -24,13 +26,16 @@ from utilitydesk.privacy.access import record_export
 from utilitydesk.privacy.masking import phone_for
 
 from .models import COMPANY_FAULT, Appeal, Category, Complaint, Level, Responsibility
-from .selectors import register, staff_of_unit
+from .selectors import ComplaintFilters, register, staff_of_unit
 
 LEVEL_ONE_LEADERS = (Position.DEPARTMENT_HEAD, Position.DEPUTY_GM, Position.GENERAL_MANAGER)
 
 
 def open_for_case(
-    case, category: str = Category.OTHER, level: int = Level.NORMAL, source_case=None
+    case: Case,
+    category: str = Category.OTHER,
+    level: int = Level.NORMAL,
+    source_case: Case | None = None,
 ) -> Complaint:
     """Every complaint case has its complaint record (created with the case)."""
     complaint, _created = Complaint.objects.get_or_create(
@@ -42,7 +47,7 @@ def open_for_case(
     return complaint
 
 
-def may_classify(*, actor) -> bool:
+def may_classify(*, actor: Actor) -> bool:
     """Category and level move a complaint's deadlines: only the service centre and the
     service office set them (R-501, R-502)."""
     return actor.has_perm("complaints.classify_complaint") and works_in_function(
@@ -57,7 +62,7 @@ def classify(
     level: int,
     source: str = "web",
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Complaint:
     """Set category and grade. Level 1 starts the emergency plan: the case becomes an
@@ -136,7 +141,7 @@ def classify(
 HANDLED_STATUSES = ("resolved", "callback_done", "closed")
 
 
-def may_determine(complaint: Complaint, waiting: Appeal | None = None, *, actor) -> bool:
+def may_determine(complaint: Complaint, waiting: Appeal | None = None, *, actor: Actor) -> bool:
     """Responsibility is recorded once the complaint is handled, by the service office or
     a department head, and not while an appeal against it waits for a ruling."""
     return (
@@ -159,7 +164,9 @@ def appeal_deadline(complaint: Complaint) -> datetime | None:
     return complaint.determined_at + timedelta(days=days)
 
 
-def may_appeal(complaint: Complaint, waiting: Appeal | None = None, *, actor, now: datetime):
+def may_appeal(
+    complaint: Complaint, waiting: Appeal | None = None, *, actor: Actor, now: datetime
+) -> str | None:
     """None when ``actor`` may appeal now, else the reason they may not (R-504): only the
     unit held responsible, within the appeal period, one open appeal at a time."""
     if complaint.responsible_unit_id is None or complaint.determined_at is None:
@@ -175,7 +182,7 @@ def may_appeal(complaint: Complaint, waiting: Appeal | None = None, *, actor, no
     return None
 
 
-def may_rule(appeal: Appeal, *, actor) -> bool:
+def may_rule(appeal: Appeal, *, actor: Actor) -> bool:
     """An appeal is ruled by someone holding the right who did not submit it."""
     return (
         actor.has_perm("complaints.rule_appeal")
@@ -184,7 +191,7 @@ def may_rule(appeal: Appeal, *, actor) -> bool:
     )
 
 
-def may_mark_important(*, actor) -> bool:
+def may_mark_important(*, actor: Actor) -> bool:
     return actor.has_perm("complaints.mark_important")
 
 
@@ -192,12 +199,12 @@ def may_mark_important(*, actor) -> bool:
 def determine(
     complaint_id: int,
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
     responsibility: str,
     valid: bool,
-    responsible_unit=None,
-    responsible_staff=None,
+    responsible_unit: OrgUnit | None = None,
+    responsible_staff: Actor | None = None,
     corrective_actions: str = "",
 ) -> Complaint:
     """Responsibility is determined for every complaint when it is handled (R-503)."""
@@ -271,7 +278,9 @@ def determine(
 
 
 @transaction.atomic
-def submit_appeal(complaint_id: int, reason: str, *, actor, now: datetime | None = None) -> Appeal:
+def submit_appeal(
+    complaint_id: int, reason: str, *, actor: Actor, now: datetime | None = None
+) -> Appeal:
     """The unit held responsible may appeal within the policy's appeal period (R-504)."""
     now = now or timezone.now()
     complaint = (
@@ -296,7 +305,7 @@ def submit_appeal(complaint_id: int, reason: str, *, actor, now: datetime | None
 
 @transaction.atomic
 def rule_appeal(
-    appeal_id: int, upheld: bool, ruling: str, *, actor, now: datetime | None = None
+    appeal_id: int, upheld: bool, ruling: str, *, actor: Actor, now: datetime | None = None
 ) -> Appeal:
     now = now or timezone.now()
     if not actor.has_perm("complaints.rule_appeal"):
@@ -316,7 +325,12 @@ def rule_appeal(
 
 @transaction.atomic
 def set_important(
-    complaint_id: int, important: bool, source: str = "web", *, actor, now: datetime | None = None
+    complaint_id: int,
+    important: bool,
+    source: str = "web",
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Complaint:
     """R-505: an important complaint is kept permanently. Marked (or unmarked) by the
     service office; every change is kept in the change history with who made it."""
@@ -334,7 +348,7 @@ def set_important(
     return complaint
 
 
-def delete_complaint(complaint_id: int, *, actor, now: datetime | None = None) -> None:
+def delete_complaint(complaint_id: int, *, actor: Actor, now: datetime | None = None) -> None:
     """Complaints are kept at least the policy's retention period, important ones always
     (R-505); deleting one earlier is refused."""
     if not actor.has_perm("complaints.delete_complaint"):
@@ -362,7 +376,7 @@ def delete_complaint(complaint_id: int, *, actor, now: datetime | None = None) -
     complaint.delete()
 
 
-def may_export(*, actor) -> bool:
+def may_export(*, actor: Actor) -> bool:
     """The register holds customers' names and numbers: exported by those who may export
     personal data (docs/roles.md)."""
     return actor.has_perm("complaints.view_complaint") and actor.has_perm(
@@ -371,7 +385,12 @@ def may_export(*, actor) -> bool:
 
 
 def export_register(
-    filters, stream, ip_address: str | None = None, *, actor, now: datetime | None = None
+    filters: ComplaintFilters,
+    stream: IO[bytes],
+    ip_address: str | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> int:
     """The filtered complaint register as .xlsx, every cell through core.spreadsheets;
     logged with one access-log row per customer exported (R-105)."""

@@ -2,13 +2,15 @@
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from utilitydesk.audit.models import AccessLog
+from utilitydesk.accounts.typing import AnyUser
+from utilitydesk.audit.models import AccessLog, ChangeRecord
 from utilitydesk.audit.selectors import history_of
 from utilitydesk.org.selectors import station_scope
 from utilitydesk.privacy.access import record_access
@@ -20,18 +22,18 @@ from .models import Customer, CustomerPhone, EntryError, GradeChangeRequest, Pre
 ACCOUNT_NO = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 
 
-def can_export(user) -> bool:
+def can_export(user: AnyUser) -> bool:
     return user.has_perm("customers.export_customers")
 
 
-def shown_phone(user, number: str) -> str:
+def shown_phone(user: AnyUser, number: str) -> str:
     return phone_for(user, number)
 
 
 __all__ = ["can_see_full_phone", "shown_phone"]
 
 
-def visible_customers(user) -> QuerySet[Customer]:
+def visible_customers(user: AnyUser) -> QuerySet[Customer]:
     if not user.has_perm("customers.view_customer"):
         return Customer.objects.none()
     scope = station_scope(user)
@@ -67,7 +69,7 @@ def _match_text(q: str, *, by_phone: bool = True) -> Q:
     return condition
 
 
-def search_customers(user, filters: CustomerFilters) -> QuerySet[Customer]:
+def search_customers(user: AnyUser, filters: CustomerFilters) -> QuerySet[Customer]:
     queryset = visible_customers(user)
     if filters.q:
         queryset = queryset.filter(_match_text(filters.q, by_phone=may_search_by_phone(user)))
@@ -93,7 +95,7 @@ def search_customers(user, filters: CustomerFilters) -> QuerySet[Customer]:
 
 
 def lookup_customers(
-    user,
+    user: AnyUser,
     *,
     phone: str = "",
     account_no: str = "",
@@ -155,7 +157,7 @@ def lookup_customers(
     return [customer_summary(user, c) for c in customers]
 
 
-def customer_summary(user, customer: Customer) -> dict[str, Any]:
+def customer_summary(user: AnyUser, customer: Customer) -> dict[str, Any]:
     premises = list(customer.premises.all())
     first = premises[0] if premises else None
     return {
@@ -175,7 +177,7 @@ def customer_summary(user, customer: Customer) -> dict[str, Any]:
     }
 
 
-def get_customer(user, customer_id: int, ip_address: str | None = None) -> Customer:
+def get_customer(user: AnyUser, customer_id: int, ip_address: str | None = None) -> Customer:
     """One customer with everything the 360 page shows; the view is logged (R-105)."""
     customer = (
         visible_customers(user)
@@ -201,7 +203,9 @@ def get_customer(user, customer_id: int, ip_address: str | None = None) -> Custo
     return customer
 
 
-def customer_history(user, customer: Customer, premises: list[Premises], limit: int = 50) -> list:
+def customer_history(
+    user: AnyUser, customer: Customer, premises: list[Premises], limit: int = 50
+) -> list[ChangeRecord]:
     """The change history of a customer and their premises, phone numbers masked in old and
     new values for people who may not see them in full."""
 
@@ -212,7 +216,7 @@ def customer_history(user, customer: Customer, premises: list[Premises], limit: 
     return records
 
 
-def pending_grade_requests(user) -> QuerySet[GradeChangeRequest]:
+def pending_grade_requests(user: AnyUser) -> QuerySet[GradeChangeRequest]:
     if not user.has_perm("customers.approve_grade_change"):
         return GradeChangeRequest.objects.none()
     return GradeChangeRequest.objects.filter(
@@ -221,7 +225,7 @@ def pending_grade_requests(user) -> QuerySet[GradeChangeRequest]:
     ).select_related("customer", "requested_by")
 
 
-def entry_error_counts(since, until) -> list[dict[str, Any]]:
+def entry_error_counts(since: datetime, until: datetime) -> list[dict[str, Any]]:
     """Entry errors per clerk and kind in [since, until) for the monthly assessment (R-104)."""
 
     rows = (

@@ -4,15 +4,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.area.models import Building
 from utilitydesk.audit.models import AccessLog, ChangeRecord
 from utilitydesk.audit.services import diff_values, record_changes
@@ -33,7 +36,7 @@ from .models import (
     SpecialCare,
     SupplyStatus,
 )
-from .selectors import search_customers
+from .selectors import CustomerFilters, search_customers
 from .tasks import run_import_job
 
 CUSTOMER_FIELDS = ("name", "customer_type", "special_care", "notes", "long_term_since")
@@ -77,7 +80,7 @@ def _set_phones(customer: Customer, numbers: list[str]) -> None:
             phone.save(update_fields=["position"])
 
 
-def _require(perm: str, *, actor) -> None:
+def _require(perm: str, *, actor: Actor) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied(_("You are not allowed to do this."))
 
@@ -98,7 +101,7 @@ def create_customer(
     premises: dict[str, Any],
     source: str = "web",
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Customer:
     now = now or timezone.now()
@@ -139,7 +142,12 @@ def create_customer(
 
 
 def _attribute_entry_errors(
-    customer: Customer, fields: list[str], source_object, *, actor, now: datetime | None = None
+    customer: Customer,
+    fields: list[str],
+    source_object: Model,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> None:
     """Correcting a mistake counts an entry error against whoever last wrote the field."""
 
@@ -174,7 +182,7 @@ def update_customer(
     source: str = "web",
     correcting_entry_error: bool = False,
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> dict[str, tuple[str, str]]:
     """Apply changes to a customer; returns the recorded {field: (old, new)}."""
@@ -214,7 +222,7 @@ def update_premises(
     changes: dict[str, Any],
     source: str = "web",
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> dict[str, tuple[str, str]]:
     now = now or timezone.now()
@@ -245,7 +253,7 @@ def update_premises(
 
 @transaction.atomic
 def request_grade_change(
-    customer_id: int, to_grade: str, reason: str, *, actor, now: datetime | None = None
+    customer_id: int, to_grade: str, reason: str, *, actor: Actor, now: datetime | None = None
 ) -> GradeChangeRequest:
     now = now or timezone.now()
     _require("customers.request_grade_change", actor=actor)
@@ -271,7 +279,7 @@ def request_grade_change(
 
 @transaction.atomic
 def decide_grade_change(
-    request_id: int, approve: bool, note: str = "", *, actor, now: datetime | None = None
+    request_id: int, approve: bool, note: str = "", *, actor: Actor, now: datetime | None = None
 ) -> GradeChangeRequest:
     now = now or timezone.now()
     _require("customers.approve_grade_change", actor=actor)
@@ -302,13 +310,13 @@ def decide_grade_change(
 
 @transaction.atomic
 def record_entry_error(
-    clerk,
+    clerk: Actor,
     kind: str,
     customer_id: int | None = None,
     field: str = "",
     note: str = "",
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> EntryError:
     now = now or timezone.now()
@@ -321,14 +329,19 @@ def record_entry_error(
 
 
 def log_customer_view(
-    customer_id: int, ip_address: str | None = None, *, actor, now: datetime | None = None
+    customer_id: int, ip_address: str | None = None, *, actor: Actor, now: datetime | None = None
 ) -> None:
     now = now or timezone.now()
     record_access(actor, AccessLog.Action.VIEW, [customer_id], ip_address=ip_address)
 
 
 def export_customers(
-    filters, stream, ip_address: str | None = None, *, actor, now: datetime | None = None
+    filters: CustomerFilters,
+    stream: IO[bytes],
+    ip_address: str | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> int:
     """Write the filtered customers the actor may see to ``stream`` as .xlsx; logged with
     one access-log row per customer exported, written in batches (R-105)."""
@@ -343,8 +356,13 @@ def export_customers(
 
 
 def start_import(
-    uploaded_file, dry_run: bool, create_buildings: bool, *, actor, now: datetime | None = None
-):
+    uploaded_file: "UploadedFile[bytes]",  # generic in the stubs only
+    dry_run: bool,
+    create_buildings: bool,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> ImportJob:
     """Store an uploaded file as an import job and hand it to the background runner."""
 
     now = now or timezone.now()
@@ -352,10 +370,9 @@ def start_import(
     name = uploaded_file.name or ""
     if not name.lower().endswith((".xlsx", ".csv")):
         raise ValidationError({"file": _("Only .xlsx and .csv files can be imported.")})
-    if uploaded_file.size > settings.IMPORT_MAX_FILE_BYTES:
-        raise ValidationError(
-            {"file": file_too_large(uploaded_file.size, settings.IMPORT_MAX_FILE_BYTES)}
-        )
+    size = cast(int, uploaded_file.size)  # Django sets the size of every uploaded file
+    if size > settings.IMPORT_MAX_FILE_BYTES:
+        raise ValidationError({"file": file_too_large(size, settings.IMPORT_MAX_FILE_BYTES)})
     job = ImportJob.objects.create(
         file=uploaded_file,
         original_name=name,
@@ -457,7 +474,7 @@ def fail_interrupted_imports() -> int:
     return count
 
 
-def purge_import_files(*, now=None) -> int:
+def purge_import_files(*, now: datetime | None = None) -> int:
     """Delete uploaded import files older than settings.IMPORT_FILE_RETENTION_DAYS (the
     job and its report stay). Idempotent; returns the number of files deleted."""
 

@@ -3,6 +3,7 @@ import re
 from django.db.models import Q
 
 from utilitydesk.accounts.names import display_name
+from utilitydesk.accounts.typing import AnyUser
 from utilitydesk.org.models import OrgUnit, UnitKind
 from utilitydesk.org.selectors import active_assignments
 
@@ -41,11 +42,11 @@ def search(query: str, limit: int = 10) -> list[Entry]:
     return sorted(candidates, key=lambda e: (-score(e), -e.used_count))[:limit]
 
 
-def company_name(user=None) -> str:
+def company_name(user: AnyUser | None = None) -> str:
     """The company's name as configured in the organisation tree: the company unit above
     the person's unit, else the first company unit."""
 
-    if user is not None and getattr(user, "is_authenticated", False):
+    if user is not None and user.is_authenticated:
         for assignment in active_assignments(user):
             for unit in assignment.unit.ancestors():
                 if unit.kind == UnitKind.COMPANY:
@@ -58,7 +59,7 @@ def company_name(user=None) -> str:
 LEGACY_BLANKS = (("XX供热公司", "{company}"), ("XXX", "{agent}"))
 
 
-def render_phrase(text: str, user=None, *, company: str | None = None) -> str:
+def render_phrase(text: str, user: AnyUser | None = None, *, company: str | None = None) -> str:
     """A standard phrase as said or sent: {company} and {agent} filled in."""
 
     for blank, name in LEGACY_BLANKS:
@@ -68,7 +69,7 @@ def render_phrase(text: str, user=None, *, company: str | None = None) -> str:
     return text.replace("{company}", company).replace("{agent}", agent)
 
 
-def standard_phrases(user=None) -> list[StandardPhrase]:
+def standard_phrases(user: AnyUser | None = None) -> list[StandardPhrase]:
     """The standard phrases with the company's and the speaker's names filled in."""
     phrases = list(StandardPhrase.objects.all())
     company = company_name(user)

@@ -3,12 +3,15 @@ complaint-handling timeliness rates of a unit, and of every unit at once. Read f
 tables of cases, callbacks and complaints; the permission stays with the callback model
 (`callbacks.view_rates`)."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
+from utilitydesk.accounts.typing import AnyUser
 from utilitydesk.callbacks.models import CallbackTask
 from utilitydesk.callbacks.services import SATISFIED_GROUP
 from utilitydesk.cases.models import Case, Kind
@@ -33,30 +36,30 @@ class Rates:
         return round(numerator / denominator, 4) if denominator else None
 
     @property
-    def callback_rate(self):
+    def callback_rate(self) -> float | None:
         return self._ratio(self.callbacks_made, self.callbacks_due)
 
     @property
-    def satisfaction_rate(self):
+    def satisfaction_rate(self) -> float | None:
         return self._ratio(self.satisfied, self.reached)
 
     @property
-    def valid_complaint_rate(self):
+    def valid_complaint_rate(self) -> float | None:
         return self._ratio(self.valid_complaints, self.cases_received)
 
     @property
-    def complaint_timeliness(self):
+    def complaint_timeliness(self) -> float | None:
         return self._ratio(self.complaints_on_time, self.complaints_resolved)
 
 
 RATE_UNIT_KINDS = [UnitKind.COMPANY, UnitKind.STATION, UnitKind.DEPARTMENT]
 
 
-def may_read_rates(user) -> bool:
+def may_read_rates(user: AnyUser) -> bool:
     return user.has_perm("callbacks.view_rates")
 
 
-def rate_units(user) -> QuerySet[OrgUnit]:
+def rate_units(user: AnyUser) -> QuerySet[OrgUnit]:
     """The units whose rates the user may read: the company's for leaders and the service
     office; a station head's own station(s) only."""
     if not may_read_rates(user):
@@ -68,7 +71,7 @@ def rate_units(user) -> QuerySet[OrgUnit]:
     return units if scope is None else units.filter(pk__in=scope)
 
 
-def rates(unit, start: datetime, end: datetime) -> Rates:
+def rates(unit: OrgUnit, start: datetime, end: datetime) -> Rates:
     """The four rates for a unit (with the units under it) over [start, end)."""
     units = subtree_ids([unit.pk])[unit.pk]
     return _total(_figures_by_unit(start, end, units), units)
@@ -105,7 +108,7 @@ def _figures_by_unit(
     received = Q(received_at__gte=start, received_at__lt=end)
     per_unit: dict[int | None, dict[str, int]] = {}
 
-    def add(rows, fields):
+    def add(rows: Iterable[Mapping[str, Any]], fields: dict[str, str]) -> None:
         for row in rows:
             bucket = per_unit.setdefault(row["unit"], dict.fromkeys(Rates.__dataclass_fields__, 0))
             for source, target in fields.items():

@@ -4,13 +4,15 @@ from typing import cast
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from utilitydesk.accounts.typing import Actor, AnyUser
+
 from .models import Assignment, OrgUnit, UnitKind
 from .roles import SCOPED_POSITIONS
 
 User = get_user_model()
 
 
-def active_assignments(user) -> QuerySet[Assignment]:
+def active_assignments(user: Actor) -> QuerySet[Assignment]:
     return Assignment.objects.filter(user=user, is_active=True).select_related("unit__parent")
 
 
@@ -19,7 +21,7 @@ def subtree_ids(unit_ids: Iterable[int]) -> dict[int, set[int]]:
     children: dict[int | None, list[int]] = {}
     for unit_id, parent_id in OrgUnit.objects.values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(unit_id)
-    trees = {}
+    trees: dict[int, set[int]] = {}
     for root in unit_ids:
         ids, frontier = {root}, [root]
         while frontier:
@@ -36,7 +38,7 @@ def station_of(unit: OrgUnit) -> OrgUnit | None:
     return None
 
 
-def station_scope(user) -> set[int] | None:
+def station_scope(user: AnyUser) -> set[int] | None:
     """Station ids the user is limited to, or None when the user sees the whole company.
 
     A person with any company-wide position sees everything; a person holding only field
@@ -58,11 +60,11 @@ def station_scope(user) -> set[int] | None:
         station = station_of(assignment.unit)
         if station is not None:
             stations.add(station.pk)
-    user._station_scope_cache = scope
+    setattr(user, "_station_scope_cache", scope)  # noqa: B010 - a per-request memo, not a field
     return scope
 
 
-def holders_of(position: str, unit: OrgUnit) -> list:
+def holders_of(position: str, unit: OrgUnit) -> list[Actor]:
     """People holding ``position`` at ``unit`` or, failing that, at its nearest ancestor.
 
     This is how a rule such as "notify the station head" is resolved against a case's unit.
@@ -85,11 +87,11 @@ def stations() -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(kind=UnitKind.STATION, is_active=True)
 
 
-def positions_of(user) -> list[Assignment]:
+def positions_of(user: Actor) -> list[Assignment]:
     return list(active_assignments(user).order_by("unit__code", "position"))
 
 
-def works_in_function(user, *functions: str) -> bool:
+def works_in_function(user: Actor, *functions: str) -> bool:
     """Does the user hold an active position in a department with one of ``functions``
     (the service centre, the service office, …)?"""
     if user.is_superuser:
@@ -107,7 +109,7 @@ LEADER_POSITIONS = (
 )
 
 
-def leader_unit(user) -> OrgUnit | None:
+def leader_unit(user: Actor) -> OrgUnit | None:
     """The unit a leader's overview is about: the company of their most senior leading
     position (a department head sees the company's figures, as the service centre answers
     for the whole company's customers)."""

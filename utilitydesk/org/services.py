@@ -1,6 +1,8 @@
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from utilitydesk.accounts.typing import Actor
+
 from .models import Assignment, OrgUnit
 from .roles import ROLE_PERMISSIONS, STAFF_POSITIONS
 
@@ -23,7 +25,7 @@ def sync_role_groups(using: str = "default") -> None:
 
 
 @transaction.atomic
-def assign_position(user, unit: OrgUnit, position: str) -> Assignment:
+def assign_position(user: Actor, unit: OrgUnit, position: str) -> Assignment:
     """Give ``user`` a position in ``unit``; their groups follow their active positions."""
     assignment, created = Assignment.objects.get_or_create(
         user=user, unit=unit, position=position, defaults={"is_active": True}
@@ -42,7 +44,7 @@ def end_assignment(assignment: Assignment) -> None:
     sync_user_groups(assignment.user)
 
 
-def sync_user_groups(user) -> None:
+def sync_user_groups(user: Actor) -> None:
     positions = set(
         Assignment.objects.filter(user=user, is_active=True).values_list("position", flat=True)
     )

@@ -5,7 +5,7 @@ here. Policy knows nothing of cases: what cases must do when a calendar year is 
 which years their deadlines fall into, they register here in their ``ready()``."""
 
 import time as _time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.audit.services import record_changes
 
 from . import deadlines as arithmetic
@@ -73,7 +74,8 @@ def calendar(refresh: bool = False) -> arithmetic.TableCalendar:
         _calendar_cache.update(
             at=_time.monotonic(), calendar=arithmetic.TableCalendar(years, holidays, workdays)
         )
-    return _calendar_cache["calendar"]
+    cached: arithmetic.TableCalendar = _calendar_cache["calendar"]
+    return cached
 
 
 # A year's file is refused unless plausible: a year the system can meet, and at least the
@@ -87,7 +89,7 @@ def import_calendar(
     years: set[int],
     source: str,
     *,
-    actor,
+    actor: Actor | None,
     now: datetime | None = None,
 ) -> int:
     """Load the official schedule of whole years (the State Council's notice each autumn).
@@ -98,7 +100,7 @@ def import_calendar(
     now = now or timezone.now()
     if actor is not None and not actor.has_perm("sla.add_calendarday"):
         raise PermissionDenied(_("You are not allowed to load the calendar."))
-    errors = []
+    errors: list[str] = []
     for year in sorted(years):
         if not CALENDAR_FIRST_YEAR <= year <= CALENDAR_LAST_YEAR:
             errors.append(
@@ -174,7 +176,8 @@ def current_policy() -> PolicyVersion | None:
             .first()
         )
         _policy_cache.update(at=_time.monotonic(), id=policy.pk if policy else None, policy=policy)
-    return _policy_cache.get("policy")
+    policy_: PolicyVersion | None = _policy_cache.get("policy")
+    return policy_
 
 
 def policy_rules(policy_id: int) -> tuple[list[LimitRule], list[EscalationLevel]]:
@@ -187,7 +190,9 @@ def policy_rules(policy_id: int) -> tuple[list[LimitRule], list[EscalationLevel]
     return _rules_cache[policy_id]
 
 
-def _matches(rule: LimitRule, kind: str, grade: str, emergency: bool, attributes: dict) -> bool:
+def _matches(
+    rule: LimitRule, kind: str, grade: str, emergency: bool, attributes: Mapping[str, Any]
+) -> bool:
     if rule.kind and rule.kind != kind:
         return False
     if rule.grade and rule.grade != grade:
@@ -223,7 +228,7 @@ def limits_for(
     kind: str,
     grade: str,
     emergency: bool,
-    attributes: dict,
+    attributes: Mapping[str, Any],
     names: tuple[str, ...] = ("first_response", "on_site", "resolution"),
 ) -> list[arithmetic.Limit]:
     """For each limit name the most specific matching rule; earlier rules win ties."""
@@ -245,21 +250,21 @@ def escalation_levels(policy_id: int) -> list[EscalationLevel]:
 # --- administering the policy ------------------------------------------------------------
 
 
-def _require(perm: str, *, actor) -> None:
+def _require(perm: str, *, actor: Actor | None) -> None:
     if actor is not None and not actor.has_perm(perm):
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
 @transaction.atomic
 def new_draft(
-    from_version: PolicyVersion | None = None, *, actor, now: datetime | None = None
+    from_version: PolicyVersion | None = None, *, actor: Actor | None, now: datetime | None = None
 ) -> PolicyVersion:
     """A draft copied from a version (default: the current published one)."""
     now = now or timezone.now()
     _require("sla.add_policyversion", actor=actor)
     source = from_version or current_policy()
     number = (PolicyVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
-    copied = {}
+    copied: dict[str, Any] = {}
     if source:
         skip = {
             "id",
@@ -295,7 +300,7 @@ def new_draft(
 
 
 @transaction.atomic
-def publish(policy_id: int, *, actor, now: datetime | None = None) -> PolicyVersion:
+def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None) -> PolicyVersion:
     """Publish a draft: it applies to cases created from now on; existing cases keep
     theirs. The previous published version is retired."""
     now = now or timezone.now()
@@ -303,7 +308,7 @@ def publish(policy_id: int, *, actor, now: datetime | None = None) -> PolicyVers
     policy = PolicyVersion.objects.select_for_update().get(pk=policy_id)
     if policy.status != PolicyVersion.Status.DRAFT:
         raise ValidationError(_("Only a draft can be published."))
-    problems = []
+    problems: list[str] = []
     for value in (policy.season_start, policy.season_end):
         try:
             datetime.strptime(f"2024-{value}", "%Y-%m-%d")

@@ -4,15 +4,19 @@ volume that looks like harvesting is throttled and reported to the service offic
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db.models import Model
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.request import Request
 from rest_framework.throttling import UserRateThrottle
 
+from utilitydesk.accounts.typing import Actor, AnyUser
 from utilitydesk.audit.models import AccessLog
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import Position
@@ -22,33 +26,33 @@ log = logging.getLogger("utilitydesk.privacy")
 Action = AccessLog.Action
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | Request | None) -> str | None:
     return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
-def _customer_ids(customers: Iterable[Any]) -> list[int]:
+def _customer_ids(customers: Iterable[Model | int | None]) -> list[int]:
     seen: dict[int, None] = {}
     for customer in customers:
-        pk = getattr(customer, "pk", customer)
+        pk = customer.pk if isinstance(customer, Model) else customer
         if pk is not None:
             seen.setdefault(int(pk), None)
     return list(seen)
 
 
 def record_access(
-    user,
+    user: AnyUser | None,
     action: str,
-    customers: Iterable[Any] = (),
+    customers: Iterable[Model | int | None] = (),
     *,
-    request=None,
+    request: HttpRequest | Request | None = None,
     ip_address: str | None = None,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> int:
     """One access-log row per customer shown (a page of customers is one bulk insert), or
     one row without a customer when the page shows only a caller's number or a name.
     Returns the number of rows written."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return 0
     now = now or timezone.now()
     ip_address = ip_address or client_ip(request)
@@ -72,7 +76,7 @@ def record_access(
     return len(rows)
 
 
-def _count_towards_harvest_alert(user, shown: int, now: datetime) -> None:
+def _count_towards_harvest_alert(user: Actor, shown: int, now: datetime) -> None:
     """Counts customers shown to ``user`` in the current hour; past the threshold the
     service-management office is told once for that hour."""
     if not shown:
@@ -90,7 +94,7 @@ def _count_towards_harvest_alert(user, shown: int, now: datetime) -> None:
         raise_harvest_alert(user, total, now)
 
 
-def raise_harvest_alert(user, customers_shown: int, now: datetime) -> int:
+def raise_harvest_alert(user: Actor, customers_shown: int, now: datetime) -> int:
     office = (
         get_user_model()
         .objects.filter(
@@ -136,7 +140,17 @@ class PersonalDataThrottle(UserRateThrottle):
         return settings.API_THROTTLE_RATES.get(self.scope)
 
 
-def record_cases_shown(request, cases: Iterable[Any]) -> int:
+class ShownCase(Protocol):
+    """What the access log reads of a case (privacy sits below the cases app)."""
+
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def customer_id(self) -> int | None: ...
+
+
+def record_cases_shown(request: HttpRequest | Request, cases: Iterable[ShownCase]) -> int:
     """A page or response showing cases: one row per customer on it, with the case numbers
     (cases of callers without a customer record are in the numbers)."""
     cases = list(cases)
@@ -155,11 +169,11 @@ EXPORT_LOG_BATCH = 5000
 
 
 def record_export(
-    user,
+    user: AnyUser | None,
     customers: list[int],
     *,
     ip_address: str | None = None,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> int:
     """An export names every customer in it: one access-log row each, written in batches
     (a city-wide export holds a million), or one row when it named none."""

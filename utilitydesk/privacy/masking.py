@@ -7,6 +7,8 @@ technician it is assigned to (they must call the customer). Everyone else sees
 
 import re
 
+from utilitydesk.accounts.typing import AnyUser
+
 FULL_PHONE_PERMISSION = "customers.view_full_phone"
 
 # Mobile numbers (with +86/0086), landlines with an area code and a dash or space, and any
@@ -16,7 +18,7 @@ _PHONE_IN_TEXT = re.compile(
 )
 
 
-def can_see_full_phone(user) -> bool:
+def can_see_full_phone(user: AnyUser | None) -> bool:
     return bool(user and user.has_perm(FULL_PHONE_PERMISSION))
 
 
@@ -28,7 +30,7 @@ def mask_phone(number: str) -> str:
     return "*" * max(0, len(number) - 2) + number[-2:]
 
 
-def phone_for(user, number: str, *, on_own_work: bool = False) -> str:
+def phone_for(user: AnyUser | None, number: str, *, on_own_work: bool = False) -> str:
     """The number as ``user`` may see it; ``on_own_work`` when the case is theirs to call."""
     if not number or on_own_work or can_see_full_phone(user):
         return number or ""
@@ -36,19 +38,19 @@ def phone_for(user, number: str, *, on_own_work: bool = False) -> str:
 
 
 def mask_phones_in_text(text: str) -> str:
-    def _mask(match: re.Match) -> str:
+    def _mask(match: re.Match[str]) -> str:
         return mask_phone(re.sub(r"\D", "", match.group(0)))
 
     return _PHONE_IN_TEXT.sub(_mask, text or "")
 
 
-def text_for(user, text: str, *, on_own_work: bool = False) -> str:
+def text_for(user: AnyUser | None, text: str, *, on_own_work: bool = False) -> str:
     """Free text (history values, notes, messages) with any phone number masked for ``user``."""
     if not text or on_own_work or can_see_full_phone(user):
         return text or ""
     return mask_phones_in_text(text)
 
 
-def may_search_by_phone(user) -> bool:
+def may_search_by_phone(user: AnyUser | None) -> bool:
     """A masked role may not use search to confirm whose a full number is."""
     return can_see_full_phone(user)

@@ -1,4 +1,5 @@
 from dataclasses import dataclass, field
+from typing import IO, Any
 
 from django.db.models import Avg, Count
 from openpyxl import Workbook
@@ -13,7 +14,7 @@ class SurveyReport:
     sample: int
     responses: int
     topic_scores: dict[str, float | None]
-    strata: list[dict] = field(default_factory=list)
+    strata: list[dict[str, Any]] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
 
     @property
@@ -29,7 +30,7 @@ def report(survey: Survey) -> SurveyReport:
     topic_scores: dict[str, float | None] = {t: None for t in Topic.values if t != Topic.FREE_TEXT}
     for row in scores.values("question__topic").annotate(avg=Avg("score")):
         topic_scores[row["question__topic"]] = round(row["avg"], 2)
-    strata = []
+    strata: list[dict[str, Any]] = []
     sizes = dict(members.values_list("stratum").annotate(n=Count("id")))
     replied = dict(answered.values_list("stratum").annotate(n=Count("id")))
     means = dict(scores.values_list("member__stratum").annotate(avg=Avg("score")))
@@ -56,7 +57,7 @@ def report(survey: Survey) -> SurveyReport:
     )
 
 
-def report_xlsx(survey: Survey, stream) -> None:
+def report_xlsx(survey: Survey, stream: IO[bytes]) -> None:
     """The report as .xlsx; every cell through core.spreadsheets (comments are anonymous
     free text from the public form)."""
 

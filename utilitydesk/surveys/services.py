@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.customers.models import Customer
 
 from .models import Answer, Member, Question, Survey, Topic
@@ -52,7 +53,7 @@ def create_survey(
     seed: str = "",
     link_valid_days: int = 14,
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Survey:
     now = now or timezone.now()
@@ -134,7 +135,12 @@ def member_for_token(token: str) -> Member:
 
 @transaction.atomic
 def record_answers(
-    member_id: int, answers: dict[int, str], via: str, *, actor=None, now: datetime | None = None
+    member_id: int,
+    answers: dict[int, str],
+    via: str,
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
 ) -> Member:
     """Answers keyed by question id: a score 1–5, or text for the comments question."""
     member = Member.objects.select_for_update().get(pk=member_id)

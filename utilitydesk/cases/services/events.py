@@ -7,7 +7,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..models import Case, CaseEvent, Status
+from utilitydesk.accounts.typing import Actor
+from utilitydesk.org.models import OrgUnit
+
+from ..models import Case, CaseEvent, RoutingRule, Status
 
 
 def next_event(
@@ -15,7 +18,7 @@ def next_event(
     *,
     action: str,
     at: datetime,
-    actor: Any = None,
+    actor: Actor | None = None,
     before: str | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
@@ -27,7 +30,7 @@ def next_event(
         case=case,
         seq=case.last_event_seq,
         at=at,
-        actor_id=getattr(actor, "pk", actor),
+        actor_id=actor.pk if actor is not None else None,
         action=action,
         from_status=case.status if before is None else before,
         to_status=case.status,
@@ -42,7 +45,7 @@ def record_event(
     before: str,
     note: str = "",
     *,
-    actor: Any,
+    actor: Actor | None,
     at: datetime,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
@@ -57,7 +60,7 @@ def append_event(
     action: str,
     note: str = "",
     *,
-    actor: Any,
+    actor: Actor | None,
     now: datetime | None = None,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
@@ -74,12 +77,18 @@ def append_event(
 
 
 def creation_events(
-    case: Case, unit: Any, rule: Any, channel: str = "", *, actor: Any, now: datetime
+    case: Case,
+    unit: OrgUnit | None,
+    rule: RoutingRule | None,
+    channel: str = "",
+    *,
+    actor: Actor,
+    now: datetime,
 ) -> list[CaseEvent]:
     """The first timeline events of a new case: registered, and dispatched when a rule
     placed it (unsaved; callers bulk-create them; the case is created with
     ``last_event_seq`` = their number)."""
-    actor_id = getattr(actor, "pk", actor)
+    actor_id = actor.pk
     events = [
         CaseEvent(
             case=case,

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.knowledge.models import StandardPhrase
 from utilitydesk.knowledge.selectors import render_phrase
@@ -51,7 +52,12 @@ def _future_appointment(at: datetime | None) -> datetime:
 
 
 def call_customer(
-    number: str, note: str = "", expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    note: str = "",
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
     return _act(
@@ -69,15 +75,15 @@ def book(
     number: str,
     appointment_at: datetime | None,
     note: str = "",
-    expected_version=None,
+    expected_version: int | None = None,
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
     at = _future_appointment(appointment_at)
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         previous = case.appointment_at
         case.appointment_at = at
         data = {"appointment_at": at.isoformat()}
@@ -94,9 +100,9 @@ def not_home(
     number: str,
     note: str,
     new_appointment_at: datetime | None,
-    expected_version=None,
+    expected_version: int | None = None,
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Case:
     """Nobody home (R-303): a note is left and a new appointment made."""
@@ -104,7 +110,7 @@ def not_home(
     note = _require_text(note, "note", _("Write what the note left for the customer says."))
     at = _future_appointment(new_appointment_at)
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         missed = case.appointment_at
         case.appointment_at = at
         return {"missed": missed.isoformat() if missed else "", "appointment_at": at.isoformat()}
@@ -120,10 +126,12 @@ def not_home(
     )
 
 
-def arrive(number: str, expected_version=None, *, actor, now: datetime | None = None) -> Case:
+def arrive(
+    number: str, expected_version: int | None = None, *, actor: Actor, now: datetime | None = None
+) -> Case:
     now = now or timezone.now()
 
-    def apply(case: Case):
+    def apply(case: Case) -> None:
         case.on_site_at = now
         return None
 
@@ -131,13 +139,18 @@ def arrive(number: str, expected_version=None, *, actor, now: datetime | None = 
 
 
 def exempt_signoff(
-    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    reason: str,
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     """A supervisor records why this job is resolved without the customer's sign-off."""
     now = now or timezone.now()
     reason = _require_text(reason, "note", _("Record why the customer cannot sign."))
 
-    def apply(case: Case):
+    def apply(case: Case) -> None:
         if not signoff_may_be_exempted(case):
             raise ValidationError(
                 {
@@ -184,7 +197,7 @@ def decode_signature(data_url: str) -> bytes:
 @dataclass
 class Resolution:
     work_done: str
-    materials: list[dict] = field(default_factory=list)
+    materials: list[dict[str, Any]] = field(default_factory=list)
     customer_side_fault: bool = False
     explanation: str = ""
     paid_service_handover: bool = False
@@ -195,8 +208,8 @@ class Resolution:
 MAX_QUANTITY = 1_000_000
 
 
-def _clean_materials(items: list[dict]) -> list[dict]:
-    cleaned = []
+def _clean_materials(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cleaned: list[dict[str, Any]] = []
     for index, item in enumerate(items or []):
         name = str(item.get("name", "")).strip()
         try:
@@ -221,9 +234,9 @@ def _clean_materials(items: list[dict]) -> list[dict]:
 def resolve(
     number: str,
     resolution: Resolution,
-    expected_version=None,
+    expected_version: int | None = None,
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
@@ -241,7 +254,7 @@ def resolve(
             {"paid_service_handover": [_("Paid service needs the customer's consent.")]}
         )
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         if case.kind in FIELD_KINDS and case.on_site_at is None:
             raise ValidationError({"status": [_("Record the arrival on site before resolving.")]})
         if case.kind in FIELD_KINDS:
@@ -298,7 +311,7 @@ def _handover_to_paid_service(case: Case) -> None:
     )
 
 
-def may_text_customer(case: Case, *, actor) -> bool:
+def may_text_customer(case: Case, *, actor: Actor) -> bool:
     """Texting a case's customer is for the people acting on it: the assigned technician,
     supervisors of the responsible unit (station head, team leader) and the service
     centre — not every colleague who can read the case."""
@@ -314,7 +327,12 @@ def _start_of_day(*, now: datetime) -> datetime:
 
 
 def reply_to_customer(
-    number: str, text: str, phrase_id: int | None = None, *, actor, now: datetime | None = None
+    number: str,
+    text: str,
+    phrase_id: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     """Send the customer a text message about the case: a standard phrase (服务用语), or
     free text without forbidden phrases; at most CUSTOMER_SMS_PER_CASE_PER_DAY texts a
@@ -330,7 +348,7 @@ def reply_to_customer(
     text = _require_text(text, "text", _("The message is empty."))
     check_customer_text(text)
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         if not may_text_customer(case, actor=actor):
             raise PermissionDenied(
                 _("Only the people handling the case and the service centre text its customer.")
@@ -369,11 +387,11 @@ CODE_TTL = timedelta(minutes=30)
 CODE_MAX_ATTEMPTS = 5
 
 
-def send_signoff_code(number: str, *, actor, now: datetime | None = None) -> SignoffCode:
+def send_signoff_code(number: str, *, actor: Actor, now: datetime | None = None) -> SignoffCode:
     now = now or timezone.now()
     code = f"{secrets.randbelow(10**6):06d}"
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         if case.kind not in FIELD_KINDS:
             raise ValidationError({"signoff": [_("This kind of case needs no sign-off.")]})
         if not case.caller_phone:
@@ -410,7 +428,9 @@ def send_signoff_code(number: str, *, actor, now: datetime | None = None) -> Sig
     return record
 
 
-def confirm_signoff_code(number: str, code: str, *, actor, now: datetime | None = None) -> Case:
+def confirm_signoff_code(
+    number: str, code: str, *, actor: Actor, now: datetime | None = None
+) -> Case:
     """Check the code the customer read out; wrong tries are counted even though they fail."""
     now = now or timezone.now()
     if not actor.has_perm("cases.handle_case"):
@@ -439,7 +459,7 @@ def confirm_signoff_code(number: str, code: str, *, actor, now: datetime | None 
     if not correct:
         raise ValidationError({"code": [_("The code is wrong.")]})
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         case.signoff = Signoff.CODE
         return {"signoff": Signoff.CODE.value}
 

@@ -5,7 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.area.models import Building
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
@@ -107,10 +108,11 @@ class ContactInput:
     room_no: str = ""
     # What the fields other apps add to intake collected (hooks.intake_fields), handed to
     # their CREATED reactions (a complaint's category and level, for example).
-    reaction_data: dict = field(default_factory=dict)
+    reaction_data: dict[str, Any] = field(default_factory=dict)
     major_fault_id: int | None = None  # the open major fault the call is about
-    attributes: dict = field(default_factory=dict)  # e.g. pipe_diameter_mm (R-406), special
-    extra: dict = field(default_factory=dict)
+    # e.g. pipe_diameter_mm (R-406), special
+    attributes: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _clean_contact(
@@ -177,7 +179,9 @@ def _clean_contact(
 PLACE_PART_MAX = 16  # as Premises.unit_no and room_no
 
 
-def _picked_building(data: ContactInput, premises, errors: dict) -> Building | None:
+def _picked_building(
+    data: ContactInput, premises: Premises | None, errors: dict[str, list[str]]
+) -> Building | None:
     """The building of the case: the premises', or the one picked in the service-area
     picker when there are no premises (an unknown caller, or a customer calling about a
     place that is not on record)."""
@@ -201,7 +205,7 @@ def _picked_building(data: ContactInput, premises, errors: dict) -> Building | N
     return building
 
 
-def create_contact(data: ContactInput, *, actor, now: datetime | None = None) -> Contact:
+def create_contact(data: ContactInput, *, actor: Actor, now: datetime | None = None) -> Contact:
     """Record a contact (R-203); it closes on the spot, joins an existing case, or opens
     a new case routed to the responsible unit."""
     if not actor.has_perm("cases.add_contact"):
@@ -301,7 +305,7 @@ def create_contact(data: ContactInput, *, actor, now: datetime | None = None) ->
 
 
 def create_contact_idempotent(
-    key: str, fingerprint: str, data: ContactInput, *, actor, now: datetime | None = None
+    key: str, fingerprint: str, data: ContactInput, *, actor: Actor, now: datetime | None = None
 ) -> tuple[Contact, bool]:
     """Create once per (user, Idempotency-Key); a retry returns the first contact and False."""
     now = now or timezone.now()
@@ -327,6 +331,6 @@ def create_contact_idempotent(
     return cast(Contact, record.contact), False
 
 
-def fingerprint_of(payload: dict) -> str:
+def fingerprint_of(payload: dict[str, Any]) -> str:
 
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.org.models import OrgUnit
 
 from .. import deadlines as case_deadlines
@@ -34,7 +35,7 @@ class ConflictError(Exception):
     """Someone else changed the case first; the message says who and what."""
 
 
-def _check_scope(case: Case, scope: str, *, actor) -> None:
+def _check_scope(case: Case, scope: str, *, actor: Actor) -> None:
     if scope_allows(actor, case, scope):
         return
     if scope == "unit":
@@ -47,7 +48,7 @@ def _act(
     action: str,
     apply: Callable[[Case], dict[str, Any] | None],
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
     note: str = "",
     expected_version: int | None = None,
@@ -110,15 +111,15 @@ def dispatch(
     number: str,
     unit_id: int | None = None,
     note: str = "",
-    expected_version=None,
+    expected_version: int | None = None,
     redispatch: bool = False,
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         unit = OrgUnit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
         if unit is None:
             unit, rule = route(case.kind, case.premises, case.building)
@@ -147,7 +148,12 @@ def dispatch(
 
 
 def return_case(
-    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    reason: str,
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say why the case is returned."))
@@ -165,14 +171,14 @@ def return_case(
 def accept(
     number: str,
     assignee_id: int | None = None,
-    expected_version=None,
+    expected_version: int | None = None,
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         assignee = _assignee(case, assignee_id, actor=actor)
         case.assignee = assignee
         case.accepted_at = now
@@ -181,7 +187,7 @@ def accept(
     return _act(number, "accept", apply, actor=actor, now=now, expected_version=expected_version)
 
 
-def _assignee(case: Case, assignee_id: int | None, *, actor):
+def _assignee(case: Case, assignee_id: int | None, *, actor: Actor) -> Actor:
 
     if not assignee_id or assignee_id == actor.pk:
         return actor
@@ -196,11 +202,16 @@ def _assignee(case: Case, assignee_id: int | None, *, actor):
 
 
 def assign(
-    number: str, assignee_id: int, expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    assignee_id: int,
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         case.assignee = _assignee(case, assignee_id, actor=actor)
         if case.status in (Status.DISPATCHED, Status.REOPENED):
             case.status = Status.ACCEPTED
@@ -211,7 +222,12 @@ def assign(
 
 
 def wait_for_customer(
-    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    reason: str,
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say what the case is waiting for."))
@@ -227,11 +243,16 @@ def wait_for_customer(
 
 
 def resume(
-    number: str, note: str = "", expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    note: str = "",
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
 
-    def apply(case: Case):
+    def apply(case: Case) -> None:
         case.status = Status.BOOKED if case.appointment_at else Status.ACCEPTED
         return None
 
@@ -241,7 +262,12 @@ def resume(
 
 
 def record_callback(
-    number: str, note: str, expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    note: str,
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
     return _act(
@@ -256,11 +282,16 @@ def record_callback(
 
 
 def close(
-    number: str, note: str = "", expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    note: str = "",
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
 
-    def apply(case: Case):
+    def apply(case: Case) -> None:
         case.closed_at = now
         return None
 
@@ -270,12 +301,17 @@ def close(
 
 
 def reopen(
-    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    reason: str,
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say why the case is reopened."))
 
-    def apply(case: Case):
+    def apply(case: Case) -> None:
         case.resolved_at = None
         case.closed_at = None
         case.signoff = ""
@@ -295,7 +331,12 @@ def reopen(
 
 
 def cancel(
-    number: str, reason: str, expected_version=None, *, actor, now: datetime | None = None
+    number: str,
+    reason: str,
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say why the case is cancelled."))
@@ -310,7 +351,7 @@ def cancel(
     )
 
 
-def add_note(number: str, note: str, *, actor, now: datetime | None = None) -> Case:
+def add_note(number: str, note: str, *, actor: Actor, now: datetime | None = None) -> Case:
     now = now or timezone.now()
     note = _require_text(note, "note", _("The note is empty."))
     return _act(number, "note", lambda case: None, actor=actor, now=now, note=note)
@@ -321,7 +362,7 @@ def note_on_case(
     note: str,
     change: Callable[[Case], dict[str, Any] | None],
     *,
-    actor,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Case:
     """A change another app makes to a case, recorded as a note on its timeline (e.g.
