@@ -123,7 +123,7 @@ def on_case_action(case, action: str, now: datetime, note: str = "") -> None:
                 deadline.state = CaseDeadline.State.PAUSED
                 deadline.paused_at = now
                 changed.append(deadline)
-    if action in ("resume", "cancel", "close") or (
+    if action in ("resume", "cancel", "close", "settle") or (
         action == "redispatch"
         and any(d.state == CaseDeadline.State.PAUSED for d in deadlines.values())
     ):

@@ -39,6 +39,7 @@ ACTION_HOOKS: dict[str, CaseHook] = {
     "reopen": CaseHook.REOPENED,
     "close": CaseHook.CLOSED,
     "cancel": CaseHook.CANCELLED,
+    "settle": CaseHook.CLOSED,
 }
 
 

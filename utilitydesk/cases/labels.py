@@ -20,6 +20,8 @@ ACTION_LABELS = {
     "close": _("Close"),
     "reopen": _("Reopen"),
     "cancel": _("Cancel"),
+    "settle": _("Closed with its cause"),
+    "held": _("Held by an interruption"),
     "note": _("Note"),
     "reply": _("Message to customer"),
     "contact_added": _("Customer contacted again"),

@@ -235,6 +235,10 @@ class Case(models.Model):
             ("close_case", _("Can record callbacks and close cases")),
             ("reopen_case", _("Can reopen cases")),
             ("cancel_case", _("Can cancel cases")),
+            (
+                "settle_case",
+                _("Can close cases whose cause was dealt with elsewhere (an interruption)"),
+            ),
             ("export_case", _("Can export case lists")),
         ]
 

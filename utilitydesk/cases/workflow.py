@@ -62,6 +62,14 @@ TRANSITIONS: dict[str, Transition] = {
     "close": _t({S.RESOLVED, S.CALLBACK_DONE}, S.CLOSED, "cases.close_case", "any"),
     "reopen": _t({S.RESOLVED, S.CALLBACK_DONE, S.CLOSED}, S.REOPENED, "cases.reopen_case", "any"),
     "cancel": _t(OPEN_STATUSES - {S.ON_SITE}, S.CANCELLED, "cases.cancel_case", "any"),
+    # Closed because its cause was dealt with elsewhere (the supply interruption it was
+    # about is restored): from any state but on site, where the technician finishes.
+    "settle": _t(
+        (OPEN_STATUSES - {S.ON_SITE}) | {S.RESOLVED, S.CALLBACK_DONE},
+        S.CLOSED,
+        "cases.settle_case",
+        "any",
+    ),
     "note": _t(set(Status.values), None, "cases.view_case", "any"),
     "reply": _t(OPEN_STATUSES | {S.RESOLVED}, None, "cases.view_case", "any"),
 }

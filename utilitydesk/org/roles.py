@@ -55,7 +55,11 @@ FAILED_NOTICES = ["notifications.work_failed_notices"]
 FAULT_VIEW = ["outages.view_majorfault"]
 # Supply interruptions (docs/outages.md): run by dispatchers, station heads and the service
 # office; seen by whoever takes calls; the fee-reduction list exported for billing.
-INTERRUPTIONS = ["outages.manage_interruption", "outages.view_interruption"]
+INTERRUPTIONS = [
+    "outages.manage_interruption",
+    "outages.view_interruption",
+    "cases.settle_case",  # restoration closes the calls it held
+]
 INTERRUPTION_VIEW = ["outages.view_interruption"]
 REDUCTION_EXPORT = ["outages.export_reductions"]
 CALLBACK = [

@@ -48,6 +48,7 @@ from .lifecycle import (
     reopen,
     resume,
     return_case,
+    settle,
     wait_for_customer,
 )
 
@@ -95,5 +96,6 @@ __all__ = [
     "route",
     "route_place",
     "send_signoff_code",
+    "settle",
     "wait_for_customer",
 ]

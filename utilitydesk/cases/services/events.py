@@ -10,6 +10,7 @@ from django.utils import timezone
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.org.models import OrgUnit
 
+from ..hooks import Hold
 from ..models import Case, CaseEvent, RoutingRule, Status
 
 
@@ -81,6 +82,7 @@ def creation_events(
     unit: OrgUnit | None,
     rule: RoutingRule | None,
     channel: str = "",
+    hold: Hold | None = None,
     *,
     actor: Actor,
     now: datetime,
@@ -111,6 +113,20 @@ def creation_events(
                 from_status=Status.REGISTERED,
                 to_status=Status.DISPATCHED,
                 data={"unit": unit.name, "rule": rule.name if rule else ""},
+            )
+        )
+    elif hold is not None:
+        events.append(
+            CaseEvent(
+                case=case,
+                seq=2,
+                at=now,
+                actor_id=actor_id,
+                action="held",
+                from_status=Status.REGISTERED,
+                to_status=Status.REGISTERED,
+                note=hold.note,
+                data={"reference": hold.reference},
             )
         )
     return events

@@ -23,7 +23,7 @@ from utilitydesk.knowledge.services import check_customer_text, record_use
 
 from .. import deadlines as case_deadlines
 from ..deadline_models import CaseDeadline
-from ..hooks import CaseHook, announce, linkable_fault
+from ..hooks import CaseHook, announce, hold_for, linkable_fault
 from ..models import (
     BACKDATED_CHANNELS,
     Case,
@@ -260,7 +260,12 @@ def create_contact(data: ContactInput, *, actor: Actor, now: datetime | None = N
                 data={"channel": data.channel, "contact_id": contact.pk},
             )
             return contact
-        unit, rule = route(data.kind, premises, building)
+        # A call about a cause already being dealt with (an active supply interruption) is
+        # held by it, not routed: no unit, no deadlines of its own; settled on restoration.
+        hold = hold_for(
+            actor, kind=data.kind, premises=premises, building=building, data=data.reaction_data
+        )
+        unit, rule = (None, None) if hold else route(data.kind, premises, building)
         case = Case(
             number=number,
             kind=data.kind,
@@ -286,19 +291,23 @@ def create_contact(data: ContactInput, *, actor: Actor, now: datetime | None = N
             routing_rule=rule,
             major_fault=fault,
             dispatched_at=now if unit else None,
-            last_event_seq=2 if unit else 1,
-            attributes=data.attributes,
+            last_event_seq=2 if unit or hold else 1,
+            attributes={**data.attributes, "held_by": hold.reference} if hold else data.attributes,
             created_at=now,
             updated_at=now,
         )
         deadlines = case_deadlines.plan_deadlines(case, now)
+        if hold:
+            deadlines, case.next_check_at = [], None
         case.save(force_insert=True)
         for deadline in deadlines:
             deadline.case = case
         CaseDeadline.objects.bulk_create(deadlines)
         contact.case = case
         contact.save()
-        events = creation_events(case, unit, rule, actor=actor, now=now, channel=data.channel)
+        events = creation_events(
+            case, unit, rule, actor=actor, now=now, channel=data.channel, hold=hold
+        )
         CaseEvent.objects.bulk_create(events)
         announce(CaseHook.CREATED, case, actor=actor, now=now, **data.reaction_data)
     return contact

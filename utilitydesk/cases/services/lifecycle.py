@@ -330,6 +330,28 @@ def reopen(
     )
 
 
+def settle(
+    number: str,
+    note: str,
+    expected_version: int | None = None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Case:
+    """Close a case whose cause was dealt with elsewhere — the supply interruption it was
+    about is restored — from any state but on site; announced as closed."""
+    now = now or timezone.now()
+    note = _require_text(note, "note", _("Say how the cause was dealt with."))
+
+    def apply(case: Case) -> dict[str, Any]:
+        case.closed_at = now
+        return {"settled": True}
+
+    return _act(
+        number, "settle", apply, actor=actor, now=now, note=note, expected_version=expected_version
+    )
+
+
 def cancel(
     number: str,
     reason: str,

@@ -1,12 +1,12 @@
 """Case hooks: cases announces what happened; the apps above react in the same transaction."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.factories import open_case
 from utilitydesk.cases import hooks
 from utilitydesk.cases import services as case_services
-from utilitydesk.cases.models import Case
+from utilitydesk.cases.models import Case, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,41 @@ def test_the_sweeper_announces_breaches_and_escalations(people, customers, liste
     assert hooks.CaseHook.ESCALATED in hooks_heard
     breached = next(h for h in listening if h.hook == hooks.CaseHook.DEADLINE_BREACHED)
     assert breached.actor is None and "deadline" in breached.data
+
+
+def test_a_call_held_by_a_registered_check_is_not_routed(people, customers):
+    def hold(actor, kind, premises, building, data):
+        if premises is not None and kind == "repair":
+            return hooks.Hold(reference="interruption:7", note="关联停热 TD1")
+        return None
+
+    hooks.register_hold_check(hold)
+    try:
+        case = open_case(people["agent"], customers["east"])
+    finally:
+        hooks._HOLD_CHECKS.remove(hold)
+    case.refresh_from_db()
+    assert case.status == Status.REGISTERED and case.responsible_unit is None
+    assert case.attributes["held_by"] == "interruption:7"
+    assert not case.deadlines.exists() and case.next_check_at is None
+    assert [(e.seq, e.action, e.note) for e in case.events.order_by("seq")] == [
+        (1, "registered", ""),
+        (2, "held", "关联停热 TD1"),
+    ]
+    assert case.last_event_seq == 2
+
+
+def test_settle_closes_an_open_case_for_those_allowed_and_announces_it(
+    people, customers, listening
+):
+    case = open_case(people["agent"], customers["east"])
+    with pytest.raises(PermissionDenied):
+        case_services.settle(case.number, "已恢复供热", actor=people["tech"])
+    with pytest.raises(ValidationError):
+        case_services.settle(case.number, " ", actor=people["office"])
+    settled = case_services.settle(case.number, "已恢复供热", actor=people["office"])
+    assert settled.status == Status.CLOSED and settled.closed_at is not None
+    assert listening[-1].hook == hooks.CaseHook.CLOSED
+    assert case.events.order_by("-seq").first().action == "settle"
+    case.refresh_from_db()
+    assert case.next_check_at is None  # the sweeper no longer looks at it
