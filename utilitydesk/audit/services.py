@@ -68,5 +68,5 @@ def record_changes(
 ) -> list[ChangeRecord]:
     now = now or timezone.now()
     return ChangeRecord.objects.bulk_create(
-        change_records_for(instance, changes, source, actor=actor)
+        change_records_for(instance, changes, source, at=now, actor=actor)
     )

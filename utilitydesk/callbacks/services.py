@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.deadline_models import CaseDeadline
-from utilitydesk.cases.models import Case, Channel, Kind
+from utilitydesk.cases.models import Case, Channel, Kind, Status
 from utilitydesk.cases.scope import queue_units_of_unit
 from utilitydesk.complaints.services import open_for_case
 from utilitydesk.customers.models import Customer, Grade
@@ -62,6 +62,19 @@ def on_resolved(case: Case, *, now: datetime) -> CallbackTask | None:
     by the case's callback deadline, to be made by the first responder (R-203)."""
     if not needs_callback(case):
         return None
+    return _first_callback(case, now=now)
+
+
+def request_callback(case: Case, *, actor: Actor, now: datetime) -> CallbackTask:
+    """A callback on a case closed with its cause (settled: the supply interruption it was
+    about is restored) — did supply really return? The app that settled it decides which
+    cases (its policy share); due by the callback deadline settling gave the case."""
+    if case.status != Status.CLOSED:
+        raise ValidationError({"case": [_("Only a closed case is called back this way.")]})
+    return _first_callback(case, now=now)
+
+
+def _first_callback(case: Case, *, now: datetime) -> CallbackTask:
     deadline = CaseDeadline.objects.filter(case=case, name="callback").first()
     due = deadline.due_at if deadline else now + timedelta(days=2)
     task, _created = CallbackTask.objects.get_or_create(
@@ -71,6 +84,15 @@ def on_resolved(case: Case, *, now: datetime) -> CallbackTask | None:
         defaults={"caller": case.first_responder, "due_at": due, "created_at": now},
     )
     return task
+
+
+def _note_callback(case: Case, text: str, *, actor: Actor, now: datetime) -> None:
+    """The call on the case's timeline: a resolved case moves to callback done; a case
+    closed with its cause (settled) keeps its state and gets a note."""
+    if case.status == Status.RESOLVED:
+        cases.record_callback(case.number, text, actor=actor, now=now)
+    else:
+        cases.add_note(case.number, text, actor=actor, now=now)
 
 
 def _parse_window(text: str) -> tuple[time, time]:
@@ -161,6 +183,7 @@ def record_outcome(
                 number,
                 _("Callback: customer not reached (try %(n)d).") % {"n": task.attempts},
                 actor=actor,
+                now=now,
             )
         return task
     task.status, task.outcome, task.completed_at, task.called_by = (
@@ -179,9 +202,10 @@ def record_outcome(
                 number,
                 _("Callback: customer dissatisfied — %(comment)s") % {"comment": comment.strip()},
                 actor=actor,
+                now=now,
             )
         else:
-            cases.record_callback(number, f"{label}：{comment.strip()}", actor=actor)
+            _note_callback(task.case, f"{label}：{comment.strip()}", actor=actor, now=now)
             contact = cases.create_contact(
                 cases.ContactInput(
                     channel=Channel.PHONE,
@@ -194,12 +218,16 @@ def record_outcome(
                     allow_duplicate=True,
                 ),
                 actor=actor,
+                now=now,
             )
             # A complaint contact that links to no case opens one.
             open_for_case(cast(Case, contact.case), source_case=task.case)
     else:
-        cases.record_callback(
-            number, f"{label}{('：' + comment.strip()) if comment.strip() else ''}", actor=actor
+        _note_callback(
+            task.case,
+            f"{label}{('：' + comment.strip()) if comment.strip() else ''}",
+            actor=actor,
+            now=now,
         )
     return task
 

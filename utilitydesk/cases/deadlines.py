@@ -114,6 +114,8 @@ def on_case_action(case, action: str, now: datetime, note: str = "") -> None:
             meet("on_site")
         meet("resolution")
         _add_callback_deadline(case, deadlines, now)
+    if action == "settle":
+        _add_callback_deadline(case, deadlines, now)  # a settled call may be called back
     if action == "record_callback":
         meet("callback")
     if action == "wait_for_customer":

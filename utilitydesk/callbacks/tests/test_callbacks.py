@@ -332,3 +332,21 @@ def test_vip_monthly_and_long_term_accounts_monthly_then_quarterly(people, custo
     assert task in callback_selectors.callable_now(people["agent"], at(9))
     callbacks.record_outcome(task.pk, "satisfied", "一切正常", actor=people["agent"])
     assert CallbackTask.objects.get(pk=task.pk).status == "done"
+
+
+def test_a_settled_case_is_called_back_and_stays_closed(people, customers):
+    case = open_case(people["agent"], customers["east"])
+    with pytest.raises(ValidationError):
+        callbacks.request_callback(case, actor=people["office"], now=timezone.now())
+    cases.settle(case.number, "停供已恢复", actor=people["office"])
+    case.refresh_from_db()
+    task = callbacks.request_callback(case, actor=people["office"], now=timezone.now())
+    assert task.caller == people["agent"] and task.status == CallbackTask.Status.OPEN
+    assert case.deadlines.filter(name="callback").exists()
+    # asked twice (a retried restoration): one task
+    assert callbacks.request_callback(case, actor=people["office"], now=timezone.now()) == task
+    callbacks.record_outcome(task.pk, "satisfied", "有暖气了", actor=people["agent"])
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    last = case.events.order_by("-seq").first()
+    assert last.action == "note" and "有暖气了" in last.note

@@ -41,12 +41,12 @@ from ..selectors import (
 from .lifecycle import _act, _require_text
 
 
-def _future_appointment(at: datetime | None) -> datetime:
+def _future_appointment(at: datetime | None, *, now: datetime) -> datetime:
     if at is None:
         raise ValidationError({"appointment_at": [_("Give the appointment time.")]})
     if timezone.is_naive(at):
         at = timezone.make_aware(at)
-    if at < timezone.now() - timedelta(minutes=5):
+    if at < now - timedelta(minutes=5):
         raise ValidationError({"appointment_at": [_("The appointment cannot be in the past.")]})
     return at
 
@@ -81,7 +81,7 @@ def book(
     now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
-    at = _future_appointment(appointment_at)
+    at = _future_appointment(appointment_at, now=now)
 
     def apply(case: Case) -> dict[str, Any]:
         previous = case.appointment_at
@@ -108,7 +108,7 @@ def not_home(
     """Nobody home (R-303): a note is left and a new appointment made."""
     now = now or timezone.now()
     note = _require_text(note, "note", _("Write what the note left for the customer says."))
-    at = _future_appointment(new_appointment_at)
+    at = _future_appointment(new_appointment_at, now=now)
 
     def apply(case: Case) -> dict[str, Any]:
         missed = case.appointment_at

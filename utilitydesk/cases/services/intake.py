@@ -321,7 +321,7 @@ def create_contact_idempotent(
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(user=actor, key=key, fingerprint=fingerprint)
-            contact = create_contact(data, actor=actor)
+            contact = create_contact(data, actor=actor, now=now)
             record.contact = contact
             record.save(update_fields=["contact"])
             return contact, True
