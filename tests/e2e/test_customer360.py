@@ -62,7 +62,7 @@ def test_agent_takes_a_call_about_a_fault_from_the_360_view(
 ):
     customer = customers["east"]
     outages.report_major_fault(
-        people["office"],
+        actor=people["office"],
         title="城东主管网爆管",
         occurred_at=timezone.now() - timedelta(hours=1),
         place="建设路与人民路口",

@@ -13,6 +13,7 @@ def test_beat_and_the_embedded_scheduler_run_the_same_jobs():
     assert {name: int(every) for name, every in beat.items()} == embedded
 
 
+@pytest.mark.django_db  # importing every tasks module may read settings rows (app loading order)
 def test_every_periodic_job_is_a_registered_task():
     from utilitydesk.celery import app
 

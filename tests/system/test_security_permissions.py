@@ -45,7 +45,7 @@ def web(user) -> Client:
 
 def report_fault(actor, units, title="主管网爆管") -> MajorFault:
     return outages.report_major_fault(
-        actor,
+        actor=actor,
         title=title,
         occurred_at=timezone.now(),
         place="阳光花园",
@@ -74,8 +74,8 @@ def faults(people, org, customers):
     east = report_fault(people["head_east"], [org["east"]], title="城东爆管")
     both = report_fault(people["gm"], [org["east"], org["west"]], title="两站停热")
     case = open_case(people["agent"], customers["west"])
-    outages.link_case_to_fault(head_west, case.number, west.pk)
-    outages.close_major_fault(head_west, west.pk, **ANALYSIS)
+    outages.link_case_to_fault(case.number, west.pk, actor=head_west)
+    outages.close_major_fault(west.pk, actor=head_west, **ANALYSIS)
     return {"west": west, "east": east, "both": both, "head_west": head_west}
 
 

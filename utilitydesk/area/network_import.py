@@ -14,12 +14,12 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -444,7 +444,9 @@ class _Importer:
         counts.rows = len(sheet.rows)
         return counts
 
-    def _changed(self, instance: Any, before: Mapping[str, Any], after: Mapping[str, Any]):
+    def _changed(
+        self, instance: Any, before: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> dict[str, tuple[str, str]]:
         diff = diff_values(before, after)
         if diff:
             self.changes += change_records_for(
@@ -455,7 +457,7 @@ class _Importer:
     def _actor(self) -> Any:
         return self.actor if getattr(self.actor, "pk", None) else None
 
-    def _rows(self, sheet: Sheet, key_of) -> Iterator[_Row]:
+    def _rows(self, sheet: Sheet, key_of: Callable[[_Row], Any]) -> Iterator[_Row]:
         """The sheet's rows, a key seen twice refused on the later row."""
         seen: dict[Any, int] = {}
         counts = self._counts(sheet)
@@ -533,7 +535,7 @@ class _Importer:
         if source is None:
             named = self._names(SOURCES).get(raw, [])
             if len(named) == 1:
-                return named[0]
+                return cast(Source, named[0])  # the SOURCES index holds sources
             if len(named) > 1:
                 row.fail("source", _("Several sources have this name: write the code."))
                 return None
@@ -620,7 +622,7 @@ class _Importer:
         if substation is None:
             named = self._names(SUBSTATIONS).get(raw, [])
             if len(named) == 1:
-                return named[0]
+                return cast(Substation, named[0])  # SUBSTATIONS holds substations
             if len(named) > 1:
                 row.fail(column, _("Several substations have this name: write the code."))
                 return None

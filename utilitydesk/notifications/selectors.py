@@ -1,5 +1,9 @@
+from typing import Any
+
 from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
+
+from utilitydesk.accounts.typing import AnyUser
 
 from .models import Channel, Message
 
@@ -7,18 +11,20 @@ from .models import Channel, Message
 SINGLE = "message:"
 
 
-def inbox(user) -> QuerySet[Message]:
+def inbox(user: AnyUser) -> QuerySet[Message]:
+    if not user.is_authenticated:
+        return Message.objects.none()
     return Message.objects.filter(recipient=user, channel=Channel.INBOX).order_by(
         "-created_at", "-id"
     )
 
 
-def unread_count(user) -> int:
+def unread_count(user: AnyUser) -> int:
     """Unread messages still standing (a withdrawn notice no longer asks for attention)."""
     return inbox(user).filter(read_at__isnull=True, obsolete_at__isnull=True).count()
 
 
-def inbox_groups(user) -> QuerySet:
+def inbox_groups(user: AnyUser) -> "QuerySet[Any, Any]":
     """The inbox by subject (a case, a fault …), newest first: one row per group with how
     many messages it has, how many are unread and how many still stand."""
     group = Case(
@@ -43,7 +49,7 @@ def inbox_groups(user) -> QuerySet:
     )
 
 
-def messages_of(user, groups: list[str]) -> dict[str, list[Message]]:
+def messages_of(user: AnyUser, groups: list[str]) -> dict[str, list[Message]]:
     """The messages of some groups (a page of ``inbox_groups``), newest first."""
     references = [g for g in groups if not g.startswith(SINGLE)]
     ids = [int(g[len(SINGLE) :]) for g in groups if g.startswith(SINGLE)]
@@ -54,7 +60,7 @@ def messages_of(user, groups: list[str]) -> dict[str, list[Message]]:
     return found
 
 
-def group_ids(user, group: str) -> list[int]:
+def group_ids(user: AnyUser, group: str) -> list[int]:
     """The messages of one group the user may mark as read."""
     if group.startswith(SINGLE):
         pk = group[len(SINGLE) :]

@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.kernel.background import enqueue
 
 from .backends import backend_for
@@ -32,14 +33,14 @@ def send(
     channel: str,
     body: str,
     *,
-    recipient=None,
+    recipient: Actor | None = None,
     address: str = "",
     subject: str = "",
     link: str = "",
     reference: str = "",
     dedupe_key: str | None = None,
     secret: Mapping[str, str] | None = None,
-    sent_by=None,
+    sent_by: Actor | None = None,
 ) -> Message | None:
     """Record and deliver one message. With ``dedupe_key``, a second send with the same key
     does nothing and returns None: callers that may run twice never notify twice.
@@ -80,7 +81,7 @@ def send(
 
 
 def notify_staff(
-    users,
+    users: Iterable[Actor],
     subject: str,
     body: str,
     link: str = "",
@@ -111,7 +112,7 @@ def send_sms(
     dedupe_key: str | None = None,
     *,
     secret: Mapping[str, str] | None = None,
-    sent_by=None,
+    sent_by: Actor | None = None,
 ) -> Message | None:
     return send(
         Channel.SMS,
@@ -124,7 +125,7 @@ def send_sms(
     )
 
 
-def texts_sent_by(user, since) -> int:
+def texts_sent_by(user: Actor, since: datetime) -> int:
     """Texts to customers a staff member sent since ``since`` (their daily limit)."""
     return Message.objects.filter(sent_by=user, channel=Channel.SMS, created_at__gte=since).count()
 
@@ -153,12 +154,12 @@ def deliver_queued(limit: int = 1000) -> int:
     return delivered
 
 
-def staff_mobile(user) -> str:
+def staff_mobile(user: Actor) -> str:
     profile = getattr(user, "profile", None)
     return profile.mobile if profile is not None else ""
 
 
-def mark_read(user, message_ids: list[int] | None = None) -> int:
+def mark_read(user: Actor, message_ids: list[int] | None = None) -> int:
     """Mark the user's inbox messages (all, or the given ones) as read."""
     queryset = Message.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
     if message_ids is not None:
@@ -330,7 +331,7 @@ def notice_status(reference: str) -> dict[str, int]:
 REPORT_WINDOW = timedelta(days=3)
 
 
-def _received_at(text: str, now: datetime) -> datetime:
+def _received_at(text: str, *, now: datetime) -> datetime:
     """The report's local time ("2026-12-03 08:03:04", the company's time zone)."""
     try:
         moment = datetime.strptime((text or "").strip(), "%Y-%m-%d %H:%M:%S")
@@ -339,12 +340,12 @@ def _received_at(text: str, now: datetime) -> datetime:
     return timezone.make_aware(moment, timezone.get_default_timezone())
 
 
-def _apply_report(message: Message, report: Mapping[str, Any], now: datetime) -> bool:
+def _apply_report(message: Message, report: Mapping[str, Any], *, now: datetime) -> bool:
     status = str(report.get("report_status", "")).upper()
     if status == "SUCCESS":
         message.status = Message.Status.DELIVERED
         message.report_status = Message.Report.SUCCESS
-        message.delivered_at = _received_at(str(report.get("user_receive_time", "")), now)
+        message.delivered_at = _received_at(str(report.get("user_receive_time", "")), now=now)
         message.error, message.error_code = "", ""
         return True
     if status == "FAIL" and message.status != Message.Status.DELIVERED:
@@ -385,7 +386,7 @@ def apply_status_reports(
             if message is None:
                 continue
             message.provider_id = sid
-            if _apply_report(message, report, now):
+            if _apply_report(message, report, now=now):
                 changed.append(message)
         Message.objects.bulk_update(changed, fields, batch_size=500)
     return len(changed)
@@ -417,7 +418,7 @@ def _unknown_outcome_for(
 WORK_FAILED = "notifications.work_failed_notices"
 
 
-def _may_work_failed(actor: Any) -> None:
+def _may_work_failed(*, actor: Any) -> None:
     if actor is None or not actor.has_perm(WORK_FAILED):
         raise PermissionDenied
 
@@ -437,7 +438,7 @@ def retry_failed(
     """Send failed customer messages again (the given ones, or every open one of a
     reference): back in the queue with their attempts reset and the old serial number
     dropped; delivery starts after commit. Returns how many were queued."""
-    _may_work_failed(actor)
+    _may_work_failed(actor=actor)
     ids = [int(pk) for pk in message_ids]
     if not ids and not reference:
         return 0
@@ -462,7 +463,7 @@ def retry_failed(
 
 def record_reached_by_phone(message_id: int, note: str, *, actor: Any, now: datetime) -> Message:
     """The agent reached the customer by phone instead: the message leaves the open list."""
-    _may_work_failed(actor)
+    _may_work_failed(actor=actor)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say what the customer was told.")})

@@ -1,7 +1,10 @@
 """Reads of major faults, limited to what the user may see."""
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, Q, QuerySet
 
+from utilitydesk.accounts.typing import AnyUser
 from utilitydesk.area.models import Building, Substation
 from utilitydesk.org.models import OrgUnit
 from utilitydesk.org.selectors import station_scope
@@ -9,7 +12,7 @@ from utilitydesk.org.selectors import station_scope
 from .models import MajorFault
 
 
-def fault_units_of(user) -> set[int] | None:
+def fault_units_of(user: AnyUser) -> set[int] | None:
     """The units whose major faults a person deals with: None for company-wide positions,
     otherwise their stations and the teams under them."""
     scope = station_scope(user)
@@ -19,7 +22,7 @@ def fault_units_of(user) -> set[int] | None:
     return set(scope) | set(teams)
 
 
-def visible_faults(user) -> QuerySet[MajorFault]:
+def visible_faults(user: AnyUser) -> QuerySet[MajorFault]:
     """Major faults the user may see: all of them company-wide, otherwise those naming one
     of the user's units."""
     if not user.has_perm("outages.view_majorfault"):
@@ -31,7 +34,7 @@ def visible_faults(user) -> QuerySet[MajorFault]:
     return MajorFault.objects.filter(pk__in=naming.values("majorfault_id"))
 
 
-def may_act_on_fault(user, fault: MajorFault) -> bool:
+def may_act_on_fault(user: AnyUser, fault: MajorFault) -> bool:
     """Analysing a fault and texting its report to customers is for people with the
     permission whose scope covers every unit the fault names (a station head acts on
     their own station's faults only)."""
@@ -44,25 +47,27 @@ def may_act_on_fault(user, fault: MajorFault) -> bool:
     return bool(named) and named <= units
 
 
-def open_faults(user=None) -> QuerySet[MajorFault]:
+def open_faults(user: AnyUser | None = None) -> QuerySet[MajorFault]:
     faults = visible_faults(user) if user is not None else MajorFault.objects.all()
     return faults.filter(state=MajorFault.State.OPEN).order_by("-occurred_at")
 
 
-def open_fault(user, fault_id: int) -> MajorFault | None:
+def open_fault(user: AnyUser, fault_id: int) -> MajorFault | None:
     """The open fault ``fault_id`` if the user may see it: what a call may be linked to
     (registered with cases.hooks for intake)."""
     return open_faults(user).filter(pk=fault_id).first()
 
 
-def faults_affecting(user, buildings) -> dict[int, list[MajorFault]]:
+def faults_affecting(
+    user: AnyUser, buildings: Iterable[Building | None]
+) -> dict[int, list[MajorFault]]:
     """Open major faults the user may see that cover each of ``buildings`` (named
     directly, or through the substation serving it): {building id: [faults]}."""
-    buildings = [b for b in buildings if b is not None]
-    if not buildings:
+    present = [b for b in buildings if b is not None]
+    if not present:
         return {}
-    building_ids = {b.pk for b in buildings}
-    substation_ids = {b.substation_id for b in buildings if b.substation_id}
+    building_ids = {b.pk for b in present}
+    substation_ids = {b.substation_id for b in present if b.substation_id}
     faults = list(
         open_faults(user)
         .filter(Q(buildings__in=building_ids) | Q(substations__in=substation_ids))
@@ -77,7 +82,7 @@ def faults_affecting(user, buildings) -> dict[int, list[MajorFault]]:
     for fault in faults:
         named_buildings = {b.pk for b in fault.buildings.all()}
         named_substations = {s.pk for s in fault.substations.all()}
-        for building in buildings:
+        for building in present:
             if building.pk in named_buildings or building.substation_id in named_substations:
                 covered.setdefault(building.pk, []).append(fault)
     return covered

@@ -2,14 +2,16 @@
 affected area kept up to date, cases linked, analysed afterwards and the report texted
 to the customers whose cases are linked."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.typing import Actor
 from utilitydesk.area.models import Building, Substation
 from utilitydesk.cases.models import Case
 from utilitydesk.cases.services import CLOCK_SKEW, note_on_case
@@ -30,8 +32,8 @@ FAULT_LEADERS = (
 
 
 def report_major_fault(
-    actor,
     *,
+    actor: Actor,
     title: str,
     occurred_at: datetime,
     place: str,
@@ -97,7 +99,11 @@ def report_major_fault(
     return fault
 
 
-def _fault_area(building_ids, substation_ids, errors: dict) -> tuple[list, list]:
+def _fault_area(
+    building_ids: Iterable[int | str] | None,
+    substation_ids: Iterable[int | str] | None,
+    errors: dict[str, list[str]],
+) -> tuple[list[Building], list[Substation]]:
     """The buildings and substations a fault names; unknown ids are refused."""
     building_ids = {int(pk) for pk in building_ids or ()}
     substation_ids = {int(pk) for pk in substation_ids or ()}
@@ -111,7 +117,7 @@ def _fault_area(building_ids, substation_ids, errors: dict) -> tuple[list, list]
 
 
 def set_fault_area(
-    actor, fault_id: int, *, building_ids: list[int], substation_ids: list[int]
+    fault_id: int, *, actor: Actor, building_ids: list[int], substation_ids: list[int]
 ) -> MajorFault:
     """Change the affected area of an open fault (it often grows or shrinks as the
     crews learn more)."""
@@ -122,7 +128,7 @@ def set_fault_area(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        fault = _fault_to_act_on(actor, fault_id, lock=True)
+        fault = _fault_to_act_on(fault_id, actor=actor, lock=True)
         if fault.state != MajorFault.State.OPEN:
             raise ValidationError({"state": [_("The fault is closed.")]})
         fault.buildings.set(buildings)
@@ -130,7 +136,7 @@ def set_fault_area(
     return fault
 
 
-def _fault_to_act_on(actor, fault_id: int, *, lock: bool = False) -> MajorFault:
+def _fault_to_act_on(fault_id: int, *, actor: Actor, lock: bool = False) -> MajorFault:
     """The fault, if the actor may see it (otherwise: unknown), and may act on it."""
     faults = visible_faults(actor)
     if lock:
@@ -143,7 +149,7 @@ def _fault_to_act_on(actor, fault_id: int, *, lock: bool = False) -> MajorFault:
     return fault
 
 
-def link_case_to_fault(actor, number: str, fault_id: int) -> Case:
+def link_case_to_fault(number: str, fault_id: int, *, actor: Actor) -> Case:
     """Link a case to an open fault: a note on the case's timeline, checked and locked
     like every case action (cases.services.note_on_case)."""
     if not actor.has_perm("outages.manage_major_fault"):
@@ -152,7 +158,7 @@ def link_case_to_fault(actor, number: str, fault_id: int) -> Case:
     if fault is None:
         raise ValidationError({"fault_id": [_("Unknown major fault.")]})
 
-    def apply(case: Case):
+    def apply(case: Case) -> dict[str, Any]:
         case.major_fault = fault
         return {"fault_id": fault.pk}
 
@@ -162,9 +168,9 @@ def link_case_to_fault(actor, number: str, fault_id: int) -> Case:
 
 
 def close_major_fault(
-    actor,
     fault_id: int,
     *,
+    actor: Actor,
     impact: str,
     handling: str,
     root_cause: str,
@@ -184,7 +190,7 @@ def close_major_fault(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        fault = _fault_to_act_on(actor, fault_id, lock=True)
+        fault = _fault_to_act_on(fault_id, actor=actor, lock=True)
         if fault.state == MajorFault.State.CLOSED:
             raise ValidationError({"state": [_("The analysis is already recorded.")]})
         for key, value in values.items():
@@ -195,11 +201,11 @@ def close_major_fault(
     return fault
 
 
-def share_fault_report(actor, fault_id: int) -> int:
+def share_fault_report(fault_id: int, *, actor: Actor) -> int:
     """Tell every customer with a linked case what happened (R-306); once per case."""
     if not actor.has_perm("outages.manage_major_fault"):
         raise PermissionDenied(_("You are not allowed to do this."))
-    fault = _fault_to_act_on(actor, fault_id)
+    fault = _fault_to_act_on(fault_id, actor=actor)
     if fault.state != MajorFault.State.CLOSED:
         raise ValidationError({"state": [_("Record the fault analysis before sharing it.")]})
     text = _(

@@ -38,7 +38,7 @@ def fault_list(request):
         d = form.cleaned_data
         try:
             fault = services.report_major_fault(
-                request.user,
+                actor=request.user,
                 title=d["title"],
                 occurred_at=d["occurred_at"],
                 place=d["place"],
@@ -98,19 +98,19 @@ def fault_detail(request, pk: int):
             if changing_area:
                 if area_form.is_valid():
                     services.set_fault_area(
-                        request.user,
                         pk,
+                        actor=request.user,
                         building_ids=area_form.cleaned_data["buildings"],
                         substation_ids=area_form.cleaned_data["substations"],
                     )
                     messages.success(request, _("Affected area saved."))
                     return redirect("outages:fault", pk=pk)
             elif request.POST.get("share"):
-                sent = services.share_fault_report(request.user, pk)
+                sent = services.share_fault_report(pk, actor=request.user)
                 messages.success(request, _("Report sent to %(n)d customers.") % {"n": sent})
                 return redirect("outages:fault", pk=pk)
             if form.is_valid():
-                services.close_major_fault(request.user, pk, **form.cleaned_data)
+                services.close_major_fault(pk, actor=request.user, **form.cleaned_data)
                 messages.success(request, _("Fault analysis recorded."))
                 return redirect("outages:fault", pk=pk)
         except ValidationError as exc:
@@ -139,7 +139,7 @@ def link_case(request, number: str):
     raw = request.POST.get("fault_id", "")
     fault_id = int(raw) if raw.isdecimal() and len(raw) < 19 else 0
     try:
-        services.link_case_to_fault(request.user, number, fault_id)
+        services.link_case_to_fault(number, fault_id, actor=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     except PermissionDenied as exc:

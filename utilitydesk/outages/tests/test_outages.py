@@ -30,7 +30,7 @@ from utilitydesk.outages.selectors import may_act_on_fault, visible_faults
 def test_major_fault_notifies_leaders_once_and_shares_the_report(people, customers, org):
     dispatcher = staff("dispatcher", Position.DISPATCHER, org["centre"])
     fault = services.report_major_fault(
-        dispatcher,
+        actor=dispatcher,
         title="城东主管网爆管",
         occurred_at=timezone.now(),
         place="东城区阳光花园",
@@ -44,22 +44,22 @@ def test_major_fault_notifies_leaders_once_and_shares_the_report(people, custome
     assert inbox == {"head_east", "gm"}
     assert Message.objects.filter(channel="inbox").first().link == f"/cases/faults/{fault.pk}/"
     case = open_case(people["agent"], customers["east"])
-    services.link_case_to_fault(dispatcher, case.number, fault.pk)
+    services.link_case_to_fault(case.number, fault.pk, actor=dispatcher)
     note = case.events.order_by("-seq").first()
     assert note.action == "note" and note.data == {"fault_id": fault.pk}
     with pytest.raises(ValidationError):
-        services.share_fault_report(dispatcher, fault.pk)
+        services.share_fault_report(fault.pk, actor=dispatcher)
     services.close_major_fault(
-        dispatcher,
         fault.pk,
+        actor=dispatcher,
         impact="200户",
         handling="抢修6小时",
         root_cause="管道腐蚀",
         corrective_actions="更换管段",
         preventive_actions="加强巡检",
     )
-    assert services.share_fault_report(dispatcher, fault.pk) == 1
-    assert services.share_fault_report(dispatcher, fault.pk) == 0  # once per case
+    assert services.share_fault_report(fault.pk, actor=dispatcher) == 1
+    assert services.share_fault_report(fault.pk, actor=dispatcher) == 0  # once per case
     assert MajorFault.objects.get().state == "closed"
 
 
@@ -180,7 +180,7 @@ def test_permissions_merge_when_both_content_types_exist(people, org):
 def test_the_case_page_links_a_case_to_a_fault_through_the_outages_section(people, customers, org):
     dispatcher = staff("dispatcher", Position.DISPATCHER, org["centre"])
     fault = services.report_major_fault(
-        dispatcher,
+        actor=dispatcher,
         title="城东主管网爆管",
         occurred_at=timezone.now(),
         place="建设路",
