@@ -121,6 +121,26 @@ def register_premises_flag(key: str, flag: Callable[[Any, list], dict[int, list[
     _PREMISES_FLAGS[key] = flag
 
 
+# note(user, premises ids) -> {premises id: [what the agent hears first]}: the screen-pop
+# box's line per customer ("您所在楼宇 计划停热 至 18:00"), one batched read per lookup.
+LookupNote = Callable[[Any, list[int]], dict[int, list[str]]]
+_LOOKUP_NOTES: dict[str, LookupNote] = {}
+
+
+def register_lookup_note(key: str, note: LookupNote) -> None:
+    _LOOKUP_NOTES[key] = note
+
+
+def lookup_notes(user: Any, premises_ids: list[int]) -> dict[int, list[str]]:
+    notes: dict[int, list[str]] = {}
+    if not premises_ids:
+        return notes
+    for note in _LOOKUP_NOTES.values():
+        for premises_id, lines in note(user, premises_ids).items():
+            notes.setdefault(premises_id, []).extend(lines)
+    return notes
+
+
 def premises_flags(user, premises: list) -> dict[int, list[str]]:
     flags: dict[int, list[str]] = {}
     for flag in _PREMISES_FLAGS.values():

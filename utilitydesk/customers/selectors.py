@@ -18,6 +18,7 @@ from utilitydesk.privacy.masking import can_see_full_phone, may_search_by_phone,
 
 from . import phones as phone_numbers
 from .models import Customer, CustomerPhone, EntryError, GradeChangeRequest, Premises
+from .panels import lookup_notes
 
 ACCOUNT_NO = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 
@@ -154,7 +155,15 @@ def lookup_customers(
                 if v
             },
         )
-    return [customer_summary(user, c) for c in customers]
+    notes = lookup_notes(user, [p.pk for c in customers for p in c.premises.all()])
+    summaries = []
+    for customer in customers:
+        summary = customer_summary(user, customer)
+        summary["notes"] = list(
+            dict.fromkeys(line for p in customer.premises.all() for line in notes.get(p.pk, []))
+        )
+        summaries.append(summary)
+    return summaries
 
 
 def customer_summary(user: AnyUser, customer: Customer) -> dict[str, Any]:

@@ -14,7 +14,12 @@ class OutagesConfig(AppConfig):
 
     def ready(self) -> None:
         from utilitydesk.cases import hooks
-        from utilitydesk.customers.panels import Panel, register, register_premises_flag
+        from utilitydesk.customers.panels import (
+            Panel,
+            register,
+            register_lookup_note,
+            register_premises_flag,
+        )
 
         from . import interruption_reactions, sections, selectors
 
@@ -61,6 +66,7 @@ class OutagesConfig(AppConfig):
             )
         )
         register_premises_flag("interruptions", sections.interruption_flags)
+        register_lookup_note("interruptions", sections.interruption_lookup_notes)
         hooks.register_intake_section(
             hooks.IntakeSection(
                 "interruptions",

@@ -200,3 +200,11 @@ def interruption_case_section(request, case) -> dict[str, Any] | None:
     if not (links or linkable):
         return None
     return {"interruption_links": links, "interruptions_to_link": linkable}
+
+
+def interruption_lookup_notes(user: Any, premises_ids: list[int]) -> dict[int, list[str]]:
+    """The screen-pop box: each premises' active interruptions, as the hotline says them."""
+    return {
+        premises_id: [headline(i) for i in rows]
+        for premises_id, rows in active_for_premises(premises_ids).items()
+    }
