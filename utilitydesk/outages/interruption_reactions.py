@@ -65,14 +65,17 @@ def hold_check(
 
 
 def on_case_created(happened: CaseHappened) -> None:
-    """A call linked at intake is recorded on the interruption (refused, with the call,
-    when its place is not inside it); a call about supply from a scope restored within
-    the policy's hours opens a normal repair and flags the interruption."""
+    """A call about supply (repair, temperature) linked at intake is recorded on the
+    interruption (refused, with the call, when its place is not inside it); one from a
+    scope restored within the policy's hours opens a normal repair and flags the
+    interruption. Other kinds (a complaint about the outage) are not linked at intake:
+    the case page links them when wanted, and restoration does not close them."""
     case = happened.case
+    if case.kind not in SUPPLY_KINDS:
+        return  # a complaint or an enquiry about it is not "the same fault"
     chosen = _chosen(happened.data)
     if chosen is not None:
         contact = Contact.objects.filter(case=case).order_by("-pk").first()
         link_call(chosen, case, actor=happened.actor, now=happened.now, contact=contact)
         return
-    if case.kind in SUPPLY_KINDS:
-        flag_call_after_restoration(case, actor=happened.actor, now=happened.now)
+    flag_call_after_restoration(case, actor=happened.actor, now=happened.now)

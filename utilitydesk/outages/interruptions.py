@@ -4,8 +4,9 @@ notice), started, restoration moved (a new notice), restored (the final notice, 
 cases closed, R-807 days marked), closed. Each step locks the interruption, checks its
 state, writes a numbered timeline event, in one transaction."""
 
+import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilitydesk.area.models import Building, Source, Substation, Utility
+from utilitydesk.callbacks.services import request_callback
 from utilitydesk.cases import services as case_services
-from utilitydesk.cases.models import OPEN_STATUSES, Case, Contact, Kind, Status
+from utilitydesk.cases.models import Case, Contact, Kind, Status
 from utilitydesk.notifications.defaults import (
     OUTAGE_PLANNED,
     OUTAGE_RESTORATION_CHANGED,
@@ -632,39 +634,38 @@ def restore(
     return interruption
 
 
-def _settle_case(actor: Any, case: Case, note: str) -> bool:
-    """Close one linked case through the case engine; True when it is closed.
-
-    The engine closes resolved cases (``close``); a case still waiting (linked instead of
-    dispatched) needs the engine's ``settle`` (closed because its cause was dealt with
-    elsewhere), which cases is to offer (docs/outages.md, "left to do"); until then such a
-    case gets the note on its timeline and stays open for its unit."""
-    settle: Callable[..., Any] | None = getattr(case_services, "settle", None)
-    if settle is not None and case.status in OPEN_STATUSES | {
-        Status.RESOLVED,
-        Status.CALLBACK_DONE,
-    }:
-        settle(actor=actor, number=case.number, note=note)
+def called_back(number: str, share: Any) -> bool:
+    """A stable choice per case of the policy's share of settled calls called back."""
+    ratio = float(share)
+    if ratio >= 1:
         return True
-    if case.status in (Status.RESOLVED, Status.CALLBACK_DONE):
-        case_services.close(actor=actor, number=case.number, note=note)
-        return True
-    case_services.add_note(actor=actor, number=case.number, note=note)
-    return False
+    if ratio <= 0:
+        return False
+    digest = int(hashlib.sha256(number.encode()).hexdigest()[:8], 16)
+    return digest % 10_000 < ratio * 10_000
 
 
 def _close_linked_cases(
     interruption: Interruption, *, note: str, actor: Any, now: datetime
 ) -> None:
+    """Settle every linked repair or temperature call through the case engine (closed
+    because its cause was dealt with: the restoration), each in its own savepoint — one
+    the restorer may not close (on site, outside their area) is left open and listed —
+    and ask the policy's share of them to be called back (did supply really return?)."""
     text = _("Supply restored (%(number)s): %(note)s") % {
         "number": interruption.number,
         "note": note,
     }
+    share = policy_value(interruption.policy, "outage_callback_share")
     closed: list[str] = []
     left: list[str] = []
+    callbacks: list[str] = []
     links = (
         InterruptionLink.objects.filter(
-            interruption=interruption, kind=InterruptionLink.Kind.LINKED, case__isnull=False
+            interruption=interruption,
+            kind=InterruptionLink.Kind.LINKED,
+            case__isnull=False,
+            case__kind__in=list(SUPPLY_KINDS),
         )
         .exclude(case__status__in=[Status.CLOSED, Status.CANCELLED])
         .select_related("case")
@@ -676,12 +677,24 @@ def _close_linked_cases(
             continue
         try:
             with transaction.atomic():
-                done = _settle_case(actor, case, text)
+                settled = case_services.settle(number=case.number, note=text, actor=actor, now=now)
+                if called_back(settled.number, share):
+                    request_callback(settled, actor=actor, now=now)
+                    callbacks.append(settled.number)
         except (PermissionDenied, ValidationError, case_services.ConflictError):
-            done = False
-        (closed if done else left).append(case.number)
+            left.append(case.number)
+        else:
+            closed.append(case.number)
     if closed or left:
-        _event(interruption, A.CASES_CLOSED, actor=actor, now=now, closed=closed, left_open=left)
+        _event(
+            interruption,
+            A.CASES_CLOSED,
+            actor=actor,
+            now=now,
+            closed=closed,
+            left_open=left,
+            callbacks=callbacks,
+        )
 
 
 def close(

@@ -59,6 +59,7 @@ def test_intake_shows_the_interruption_first_and_links_the_call_by_default(
     assert response.status_code == 302, response.content.decode()[:3000]
     case = Case.objects.get(customer=customer)
     assert InterruptionLink.objects.get(case=case).interruption == interruption
+    assert case.status == "registered" and case.responsible_unit is None  # held, not dispatched
     assert Interruption.objects.get(pk=interruption.pk).linked_calls == 1
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.factories import open_case
+from utilitydesk.callbacks.models import CallbackTask
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.models import Case, Status
 from utilitydesk.notifications.models import Channel, Message
@@ -275,9 +276,12 @@ def call(people, customer, interruption=None, kind="repair"):
     return open_case(people["agent"], customer, kind=kind, reaction_data=data)
 
 
-def test_a_call_from_inside_the_scope_is_linked_and_counted(net, people, customers):
+def test_a_call_from_inside_the_scope_is_linked_counted_and_held(net, people, customers):
     interruption = running(net)
     case = call(people, customers["east"], interruption)
+    # Held by the interruption, not dispatched: no unit, a "held" event.
+    assert case.status == Status.REGISTERED and case.responsible_unit is None
+    assert "held" in set(case.events.values_list("action", flat=True))
     link = InterruptionLink.objects.get(case=case)
     assert link.interruption == interruption and link.kind == "linked"
     assert link.contact is not None and link.customer == customers["east"]
@@ -316,27 +320,42 @@ def resolve(people, case):
     )
 
 
-def test_restoration_closes_the_linked_cases_with_its_note(net, people, customers):
+def test_restoration_settles_the_linked_cases_with_its_note(net, people, customers):
+    earlier = open_case(people["agent"], net["extra"][0])  # dispatched before it was known
+    on_site = open_case(people["agent"], net["extra"][1])
     interruption = running(net)
     held = call(people, customers["east"], interruption)
-    other = call(people, net["extra"][0], interruption)
-    resolve(people, other)
+    for case in (earlier, on_site):
+        services.link_case(interruption.pk, number=case.number, actor=people["agent"], now=NOW)
+    resolve(people, earlier)
+    cases.accept(number=on_site.number, actor=people["tech"])
+    cases.arrive(number=on_site.number, actor=people["tech"])
     services.restore(
-        interruption.pk, note="已恢复供热", actor=people["office"], now=NOW + timedelta(hours=2)
+        interruption.pk,
+        note="已恢复供热",
+        actor=net["dispatcher"],
+        now=NOW + timedelta(hours=2),
     )
-    other = Case.objects.get(pk=other.pk)
-    assert other.status == Status.CLOSED
-    assert "已恢复供热" in other.events.order_by("-seq").first().note
-    held = Case.objects.get(pk=held.pk)
+    for case in (held, earlier):
+        case = Case.objects.get(pk=case.pk)
+        assert case.status == Status.CLOSED, case.number
+        last = case.events.order_by("-seq").first()
+        assert last.action == "settle" and "已恢复供热" in last.note
+        # The policy's share (all, by default) is called back: did supply return?
+        assert CallbackTask.objects.filter(case=case, status="open").exists()
+    # The technician on site finishes the visit: left open, and listed.
+    assert Case.objects.get(pk=on_site.pk).status == Status.ON_SITE
     event = interruption.events.get(action=A.CASES_CLOSED)
-    if hasattr(cases, "settle"):
-        assert held.status == Status.CLOSED
-    else:
-        # Until cases offers `settle`: the open case gets the note and is listed as left open.
-        assert held.status in (Status.DISPATCHED, Status.REGISTERED)
-        assert "已恢复供热" in held.events.order_by("-seq").first().note
-        assert event.data["left_open"] == [held.number]
-    assert other.number in event.data["closed"]
+    assert set(event.data["closed"]) == {held.number, earlier.number}
+    assert event.data["left_open"] == [on_site.number]
+
+
+def test_the_callback_share_is_a_stable_choice():
+    numbers = [f"GD20261203{n:04d}" for n in range(1000)]
+    chosen = [n for n in numbers if services.called_back(n, "0.3")]
+    assert 200 < len(chosen) < 400
+    assert chosen == [n for n in numbers if services.called_back(n, "0.3")]
+    assert not any(services.called_back(n, 0) for n in numbers)
 
 
 def test_a_no_heat_call_soon_after_restoration_opens_a_repair_and_flags_it(
@@ -420,3 +439,16 @@ def test_only_people_with_the_permission_record_and_run_interruptions(net, peopl
     with pytest.raises(ValidationError) as refused:
         burst(net, actor=people["head_east"], substation_ids=[net["west_sub"].pk])
     assert "scope" in refused.value.message_dict
+
+
+def test_only_calls_about_supply_are_linked_at_intake_and_closed_by_restoration(
+    net, people, customers
+):
+    interruption = running(net)
+    complaint = call(people, customers["east"], interruption, kind="complaint")
+    assert not InterruptionLink.objects.filter(case=complaint).exists()
+    services.link_case(interruption.pk, number=complaint.number, actor=people["agent"], now=NOW)
+    services.restore(
+        interruption.pk, note="恢复", actor=people["office"], now=NOW + timedelta(hours=1)
+    )
+    assert Case.objects.get(pk=complaint.pk).status not in (Status.CLOSED, Status.CANCELLED)
