@@ -8,43 +8,17 @@
 from django.conf import settings
 from django.db import migrations
 
+from utilitydesk.kernel.content_types import move_content_type
+
 MODEL = "majorfault"
 
 
-def _move(apps, schema_editor, source: str, target: str) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    db = schema_editor.connection.alias
-    types = ContentType.objects.using(db)
-    old = types.filter(app_label=source, model=MODEL).first()
-    if old is None:
-        return
-    new = types.filter(app_label=target, model=MODEL).first()
-    if new is None:
-        old.app_label = target
-        old.save(update_fields=["app_label"])
-        return
-    # Both exist (post-migrate ran in between): the old permissions join the new type;
-    # where the new type has the same codename, its holders get the old row's holders.
-    perms = Permission.objects.using(db)
-    for permission in perms.filter(content_type=old):
-        twin = perms.filter(content_type=new, codename=permission.codename).first()
-        if twin is None:
-            permission.content_type = new
-            permission.save(update_fields=["content_type"])
-            continue
-        twin.group_set.add(*permission.group_set.all())
-        twin.user_set.add(*permission.user_set.all())
-        permission.delete()
-    # The old type stays, without permissions (admin log entries still name it).
-
-
 def forwards(apps, schema_editor):
-    _move(apps, schema_editor, "cases", "outages")
+    move_content_type(apps, schema_editor, MODEL, "cases", "outages")
 
 
 def backwards(apps, schema_editor):
-    _move(apps, schema_editor, "outages", "cases")
+    move_content_type(apps, schema_editor, MODEL, "outages", "cases")
 
 
 class Migration(migrations.Migration):
