@@ -38,7 +38,7 @@ from ..selectors import (
     signoff_may_be_exempted,
     visible_cases,
 )
-from .lifecycle import _act, _require_text
+from .lifecycle import _act, _plain, _require_text
 
 
 def _future_appointment(at: datetime | None, *, now: datetime) -> datetime:
@@ -60,15 +60,7 @@ def call_customer(
     now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
-    return _act(
-        number,
-        "call_customer",
-        lambda case: None,
-        actor=actor,
-        now=now,
-        note=note,
-        expected_version=expected_version,
-    )
+    return _plain("call_customer", number, note, expected_version, actor=actor, now=now)
 
 
 def book(

@@ -96,6 +96,27 @@ def _act(
     return case
 
 
+def _plain(
+    action: str,
+    number: str,
+    note: str,
+    expected_version: int | None,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> Case:
+    """An action that changes only the state (workflow.py) and the timeline."""
+    return _act(
+        number,
+        action,
+        lambda case: None,
+        actor=actor,
+        now=now,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
 def action_label(action: str) -> str:
 
     return str(ACTION_LABELS.get(action, action))
@@ -157,15 +178,7 @@ def return_case(
 ) -> Case:
     now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say why the case is returned."))
-    return _act(
-        number,
-        "return",
-        lambda case: None,
-        actor=actor,
-        now=now,
-        note=reason,
-        expected_version=expected_version,
-    )
+    return _plain("return", number, reason, expected_version, actor=actor, now=now)
 
 
 def accept(
@@ -231,15 +244,7 @@ def wait_for_customer(
 ) -> Case:
     now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say what the case is waiting for."))
-    return _act(
-        number,
-        "wait_for_customer",
-        lambda case: None,
-        actor=actor,
-        now=now,
-        note=reason,
-        expected_version=expected_version,
-    )
+    return _plain("wait_for_customer", number, reason, expected_version, actor=actor, now=now)
 
 
 def resume(
@@ -270,15 +275,7 @@ def record_callback(
     now: datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
-    return _act(
-        number,
-        "record_callback",
-        lambda case: None,
-        actor=actor,
-        now=now,
-        note=note,
-        expected_version=expected_version,
-    )
+    return _plain("record_callback", number, note, expected_version, actor=actor, now=now)
 
 
 def close(
@@ -362,21 +359,13 @@ def cancel(
 ) -> Case:
     now = now or timezone.now()
     reason = _require_text(reason, "note", _("Say why the case is cancelled."))
-    return _act(
-        number,
-        "cancel",
-        lambda case: None,
-        actor=actor,
-        now=now,
-        note=reason,
-        expected_version=expected_version,
-    )
+    return _plain("cancel", number, reason, expected_version, actor=actor, now=now)
 
 
 def add_note(number: str, note: str, *, actor: Actor, now: datetime | None = None) -> Case:
     now = now or timezone.now()
     note = _require_text(note, "note", _("The note is empty."))
-    return _act(number, "note", lambda case: None, actor=actor, now=now, note=note)
+    return _plain("note", number, note, None, actor=actor, now=now)
 
 
 def note_on_case(
