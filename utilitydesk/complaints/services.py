@@ -20,8 +20,9 @@ from utilitydesk.kernel.spreadsheets import append_row
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position
 from utilitydesk.org.selectors import holders_of, works_in_function
+from utilitydesk.policy import deadlines as deadline_arithmetic
 from utilitydesk.policy.models import PolicyVersion
-from utilitydesk.policy.services import current_policy
+from utilitydesk.policy.services import calendar, current_policy
 from utilitydesk.privacy.access import record_export
 from utilitydesk.privacy.masking import phone_for
 
@@ -161,7 +162,9 @@ def appeal_deadline(complaint: Complaint) -> datetime | None:
         if policy is not None
         else PolicyVersion._meta.get_field("appeal_days").default
     )
-    return complaint.determined_at + timedelta(days=days)
+    # Counted like every limit in days: from the next day, to 24:00 of the last.
+    limit = deadline_arithmetic.Limit("appeal", days, deadline_arithmetic.NATURAL_DAYS)
+    return deadline_arithmetic.compute(complaint.determined_at, limit, calendar()).due_at
 
 
 def may_appeal(

@@ -212,6 +212,10 @@ def test_complaint_responsibility_appeal_and_ruling(people, customers, org):
         corrective_actions="培训",
     )
     assert complaint.counts
+    # seven days from the next day, to 24:00 of the seventh.
+    due = timezone.localtime(complaints.appeal_deadline(complaint))
+    determined_on = timezone.localtime(complaint.determined_at).date()
+    assert (due.date(), due.hour, due.minute) == (determined_on + timedelta(days=8), 0, 0)
     with pytest.raises(PermissionDenied):
         complaints.submit_appeal(complaint.pk, "不是我们的责任", actor=people["agent"])
     late = timezone.now() + timedelta(days=8)
