@@ -135,7 +135,8 @@ def interruption_new(request):
 def scope_preview(request):
     """htmx: the counts of the scope chosen so far (premises, customers, special care)."""
     form = ScopeForm(request.GET, user=request.user)
-    counts = scopes.preview(form.scope()) if form.is_valid() else None
+    # Nothing chosen yet: the hint, not a row of zeros.
+    counts = scopes.preview(form.scope()) if form.is_valid() and not form.scope().empty else None
     return render(request, "outages/_scope_preview.html", {"counts": counts, "errors": form.errors})
 
 
