@@ -227,6 +227,14 @@ class Case(models.Model):
                 include=["id", "responsible_unit"],
                 name="cases_case_kind_resolved",
             ),
+            # Seeing an incident (outages/detection.py): the no-supply calls of a building
+            # (or of a substation's buildings) in the last minutes, answered from the index.
+            models.Index(
+                fields=["building", "received_at"],
+                include=["id", "premises"],
+                condition=models.Q(kind__in=[Kind.REPAIR, Kind.TEMPERATURE]),
+                name="cases_case_supply_calls",
+            ),
         ]
         permissions = [
             ("dispatch_case", _("Can dispatch and re-dispatch cases")),

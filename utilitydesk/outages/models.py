@@ -470,3 +470,25 @@ class SpecialCareCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.interruption_id}: {self.customer_id} {self.outcome}"
+
+
+# The suspected incidents seen in the calls (detection.py) live in their own module.
+from .detection_models import IncidentSignal, SignalPlace, SignalState  # noqa: E402
+
+__all__ = [
+    "ACTIVE_STATES",
+    "AffectedPremises",
+    "IncidentSignal",
+    "Interruption",
+    "InterruptionAction",
+    "InterruptionEvent",
+    "InterruptionKind",
+    "InterruptionLink",
+    "InterruptionNumberCounter",
+    "InterruptionState",
+    "InterruptionUnit",
+    "MajorFault",
+    "SignalPlace",
+    "SignalState",
+    "SpecialCareCall",
+]

@@ -4,7 +4,7 @@ pages kept the paths they had when faults were part of cases, and so did the cas
 
 from django.urls import path
 
-from . import interruption_views, views
+from . import detection_views, interruption_views, views
 
 app_name = "outages"
 urlpatterns = [
@@ -15,6 +15,18 @@ urlpatterns = [
     path("interruptions/new/", interruption_views.interruption_new, name="interruption_new"),
     path("interruptions/preview/", interruption_views.scope_preview, name="scope_preview"),
     path("interruptions/reductions/", interruption_views.reduction_list, name="reductions"),
+    path("interruptions/signals/", detection_views.signals, name="signals"),
+    path("interruptions/signals/<int:pk>/", detection_views.signal_detail, name="signal"),
+    path(
+        "interruptions/signals/<int:pk>/confirm/",
+        detection_views.signal_confirm,
+        name="signal_confirm",
+    ),
+    path(
+        "interruptions/signals/<int:pk>/dismiss/",
+        detection_views.signal_dismiss,
+        name="signal_dismiss",
+    ),
     path("interruptions/<int:pk>/", interruption_views.interruption_detail, name="interruption"),
     path(
         "interruptions/<int:pk>/act/<str:action>/",

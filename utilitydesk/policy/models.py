@@ -165,6 +165,20 @@ class PolicyVersion(models.Model):
         default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
+    # Seeing an incident from a burst of no-supply calls (outages/detection.py; 0: off).
+    incident_calls_threshold = models.PositiveIntegerField(
+        _("suspected incident: no-supply calls from one substation within the window (0: off)"),
+        default=5,
+    )
+    incident_building_calls_threshold = models.PositiveIntegerField(
+        _("suspected incident: no-supply calls from one building within the window (0: off)"),
+        default=3,
+    )
+    incident_window_minutes = models.PositiveIntegerField(
+        _("suspected incident: the window the calls are counted in (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
