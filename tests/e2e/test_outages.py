@@ -177,6 +177,7 @@ def test_a_pipe_burst_from_recording_to_restoration(network, people, live_server
     ]
     case_page = page.inner_text("main")
     assert "停供事件挂起" in case_page and interruption.number in case_page
+    assert "由停供事件挂起" in page.content()  # the agent is told, not "sent to the dispatcher"
     assert InterruptionLink.objects.get(case=case).interruption == interruption
     interruption.refresh_from_db()
     assert interruption.linked_calls == 1

@@ -140,10 +140,12 @@ def search_cases(
 
 
 def dispatch_queue(user: AnyUser) -> QuerySet[Case]:
-    """Cases waiting for a dispatcher: unrouted, returned, or reopened."""
+    """Cases waiting for a dispatcher: unrouted, returned, or reopened — not the calls an
+    active interruption holds (its restoration settles them)."""
     return (
         with_next_due(visible_cases(user))
         .filter(status__in=[Status.REGISTERED, Status.RETURNED])
+        .exclude(status=Status.REGISTERED, attributes__has_key="held_by")
         .select_related("customer", "responsible_unit")
         .order_by("-emergency", "received_at")
     )

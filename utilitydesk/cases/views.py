@@ -115,6 +115,14 @@ def intake(request):
             case = contact.case
             if link_to_case:
                 messages.success(request, _("Added to case %(number)s.") % {"number": case.number})
+            elif case.status == Status.REGISTERED and "held_by" in (case.attributes or {}):
+                messages.success(
+                    request,
+                    _(
+                        "Case %(number)s recorded and held by the interruption: it is closed when supply returns."
+                    )
+                    % {"number": case.number},
+                )
             else:
                 unit = case.responsible_unit.name if case.responsible_unit else _("the dispatcher")
                 messages.success(

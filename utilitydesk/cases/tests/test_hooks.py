@@ -7,6 +7,7 @@ from tests.factories import open_case
 from utilitydesk.cases import hooks
 from utilitydesk.cases import services as case_services
 from utilitydesk.cases.models import Case, Status
+from utilitydesk.cases.selectors import dispatch_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,7 @@ def test_a_call_held_by_a_registered_check_is_not_routed(people, customers):
         (2, "held", "关联停热 TD1"),
     ]
     assert case.last_event_seq == 2
+    assert not dispatch_queue(people["office"]).filter(pk=case.pk).exists()
 
 
 def test_settle_closes_an_open_case_for_those_allowed_and_announces_it(
