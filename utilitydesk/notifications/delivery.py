@@ -71,14 +71,14 @@ def recover_stale(*, now: datetime) -> tuple[int, int]:
     stale = Message.objects.filter(status=Message.Status.SENDING, lease_expires_at__lt=now)
     requeued = stale.filter(submitted_at__isnull=True).update(
         status=Message.Status.QUEUED,
-        claim_token="",
+        claim_token="",  # nosec B106: a claim id cleared, not a password
         lease_expires_at=None,
         next_attempt_at=now,
         attempts=F("attempts") - 1,
     )
     unknown = stale.filter(submitted_at__isnull=False).update(
         status=Message.Status.FAILED,
-        claim_token="",
+        claim_token="",  # nosec B106: a claim id cleared, not a password
         lease_expires_at=None,
         error_code=NO_ANSWER,
         error="The delivery run stopped during the provider call: the text may have been sent.",
@@ -128,7 +128,7 @@ def release(messages: Sequence[Message], *, until: datetime) -> int:
         pk__in=[m.pk for m in messages], claim_token=messages[0].claim_token
     ).update(
         status=Message.Status.QUEUED,
-        claim_token="",
+        claim_token="",  # nosec B106: a claim id cleared, not a password
         lease_expires_at=None,
         next_attempt_at=until,
         attempts=F("attempts") - 1,
@@ -181,7 +181,11 @@ def _record(
             key = (Message.Status.FAILED, outcome.error[:2000], outcome.code[:64])
             failures[(*key, None)].append(message.pk)
             result.failed += 1
-    released = {"lease_expires_at": None, "claim_token": "", "provider": provider}
+    released = {
+        "lease_expires_at": None,
+        "claim_token": "",  # nosec B105: a claim id cleared, not a password
+        "provider": provider,
+    }
     with transaction.atomic():
         if serials:
             Message.objects.filter(pk__in=[pk for _s, pk in serials]).update(

@@ -39,7 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SECRET_ID = "AKIDstub0000000000000000000000000000"
+SECRET_ID = "AKIDstub0000000000000000000000000000"  # nosec B105: the local stub's fake key
 SECRET_KEY = "stub-secret-key-000000000000000000"  # nosec B105 - the stub's own test key
 APP_ID = "1400000000"
 SIGN_NAME = "临河热力"
@@ -172,7 +172,7 @@ class TencentSmsStub:
             "RATE_PER_SECOND": 0,
             "TIMEOUT_SECONDS": 5,
             "TEXT_TEMPLATE_ID": "",
-            "CALLBACK_TOKEN": "stub-callback-token",
+            "CALLBACK_TOKEN": "stub-callback-token",  # nosec B105: the local stub's token
             **overrides,
         }
 
@@ -326,7 +326,7 @@ class WeChatStub:
         self.expire_tokens = 0
         self.tokens_issued = 0
         self.sent: list[dict[str, Any]] = []
-        self._token = ""
+        self._token = ""  # nosec B105: no access token issued yet
         self._msgids = itertools.count(200_000_000)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
