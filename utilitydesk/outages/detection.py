@@ -96,8 +96,8 @@ def detect(
     counts = count_calls(
         building_id=building_id,
         substation_id=substation_id,
-        since=now - limits.window,
-        until=now,
+        now=now,
+        window=limits.window,
     )
     raised: list[IncidentSignal] = []
     if (

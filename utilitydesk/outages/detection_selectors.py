@@ -63,6 +63,11 @@ class CallCounts:
     building: PlaceCalls
 
 
+# A call committed at the same moment as this one may carry a received time a little after
+# this call's ``now``: it must count (else two calls at once could each miss the other).
+CONCURRENT = timedelta(minutes=5)
+
+
 def counted_calls(since: datetime, until: datetime) -> QuerySet[Case]:
     """No-supply calls received in (since, until] that nothing explains yet: not linked to
     an active interruption, and not from premises inside one (a caller without premises:
@@ -88,10 +93,11 @@ def _households(place: Q | None = None) -> Count:
 
 
 def count_calls(
-    *, building_id: int, substation_id: int | None, since: datetime, until: datetime
+    *, building_id: int, substation_id: int | None, now: datetime, window: timedelta
 ) -> CallCounts:
-    """One query: the calls of the building and of its substation in the window."""
-    calls = counted_calls(since, until)
+    """One query: the calls of the building and of its substation within ``window`` before
+    ``now`` (and the calls committed at the same moment)."""
+    calls = counted_calls(now - window, now + CONCURRENT)
     here = Q(building_id=building_id)
     if substation_id is not None:
         calls = calls.filter(building__substation_id=substation_id)

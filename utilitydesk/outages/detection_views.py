@@ -82,11 +82,17 @@ def _signal_or_404(request: HttpRequest, pk: int) -> IncidentSignal:
 @permission_required(VIEW, raise_exception=True)
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signal = _signal_or_404(request, pk)
+    building = signal.place_kind == SignalPlace.BUILDING
+    proposed = scopes.Scope(
+        substation_ids=[] if building or signal.substation_id is None else [signal.substation_id],
+        building_ids=[signal.building_id] if building and signal.building_id else [],
+    )
     return render(
         request,
         "outages/signal_detail.html",
         {
             "s": signal,
+            "preview": scopes.preview(proposed),
             "calls": calls_of(signal),
             "may_decide": may_decide(request.user, signal) and signal.state == OPEN,
             "dismiss_form": DismissForm(),

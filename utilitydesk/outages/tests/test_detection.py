@@ -2,6 +2,7 @@
 calls from one substation or building raises one suspected incident, the station's
 dispatchers and head are alerted, and it is confirmed into an interruption or dismissed."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import BuildingFactory, make_customer, open_case, staff
+from tests.factories import BuildingFactory, is_postgres, make_customer, open_case, staff
 from utilitydesk.cases.models import Case
 from utilitydesk.notifications.models import Channel, Message
 from utilitydesk.org.models import Position
@@ -211,8 +212,8 @@ def test_the_count_is_one_query(net, street, limits, call):
         found = count_calls(
             building_id=street["second"].pk,
             substation_id=net["east_sub"].pk,
-            since=NOW - timedelta(minutes=30),
-            until=NOW,
+            now=NOW,
+            window=timedelta(minutes=30),
         )
     assert len(queries) == 1
     assert (found.building.calls, found.substation.calls) == (3, 3)
@@ -341,6 +342,8 @@ def test_the_pages_list_show_and_dismiss(net, people, street, limits, call, clie
     detail = client.get(reverse("outages:signal", args=[signal.pk]))
     assert detail.status_code == 200
     assert len(detail.context["calls"]) == 3
+    # The proposed scope: the substation's seven households.
+    assert detail.context["preview"].premises == 7
     refused = client.post(reverse("outages:signal_dismiss", args=[signal.pk]), {"reason": ""})
     assert refused.status_code == 302
     assert IncidentSignal.objects.get(pk=signal.pk).state == SignalState.OPEN
@@ -390,3 +393,64 @@ def test_dispatchers_at_the_station_are_told_instead_of_the_whole_company(net, p
     assert {p.username for p in detection.recipients(org["west"])} == {"dispatcher"}
     assert {p.username for p in detection.recipients(None)} == {"dispatcher"}
     assert at_station.username not in {p.username for p in detection.recipients(org["west"])}
+
+
+# --- two calls at once (PostgreSQL: the unique open signal and the row lock) ------------------
+
+
+def run_together(functions):
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = ("ok", function())
+        except Exception as exc:  # a failure is what the test must show
+            results[index] = ("crash", exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not is_postgres(), reason="concurrency is proved on PostgreSQL")
+def test_two_calls_at_once_raise_one_signal(net, people, street, limits):
+    limits(substation=4, building=0)
+    now = timezone.now()
+    for minutes, customer in ((3, street["one"][0]), (2, street["one"][1])):
+        open_case(people["agent"], customer, now=now - timedelta(minutes=minutes))
+    # The third and fourth calls at the same moment: each counts after its commit, so the
+    # later one sees both; one signal, one message per person.
+    results = run_together([lambda c=c: open_case(people["agent"], c) for c in street["two"][:2]])
+    assert [r[0] for r in results] == ["ok", "ok"], results
+    signal = signals().get()
+    assert signal.calls == 4
+    assert alerts(signal).count() == 2
+
+    # The detection itself run three times at once over a place past its threshold.
+    detection.dismiss_signal(signal.pk, reason="已核实", actor=net["dispatcher"], now=now)
+    limits(substation=0, building=2)
+    later = timezone.now()
+    results = run_together(
+        [
+            lambda: detection.detect(
+                building_id=street["second"].pk,
+                substation_id=net["east_sub"].pk,
+                actor=None,
+                now=later,
+            )
+        ]
+        * 3
+    )
+    assert [r[0] for r in results] == ["ok"] * 3, results
+    assert sorted(len(r[1]) for r in results) == [0, 0, 1]
+    raised = signals(place_kind=SignalPlace.BUILDING).get()
+    assert raised.calls == 2 and alerts(raised).count() == 2
