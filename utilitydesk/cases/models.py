@@ -72,6 +72,10 @@ OPEN_STATUSES = {
 
 
 class Case(models.Model):
+    # The attribute naming what holds a new call instead of a unit ("interruption:12"):
+    # set at intake from a registered hold check (cases.hooks), read by the queues.
+    HELD_BY = "held_by"
+
     number = models.CharField(_("number"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
@@ -260,6 +264,13 @@ class Case(models.Model):
     @property
     def needs_signoff(self) -> bool:
         return self.kind in FIELD_KINDS
+
+    @property
+    def held_by(self) -> str:
+        """What holds this registered call instead of a unit, or "" (dispatched as usual)."""
+        if self.status != Status.REGISTERED:
+            return ""
+        return str((self.attributes or {}).get(self.HELD_BY, ""))
 
 
 class Contact(models.Model):

@@ -145,7 +145,7 @@ def dispatch_queue(user: AnyUser) -> QuerySet[Case]:
     return (
         with_next_due(visible_cases(user))
         .filter(status__in=[Status.REGISTERED, Status.RETURNED])
-        .exclude(status=Status.REGISTERED, attributes__has_key="held_by")
+        .exclude(status=Status.REGISTERED, attributes__has_key=Case.HELD_BY)
         .select_related("customer", "responsible_unit")
         .order_by("-emergency", "received_at")
     )

@@ -115,7 +115,7 @@ def intake(request):
             case = contact.case
             if link_to_case:
                 messages.success(request, _("Added to case %(number)s.") % {"number": case.number})
-            elif case.status == Status.REGISTERED and "held_by" in (case.attributes or {}):
+            elif case.held_by:
                 messages.success(
                     request,
                     _(

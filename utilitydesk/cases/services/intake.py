@@ -292,7 +292,9 @@ def create_contact(data: ContactInput, *, actor: Actor, now: datetime | None = N
             major_fault=fault,
             dispatched_at=now if unit else None,
             last_event_seq=2 if unit or hold else 1,
-            attributes={**data.attributes, "held_by": hold.reference} if hold else data.attributes,
+            attributes={**data.attributes, Case.HELD_BY: hold.reference}
+            if hold
+            else data.attributes,
             created_at=now,
             updated_at=now,
         )
