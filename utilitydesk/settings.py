@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "utilitydesk.callbacks",
     "utilitydesk.surveys",
     "utilitydesk.outages",
+    "utilitydesk.temperature",
     "utilitydesk.kpis",
     "utilitydesk.demo",
 ]

@@ -13,7 +13,7 @@ from utilitydesk.privacy.access import PersonalDataThrottle, record_cases_shown
 from . import selectors, services
 from .actions import API_ACTIONS, perform_action
 from .labels import ACTION_LABELS
-from .models import Case, Channel, Kind, Status
+from .models import CONTACT_CHANNELS, Case, Channel, Kind, Status
 from .workflow import allowed_actions
 
 MAX_ID = 2**63 - 1  # the largest primary key a table holds
@@ -28,7 +28,7 @@ def _finite(value: str) -> bool:
 
 
 class ContactCreateSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(choices=CONTACT_CHANNELS)
     kind = serializers.ChoiceField(choices=Kind.choices)
     content = serializers.CharField(max_length=4000)
     received_at = serializers.DateTimeField(required=False)

@@ -12,7 +12,7 @@ from utilitydesk.knowledge.selectors import standard_phrases
 from utilitydesk.org.models import DepartmentFunction, OrgUnit, UnitKind
 
 from .hooks import intake_fields
-from .models import Channel, Kind, RoutingRule, Status
+from .models import CONTACT_CHANNELS, Channel, Kind, RoutingRule, Status
 from .routing import RULE_FIELDS
 from .selectors import unit_groups
 
@@ -162,7 +162,7 @@ class IntakeForm(AreaPickerForm):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Kind.choices, widget=forms.Select(attrs={"autofocus": True})
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    channel = forms.ChoiceField(label=_("Channel"), choices=CONTACT_CHANNELS, initial=Channel.PHONE)
     content = forms.CharField(
         label=_("What the customer says"), widget=forms.Textarea(attrs={"rows": 4})
     )

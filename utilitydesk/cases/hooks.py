@@ -203,3 +203,26 @@ def hold_for(
         if hold is not None:
             return hold
     return None
+
+
+# --- checks an app adds to a lifecycle action ------------------------------------------------
+
+# An app may refuse an action on a case of its concern (a measurement booked outside the
+# allowed window, a temperature case resolved without its signed record). The check is
+# called under the case's lock, before the action changes anything, with what the action
+# was given (``context``); it raises ValidationError to refuse.
+
+ActionCheck = Callable[["Case", Any, datetime, Mapping[str, Any]], None]
+_ACTION_CHECKS: dict[str, list[ActionCheck]] = defaultdict(list)
+
+
+def register_action_check(action: str, check: ActionCheck) -> None:
+    if check not in _ACTION_CHECKS[action]:
+        _ACTION_CHECKS[action].append(check)
+
+
+def check_action(
+    action: str, case: "Case", *, actor: Any, now: datetime, context: Mapping[str, Any]
+) -> None:
+    for check in _ACTION_CHECKS[action]:
+        check(case, actor, now, context)

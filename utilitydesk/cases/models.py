@@ -14,7 +14,13 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web")
     WECHAT = "wechat", _("WeChat")
     GOV_12345 = "gov_12345", _("12345 government hotline")
+    # Work the company opens itself: the adjustment and re-measurement after a failed
+    # indoor temperature (temperature app), not a customer's contact.
+    INTERNAL = "internal", _("Opened by the company")
 
+
+# The channels a person records a contact on (intake form, API): all but the company's own.
+CONTACT_CHANNELS = [(value, label) for value, label in Channel.choices if value != Channel.INTERNAL]
 
 # Channels whose received time may lie before the moment of recording.
 BACKDATED_CHANNELS = {Channel.LETTER, Channel.EMAIL, Channel.GOV_12345, Channel.WALK_IN}

@@ -62,6 +62,23 @@ INTERRUPTIONS = [
 ]
 INTERRUPTION_VIEW = ["outages.view_interruption"]
 REDUCTION_EXPORT = ["outages.export_reductions"]
+# Indoor temperature (docs/temperature.md): field staff record measurements; station heads
+# keep monitoring points and the instruments register and read the reports; the refund
+# approver the policy names (the service office by default) decides refunds.
+MEASURE = ["temperature.record_measurement", "temperature.view_measurement"]
+MONITORING = [
+    "temperature.add_monitoringpoint",
+    "temperature.change_monitoringpoint",
+    "temperature.view_monitoringpoint",
+    "temperature.import_logger_readings",
+]
+INSTRUMENTS = [
+    "temperature.add_instrument",
+    "temperature.change_instrument",
+    "temperature.view_instrument",
+]
+TEMPERATURE_REPORT = ["temperature.view_temperature_report", "temperature.view_measurement"]
+REFUNDS = ["temperature.decide_refund", "temperature.view_refundcredit"]
 CALLBACK = [
     "callbacks.make_callback",
     "callbacks.view_callbacktask",
@@ -147,8 +164,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + CLASSIFY
     + NETWORK
     + NETWORK_IMPORT,
-    Position.TECHNICIAN: VIEW + CASE_VIEW + HANDLE,
-    Position.TEAM_LEADER: VIEW + CASE_VIEW + HANDLE + SUPERVISE,
+    Position.TECHNICIAN: VIEW + CASE_VIEW + HANDLE + MEASURE,
+    Position.TEAM_LEADER: VIEW + CASE_VIEW + HANDLE + SUPERVISE + MEASURE + MONITORING,
     Position.STATION_HEAD: VIEW
     + FULL_PHONE
     + CASE_VIEW
@@ -157,7 +174,11 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + FAULTS
     + INTERRUPTIONS
     + LEADER_READ
-    + NETWORK,
+    + NETWORK
+    + MEASURE
+    + MONITORING
+    + INSTRUMENTS
+    + TEMPERATURE_REPORT,
     Position.DEPARTMENT_HEAD: SPOT_CHECK
     + DETERMINE
     + CLASSIFY
@@ -172,7 +193,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + DISPATCH
     + FAULTS
     + INTERRUPTION_VIEW
-    + NETWORK,
+    + NETWORK
+    + TEMPERATURE_REPORT,
     Position.DEPUTY_GM: VIEW
     + FULL_PHONE
     + APPROVE
@@ -182,7 +204,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + INTERRUPTION_VIEW
     + RULE_APPEAL
     + LEADER_READ
-    + NETWORK,
+    + NETWORK
+    + TEMPERATURE_REPORT,
     Position.GENERAL_MANAGER: VIEW
     + FULL_PHONE
     + APPROVE
@@ -192,7 +215,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + INTERRUPTION_VIEW
     + RULE_APPEAL
     + LEADER_READ
-    + NETWORK,
+    + NETWORK
+    + TEMPERATURE_REPORT,
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
     Position.BILLING_CLERK: VIEW
     + FULL_PHONE
@@ -227,7 +251,9 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + REDUCTION_EXPORT
     + KNOWLEDGE_ADMIN
     + SLA_VIEW
-    + NETWORK,
+    + NETWORK
+    + TEMPERATURE_REPORT
+    + REFUNDS,
     Position.ADMINISTRATOR: ["complaints.delete_complaint", "complaints.view_complaint"]
     + VIEW
     + FULL_PHONE
@@ -243,7 +269,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + FAULTS
     + KNOWLEDGE_ADMIN
     + SLA_ADMIN
-    + NETWORK_IMPORT,
+    + NETWORK_IMPORT
+    + INSTRUMENTS,
 }
 
 SCOPED_POSITIONS = {Position.TECHNICIAN, Position.TEAM_LEADER, Position.STATION_HEAD}

@@ -191,3 +191,13 @@ def install_builtin_calendar(year_model, day_model) -> list[int]:
                 year=year, source=f"chinese-calendar {chinese_calendar.__version__}"
             )
     return [y for y in years if y not in known]
+
+
+def default_refund_bands() -> list[dict[str, str]]:
+    """R-706 (the Xi'an example): under 18 °C a fifth of the affected period's fee, under
+    16 °C half, under 14 °C all of it."""
+    return [
+        {"below": "18.0", "share": "0.20"},
+        {"below": "16.0", "share": "0.50"},
+        {"below": "14.0", "share": "1.00"},
+    ]

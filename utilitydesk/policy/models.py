@@ -11,6 +11,7 @@ from .defaults import (
     DEFAULT_WARNING_CAP_MINUTES,
     DEFAULT_WARNING_FLOOR_MINUTES,
     DEFAULT_WARNING_SHARE,
+    default_refund_bands,
 )
 
 LIMIT_NAMES = [
@@ -178,6 +179,77 @@ class PolicyVersion(models.Model):
         _("suspected incident: the window the calls are counted in (minutes)"),
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+    )
+    # Indoor temperature (temperature app; R-701 – R-707, docs/temperature.md).
+    temperature_target = models.DecimalField(
+        _("indoor temperature target (°C)"), max_digits=4, decimal_places=1, default=Decimal("18.0")
+    )
+    temperature_tolerance_below = models.DecimalField(
+        _("a home still passes this far below the target (°C)"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("0.0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    temperature_home_rule = models.CharField(
+        _("the home's temperature is"),
+        max_length=8,
+        choices=[
+            ("mean", _("the area-weighted mean of the counted rooms")),
+            ("lowest", _("the coldest counted room")),
+        ],
+        default="mean",
+    )
+    temperature_counted_rooms = models.CharField(
+        _("room types the home's result counts (comma separated)"),
+        max_length=100,
+        default="bedroom,living_room",
+    )
+    temperature_visit_within_hours = models.PositiveIntegerField(
+        _("measurement visit within (hours of the request)"), default=24
+    )
+    temperature_visit_hours = models.CharField(
+        _("measurement visits between (HH:MM-HH:MM)"),
+        max_length=11,
+        default="08:00-21:00",
+        validators=[
+            RegexValidator(
+                r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$",
+                _("Write the hours as 08:00-21:00."),
+            )
+        ],
+    )
+    temperature_daily_limit = models.PositiveSmallIntegerField(
+        _("measurements per household per day at most"),
+        default=2,
+        validators=[MinValueValidator(1)],
+    )
+    temperature_height_m = models.DecimalField(
+        _("sensor height (m)"), max_digits=3, decimal_places=2, default=Decimal("1.20")
+    )
+    temperature_height_tolerance_m = models.DecimalField(
+        _("sensor height tolerance (m)"), max_digits=3, decimal_places=2, default=Decimal("0.10")
+    )
+    temperature_instrument_accuracy = models.DecimalField(
+        _("instruments must be accurate to (± °C)"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.30"),
+    )
+    temperature_refund_bands = models.JSONField(
+        _("refund bands"),
+        default=default_refund_bands,
+        help_text=_(
+            'Below each temperature, the share of the affected period\'s fee refunded, e.g. [{"below": "18.0", "share": "0.20"}, {"below": "16.0", "share": "0.50"}, {"below": "14.0", "share": "1.00"}]; the lowest band a reading is under wins.'
+        ),
+    )
+    temperature_refund_approver = models.CharField(
+        _("refunds approved by (position)"), max_length=20, default="service_office"
+    )
+    temperature_monitoring_days = models.PositiveSmallIntegerField(
+        _("monitoring points visited every (days, in season)"),
+        default=7,
+        validators=[MinValueValidator(1)],
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

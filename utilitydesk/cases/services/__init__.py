@@ -33,6 +33,7 @@ from .intake import (
     create_contact,
     create_contact_idempotent,
     fingerprint_of,
+    open_follow_up,
 )
 from .lifecycle import (
     ConflictError,
@@ -78,6 +79,7 @@ __all__ = [
     "confirm_signoff_code",
     "create_contact",
     "create_contact_idempotent",
+    "open_follow_up",
     "creation_events",
     "decode_signature",
     "dispatch",

@@ -84,7 +84,14 @@ def book(
         return data
 
     return _act(
-        number, "book", apply, actor=actor, now=now, note=note, expected_version=expected_version
+        number,
+        "book",
+        apply,
+        actor=actor,
+        now=now,
+        note=note,
+        expected_version=expected_version,
+        context={"appointment_at": at},
     )
 
 
@@ -115,6 +122,7 @@ def not_home(
         now=now,
         note=note,
         expected_version=expected_version,
+        context={"appointment_at": at},
     )
 
 

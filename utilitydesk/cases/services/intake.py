@@ -210,7 +210,23 @@ def create_contact(data: ContactInput, *, actor: Actor, now: datetime | None = N
     a new case routed to the responsible unit."""
     if not actor.has_perm("cases.add_contact"):
         raise PermissionDenied(_("You are not allowed to record contacts."))
-    now = now or timezone.now()
+    if data.channel == Channel.INTERNAL:
+        raise ValidationError({"channel": [_("Choose the channel the customer used.")]})
+    return _record_contact(data, actor=actor, now=now or timezone.now())
+
+
+def open_follow_up(data: ContactInput, *, actor: Actor, now: datetime | None = None) -> Case:
+    """A case the company opens itself as the consequence of work a person may do (the
+    adjustment after a failed temperature measurement, the re-measurement after it): on the
+    internal channel, routed like any case, with ``actor`` as its first responder; no
+    intake permission needed."""
+    data.channel = Channel.INTERNAL
+    data.answer, data.link_to_case, data.allow_duplicate = "", "", True
+    contact = _record_contact(data, actor=actor, now=now or timezone.now())
+    return cast(Case, contact.case)
+
+
+def _record_contact(data: ContactInput, *, actor: Actor, now: datetime) -> Contact:
     customer, premises, phone, building = _clean_contact(data, now=now)
     received_at = cast(datetime, data.received_at)  # _clean_contact sets it
     fault = None

@@ -2,7 +2,7 @@
 the actor's permission and scope, applies the change, appends a numbered timeline event,
 moves the deadlines and announces the step to the apps above — in one transaction."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from utilitydesk.accounts.typing import Actor
 from utilitydesk.org.models import OrgUnit
 
 from .. import deadlines as case_deadlines
-from ..hooks import ACTION_HOOKS, announce
+from ..hooks import ACTION_HOOKS, announce, check_action
 from ..labels import ACTION_LABELS
 from ..models import (
     Case,
@@ -52,6 +52,7 @@ def _act(
     now: datetime | None = None,
     note: str = "",
     expected_version: int | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> Case:
     now = now or timezone.now()
     transition = TRANSITIONS[action]
@@ -82,6 +83,7 @@ def _act(
                 }
             )
         _check_scope(case, transition.scope, actor=actor)
+        check_action(action, case, actor=actor, now=now, context=context or {})
         before = case.status
         if transition.target:
             case.status = transition.target
