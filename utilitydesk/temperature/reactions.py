@@ -33,6 +33,9 @@ def _check_booking(case: Case, context: Mapping[str, Any], *, rebooking: bool) -
     at = context.get("appointment_at")
     if case.kind != Kind.TEMPERATURE or at is None:
         return
+    if case.premises_id is not None:
+        # Two visits booked at once for one household must not both take its last slot.
+        services.lock_household(case.premises_id)
     problems = services.booking_problems(
         case, at, rebooking=rebooking, policy=services.policy_for(case)
     )

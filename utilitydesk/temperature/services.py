@@ -192,6 +192,11 @@ def booking_problems(
     return problems
 
 
+def lock_household(premises_id: int) -> None:
+    """Serialise what counts a household's measurements of a day (booking, recording)."""
+    Premises.objects.select_for_update().filter(pk=premises_id).values_list("pk").first()
+
+
 def visits_on(premises_id: int, day: date, excluding_case: int | None = None) -> int:
     """Measurements of a household on a local day: visits booked for it (temperature cases
     not cancelled, not yet measured) and records stored that day."""
@@ -420,6 +425,7 @@ def record_measurement(
                 _("The customer has not signed: without the signature the record is invalid.")
             ]
         if not errors:
+            lock_household(premises.pk)
             day = _local_day(measured_at)
             done = visits_on(premises.pk, day, excluding_case=case.pk if case else None)
             if done >= policy.temperature_daily_limit:
@@ -528,6 +534,10 @@ def _subject(
         if case.premises is None:
             raise ValidationError(
                 {"case": [_("The case names no premises: correct the address first.")]}
+            )
+        if Measurement.objects.filter(case=case, valid=True).exists():
+            raise ValidationError(
+                {"case": [_("This visit's measurement has already been recorded.")]}
             )
         if case.status != Status.ON_SITE:
             raise ValidationError({"case": [_("Record the arrival on site before measuring.")]})
