@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.audit.services import record_changes
+from utilitydesk.org.models import Position
 
 from . import deadlines as arithmetic
 from .models import (
@@ -300,6 +301,34 @@ def new_draft(
 
 
 @transaction.atomic
+def temperature_problems(policy: PolicyVersion) -> list[str]:
+    """What keeps the indoor-temperature values of a draft from being published: refund
+    bands that are not a list of {below, share} with shares between 0 and 1, an approver
+    who is no position, visiting hours that end before they start."""
+    problems: list[str] = []
+    bands = policy.temperature_refund_bands
+    try:
+        if not isinstance(bands, list):
+            raise TypeError
+        for band in bands:
+            share = Decimal(str(band["share"]))
+            Decimal(str(band["below"]))
+            if not Decimal("0") <= share <= Decimal("1"):
+                raise ValueError
+    except (TypeError, KeyError, ValueError, ArithmeticError):
+        problems.append(
+            _(
+                'Refund bands are a list like [{"below": "18.0", "share": "0.20"}], shares between 0 and 1.'
+            )
+        )
+    if policy.temperature_refund_approver not in Position.values:
+        problems.append(_("The refund approver must be a position code, e.g. service_office."))
+    start, _sep, end = policy.temperature_visit_hours.partition("-")
+    if not start or not end or start >= end:
+        problems.append(_("Measurement visiting hours end after they start, e.g. 08:00-21:00."))
+    return problems
+
+
 def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None) -> PolicyVersion:
     """Publish a draft: it applies to cases created from now on; existing cases keep
     theirs. The previous published version is retired."""
@@ -314,6 +343,7 @@ def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None)
             datetime.strptime(f"2024-{value}", "%Y-%m-%d")
         except ValueError:
             problems.append(_("Season dates are MM-DD, e.g. 11-15."))
+    problems.extend(temperature_problems(policy))
     if not policy.limits.filter(
         name="resolution", kind="", grade="", emergency__isnull=True, attribute=""
     ).exists():
