@@ -156,7 +156,7 @@ def exempt_signoff(
                 {
                     "signoff": [
                         _(
-                            "A temperature measurement is valid only with the customer's signature (or a confirmation code): it cannot be exempted."
+                            "A temperature measurement is valid only with the customer's signature: it cannot be exempted."
                         )
                     ]
                 }
