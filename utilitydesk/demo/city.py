@@ -117,6 +117,7 @@ class CityReport:
     customers: int = 0
     cases: int = 0
     open_cases: int = 0
+    measurements: int = 0
 
 
 def _choices(mix: list[tuple[str, float]]) -> tuple[list[str], list[float]]:
@@ -1134,9 +1135,12 @@ def make_city(
     now: datetime,
     seed: int = 7,
     progress: Progress | None = None,
+    measurements: int | None = None,
 ) -> CityReport:
     """The whole city: organisation sized to the customer base, customers, past seasons'
-    cases and this morning's open ones. Needs ``load_demo`` first."""
+    cases and this morning's open ones, and the current season's indoor temperature
+    records (``measurements``; by default one per five households). Needs ``load_demo``
+    first."""
     progress = progress or Progress()
     stations = expand_organisation(max(3, -(-customers // CUSTOMERS_PER_STATION)), seed)
     sources = attach_sources(customers)
@@ -1163,6 +1167,16 @@ def make_city(
         progress.start("indexes", 1)
     progress.finish()
     analyze()
+    from utilitydesk.temperature.models import MeasuredRoom, Measurement, Reading, RefundCredit
+
+    from .city_temperature import MEASUREMENTS_PER_CUSTOMER, generate_measurements
+
+    wanted = round(customers * MEASUREMENTS_PER_CUSTOMER) if measurements is None else measurements
+    progress.start("temperature measurements", wanted)
+    with fast_load([Measurement, MeasuredRoom, Reading, RefundCredit]):
+        generate_measurements(wanted, now, seed, progress.advance)
+        progress.finish()
+    analyze()
 
     return CityReport(
         stations=len(stations),
@@ -1170,4 +1184,5 @@ def make_city(
         customers=Customer.objects.count(),
         cases=Case.objects.count(),
         open_cases=Case.objects.filter(status__in=OPEN_STATUSES).count(),
+        measurements=Measurement.objects.filter(valid=True).count(),
     )

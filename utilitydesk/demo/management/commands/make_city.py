@@ -45,6 +45,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seasons", type=int, default=1, help="past heating seasons the cases spread over"
         )
+        parser.add_argument(
+            "--measurements",
+            type=int,
+            default=None,
+            help="valid indoor temperature records this season (default: customers / 5)",
+        )
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--now", help="ISO date-time the open cases are 'now' for")
 
@@ -52,6 +58,8 @@ class Command(BaseCommand):
         now = moment_option(options["now"], "--now", "2026-11-23T08:00:00+08:00")
         if options["customers"] < 1 or options["seasons"] < 1:
             raise CommandError("--customers and --seasons must be at least 1")
+        if options["measurements"] is not None and options["measurements"] < 0:
+            raise CommandError("--measurements must not be negative")
         if not 0 <= options["open"] <= options["cases"]:
             raise CommandError("--open must be between 0 and --cases")
         started = time.monotonic()
@@ -64,12 +72,14 @@ class Command(BaseCommand):
             now=now,
             seed=options["seed"],
             progress=TqdmProgress(options["verbosity"] > 0),
+            measurements=options["measurements"],
         )
         self.stdout.write(
             self.style.SUCCESS(
                 f"City ready in {time.monotonic() - started:.0f} s: {report.stations} stations, "
                 f"{report.sources} heat sources, "
                 f"{report.customers:,} customers, {report.cases:,} cases "
-                f"({report.open_cases:,} open)."
+                f"({report.open_cases:,} open), "
+                f"{report.measurements:,} temperature measurements."
             )
         )
