@@ -226,3 +226,36 @@ def check_action(
 ) -> None:
     for check in _ACTION_CHECKS[action]:
         check(case, actor, now, context)
+
+
+# --- the technician's work page (/field/) ------------------------------------------------------
+
+# Work another app puts on the technician's page besides their cases (the monitoring points
+# due for a visit): context from the request, None to leave the section out.
+
+
+@dataclass(frozen=True)
+class FieldSection:
+    key: str
+    template: str
+    context: Callable[["HttpRequest"], dict[str, Any] | None]
+    order: int = 100
+
+
+_FIELD_SECTIONS: dict[str, FieldSection] = {}
+
+
+def register_field_section(section: FieldSection) -> None:
+    _FIELD_SECTIONS[section.key] = section
+
+
+def field_sections_for(request: "HttpRequest") -> tuple[list[str], dict[str, Any]]:
+    """As ``sections_for``: the templates to include, in order, and their merged context."""
+    templates: list[str] = []
+    context: dict[str, Any] = {}
+    for section in sorted(_FIELD_SECTIONS.values(), key=lambda s: s.order):
+        extra = section.context(request)
+        if extra is not None:
+            templates.append(section.template)
+            context.update(extra)
+    return templates, context

@@ -36,7 +36,7 @@ from .forms import (
     ReplyForm,
     ResolveForm,
 )
-from .hooks import intake_sections_for, sections_for
+from .hooks import field_sections_for, intake_sections_for, sections_for
 from .labels import ACTION_LABELS
 from .models import Status
 from .slip import render_slip
@@ -407,7 +407,18 @@ def field_list(request):
         )[:20]
     )
     record_cases_shown(request, orders + waiting)
-    return render(request, "cases/field_list.html", {"orders": orders, "waiting": waiting})
+    # Other apps' work on this page (cases.hooks): monitoring points due for a visit.
+    section_templates, section_context = field_sections_for(request)
+    return render(
+        request,
+        "cases/field_list.html",
+        {
+            "orders": orders,
+            "waiting": waiting,
+            "field_sections": section_templates,
+            **section_context,
+        },
+    )
 
 
 @login_required
