@@ -14,6 +14,11 @@ class TemperatureConfig(AppConfig):
     verbose_name = _("Indoor temperature")
 
     def ready(self) -> None:
-        from . import reactions
+        from utilitydesk.privacy import files
+
+        from . import reactions, record_selectors, views
 
         reactions.register()
+        # The record's signature and photos open only for those who may open the record.
+        files.register(record_selectors.SIGNATURE_FOLDER, views.signature_access)
+        files.register(record_selectors.PHOTO_FOLDER, views.photo_access)
