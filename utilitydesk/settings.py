@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "utilitydesk.surveys",
     "utilitydesk.outages",
     "utilitydesk.temperature",
+    "utilitydesk.billing",
     "utilitydesk.kpis",
     "utilitydesk.demo",
 ]
@@ -283,6 +284,8 @@ PERIODIC_JOBS = {
     "privacy.purge_access_log": 86400.0,
     # Unplanned interruptions whose notices are overdue (outages/tasks.py).
     "outages.sweep_notice_deadlines": 60.0,
+    # Temperature refunds still running when a season has ended (temperature/tasks.py).
+    "temperature.close_season_credits": 86400.0,
     # Customer notices: due retries, stale claims (notifications/delivery.py).
     "notifications.deliver_notices": float(os.environ.get("NOTIFICATION_RETRY_SCAN_SECONDS", "30")),
 }

@@ -24,6 +24,15 @@ class SpecialCare(models.TextChoices):
     DISABLED = "disabled", _("Disabled")
 
 
+class FeeGroup(models.TextChoices):
+    """Reduced tariffs (R-806): households the tariff charges less."""
+
+    STANDARD = "", _("Standard")
+    LOW_INCOME = "low_income", _("Low-income household")
+    SUBSISTENCE = "subsistence", _("Subsistence allowance (低保)")
+    OTHER_REDUCED = "reduced", _("Other reduced group")
+
+
 class SupplyStatus(models.TextChoices):
     SUPPLIED = "supplied", _("Supplied")
     SUSPENDED = "suspended", _("Heating suspended")
@@ -46,6 +55,14 @@ class Customer(models.Model):
     )
     special_care = models.CharField(
         _("special care"), max_length=16, choices=SpecialCare.choices, blank=True, default=""
+    )
+    fee_group = models.CharField(
+        _("tariff group"),
+        max_length=16,
+        choices=FeeGroup.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     notes = models.TextField(_("notes"), blank=True)
     long_term_since = models.DateField(
@@ -134,6 +151,13 @@ class Premises(models.Model):
     )
     address_text = models.CharField(_("address"), max_length=300, db_index=True)
     heated_area = models.DecimalField(_("heated area (m²)"), max_digits=10, decimal_places=2)
+    # Billing (docs/billing.md): where the usable heated area is unknown (heated_area 0) the
+    # bill uses the tariff's share of the building area; a premises connected or moved into
+    # during a season is billed from that day.
+    building_area = models.DecimalField(
+        _("building area (m²)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    billed_from = models.DateField(_("billed from"), null=True, blank=True)
     status = models.CharField(
         _("supply status"),
         max_length=16,
