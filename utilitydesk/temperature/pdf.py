@@ -10,6 +10,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from utilitydesk.cases.slip import slip_font
@@ -70,6 +71,18 @@ def record_lines(measurement: Measurement, phone: str) -> list[tuple[str, str]]:
     ]
 
 
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """The text cut into lines that fit ``width`` (Chinese has no spaces to break at)."""
+    lines, current = [], ""
+    for char in text.replace("\r", "").replace("\n", " "):
+        if current and pdfmetrics.stringWidth(current + char, font, size) > width:
+            lines.append(current)
+            current = char
+        else:
+            current += char
+    return [*lines, current]
+
+
 def _method_text(measurement: Measurement) -> str:
     policy = measurement.policy_version or services.policy_for(measurement.case)
     home = (
@@ -110,8 +123,9 @@ def render_record(measurement: Measurement, viewer=None, *, phone: str = "", req
     pdf.setFont(font, 10)
     for label, value in record_lines(measurement, phone):
         pdf.drawString(left, y, f"{label}：")
-        pdf.drawString(left + 24 * mm, y, value)
-        y -= 6.5 * mm
+        for line in _wrap(value, font, 10, right - left - 24 * mm):
+            pdf.drawString(left + 24 * mm, y, line)
+            y -= 6.5 * mm
 
     # The rooms and every reading.
     y -= 3 * mm
@@ -129,7 +143,8 @@ def render_record(measurement: Measurement, viewer=None, *, phone: str = "", req
         needed = 6 * mm * max(len(readings), 1)
         new_page_if_needed(needed)
         pdf.setFont(font, 10)
-        pdf.drawString(columns[0], y, room.name or room.get_kind_display())
+        name_lines = _wrap(room.name or room.get_kind_display(), font, 10, 28 * mm)
+        pdf.drawString(columns[0], y, name_lines[0] + ("…" if len(name_lines) > 1 else ""))
         pdf.drawString(columns[1], y, f"{room.area_m2}")
         pdf.drawString(columns[2], y, str(room.points_required))
         verdict = "达标" if room.passed else "不达标"
@@ -162,7 +177,9 @@ def render_record(measurement: Measurement, viewer=None, *, phone: str = "", req
     pdf.drawString(left, y, _method_text(measurement))
     if measurement.note:
         y -= 6 * mm
-        pdf.drawString(left, y, f"备注：{measurement.note[:80]}")
+        for line in _wrap(f"备注：{measurement.note}", font, 9, right - left)[:4]:
+            pdf.drawString(left, y, line)
+            y -= 5 * mm
     y -= 12 * mm
     pdf.setFont(font, 10)
     pdf.drawString(left, y, "用户签字：")
