@@ -44,7 +44,7 @@ def org(db):
     The data migrations' shipped defaults are installed again here: a transactional test
     flushes the database, migration data included."""
     from utilitydesk.billing.defaults import install_default_tariffs
-    from utilitydesk.billing.models import TariffRate, TariffSchedule
+    from utilitydesk.billing.models import AuthorityLimit, TariffRate, TariffSchedule
     from utilitydesk.cases.defaults import install_default_routing_rules
     from utilitydesk.cases.models import RoutingRule
     from utilitydesk.knowledge.defaults import install_default_phrases
@@ -63,7 +63,7 @@ def org(db):
     install_default_phrases(ForbiddenPhrase, StandardPhrase)
     install_default_policy(PolicyVersion, LimitRule, EscalationLevel)
     install_builtin_calendar(CalendarYear, CalendarDay)
-    install_default_tariffs(TariffSchedule, TariffRate)
+    install_default_tariffs(TariffSchedule, TariffRate, AuthorityLimit)
     sla_services.reset_caches()
     group = UnitFactory(code="GROUP", name="集团", kind=UnitKind.PARENT_COMPANY)
     company = UnitFactory(code="CO", name="热力公司", kind=UnitKind.COMPANY, parent=group)

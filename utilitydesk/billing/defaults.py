@@ -18,8 +18,21 @@ DEFAULT_RATES = [
     ("commercial", "", "two_part", D("45.00"), D("18.00"), D("68.00")),
 ]
 
+# R-902 for bill corrections (the change in a bill's total, either way), yuan; None: no limit.
+DEFAULT_AUTHORITY = [
+    ("bill_correction", "billing_clerk", D("50")),
+    ("bill_correction", "agent", D("50")),
+    ("bill_correction", "team_leader", D("200")),
+    ("bill_correction", "station_head", D("500")),
+    ("bill_correction", "department_head", D("1000")),
+    ("bill_correction", "deputy_gm", D("5000")),
+    ("bill_correction", "general_manager", None),
+]
 
-def install_default_tariffs(schedule_model: Any, rate_model: Any) -> None:
+
+def install_default_tariffs(
+    schedule_model: Any, rate_model: Any, authority_model: Any | None = None
+) -> None:
     if schedule_model.objects.exists():
         return
     schedule = schedule_model.objects.create(
@@ -37,3 +50,8 @@ def install_default_tariffs(schedule_model: Any, rate_model: Any) -> None:
         )
         for customer_type, group, method, price, base, energy in DEFAULT_RATES
     )
+    if authority_model is not None:
+        authority_model.objects.bulk_create(
+            authority_model(schedule=schedule, kind=kind, position=position, max_amount=amount)
+            for kind, position, amount in DEFAULT_AUTHORITY
+        )

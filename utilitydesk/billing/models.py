@@ -392,3 +392,97 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount}"
+
+
+class AuthorityKind(models.TextChoices):
+    """R-902's kinds of authority that move money."""
+
+    BILL_CORRECTION = "bill_correction", _("Bill correction")
+    FEE_WAIVER = "fee_waiver", _("Fee waiver")
+    COMPENSATION = "compensation", _("Fee compensation")
+
+
+class AuthorityLimit(models.Model):
+    """The authorisation matrix (R-902) for money: up to which amount a position may act
+    on its own. Kept with the tariff schedule it was published with."""
+
+    schedule = models.ForeignKey(TariffSchedule, on_delete=models.CASCADE, related_name="authority")
+    kind = models.CharField(_("kind"), max_length=20, choices=AuthorityKind.choices)
+    position = models.CharField(_("position"), max_length=20)
+    # None: no upper limit.
+    max_amount = models.DecimalField(
+        _("up to (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("authority limit")
+        verbose_name_plural = _("authority limits")
+        ordering = ["schedule", "kind", "max_amount"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "kind", "position"], name="billing_authority_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.position} ≤ {self.max_amount}"
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPLIED = "applied", _("Applied")
+    REJECTED = "rejected", _("Rejected")
+
+
+class BillCorrection(models.Model):
+    """A correction of an issued bill (a fee complaint: "the area is 10 m² too large"): the
+    corrected figures, the change in the total, and who approved it within their authority.
+    Applying it supersedes the bill with a new one; this record is the authorisation ledger
+    of R-902 for bill corrections."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="corrections")
+    case_number = models.CharField(_("case"), max_length=20, blank=True)
+    area_m2 = models.DecimalField(
+        _("corrected area (m²)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    adjustment = models.DecimalField(
+        _("adjustment (yuan, negative reduces)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+    reason = models.TextField(_("reason"))
+    old_total = models.DecimalField(_("total before"), max_digits=12, decimal_places=2)
+    new_total = models.DecimalField(_("total after"), max_digits=12, decimal_places=2)
+    delta = models.DecimalField(_("change"), max_digits=12, decimal_places=2)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CorrectionStatus.choices,
+        default=CorrectionStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    new_bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("bill correction")
+        verbose_name_plural = _("bill corrections")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} {self.delta}"

@@ -25,6 +25,7 @@ from utilitydesk.temperature.models import CreditStatus, RefundCredit
 
 from . import formula
 from .models import (
+    AuthorityLimit,
     Bill,
     BillLine,
     BillRun,
@@ -77,6 +78,10 @@ def new_schedule_draft(*, actor: Actor, now: datetime | None = None) -> TariffSc
             for rate in rates:
                 rate.pk, rate.schedule = None, draft
             TariffRate.objects.bulk_create(rates)
+            limits = list(source.authority.all())
+            for limit in limits:
+                limit.pk, limit.schedule = None, draft
+            AuthorityLimit.objects.bulk_create(limits)
     return draft
 
 

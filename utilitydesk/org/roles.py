@@ -79,6 +79,18 @@ INSTRUMENTS = [
 ]
 TEMPERATURE_REPORT = ["temperature.view_temperature_report", "temperature.view_measurement"]
 REFUNDS = ["temperature.decide_refund", "temperature.view_refundcredit"]
+# Heating fees (docs/billing.md): billing clerks run the season's bills and correct bills
+# within their authority; leaders approve larger corrections; whoever answers
+# customers sees the bills.
+BILL_VIEW = ["billing.view_bill"]
+BILLING = [
+    "billing.view_bill",
+    "billing.generate_bills",
+    "billing.correct_bill",
+    "billing.view_tariffschedule",
+    "billing.view_billcorrection",
+]
+BILL_APPROVE = ["billing.correct_bill", "billing.view_billcorrection", "billing.view_bill"]
 CALLBACK = [
     "callbacks.make_callback",
     "callbacks.view_callbacktask",
@@ -149,7 +161,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + FRONT_DESK
     + CALLBACK
     + CLASSIFY
-    + FAILED_NOTICES,
+    + FAILED_NOTICES
+    + BILL_VIEW,
     Position.DISPATCHER: VIEW
     + FULL_PHONE
     + CASE_VIEW
@@ -178,7 +191,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + MEASURE
     + MONITORING
     + INSTRUMENTS
-    + TEMPERATURE_REPORT,
+    + TEMPERATURE_REPORT
+    + BILL_APPROVE,
     Position.DEPARTMENT_HEAD: SPOT_CHECK
     + DETERMINE
     + CLASSIFY
@@ -194,7 +208,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + FAULTS
     + INTERRUPTION_VIEW
     + NETWORK
-    + TEMPERATURE_REPORT,
+    + TEMPERATURE_REPORT
+    + BILL_APPROVE,
     Position.DEPUTY_GM: VIEW
     + FULL_PHONE
     + APPROVE
@@ -205,7 +220,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + RULE_APPEAL
     + LEADER_READ
     + NETWORK
-    + TEMPERATURE_REPORT,
+    + TEMPERATURE_REPORT
+    + BILL_APPROVE,
     Position.GENERAL_MANAGER: VIEW
     + FULL_PHONE
     + APPROVE
@@ -216,7 +232,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + RULE_APPEAL
     + LEADER_READ
     + NETWORK
-    + TEMPERATURE_REPORT,
+    + TEMPERATURE_REPORT
+    + BILL_APPROVE,
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
     Position.BILLING_CLERK: VIEW
     + FULL_PHONE
@@ -226,7 +243,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + FAULT_VIEW
     + HANDLE
     + INTERRUPTION_VIEW
-    + REDUCTION_EXPORT,
+    + REDUCTION_EXPORT
+    + BILLING,
     Position.SERVICE_OFFICE: CALLBACK
     + FAILED_NOTICES
     + SPOT_CHECK
