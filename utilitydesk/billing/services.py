@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -475,9 +475,3 @@ def _store_lines_and_charges(bills: list[Bill], computed: list[Computed], now: d
         RefundCredit.objects.filter(pk__in=refund_ids, status=CreditStatus.APPROVED).update(
             status=CreditStatus.APPLIED
         )
-
-
-def balance_of(customer_id: int) -> Decimal:
-    """What the customer owes (positive) or has in credit (negative)."""
-    total = LedgerEntry.objects.filter(customer_id=customer_id).aggregate(s=Sum("amount"))["s"]
-    return total or Decimal("0.00")

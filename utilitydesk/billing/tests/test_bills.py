@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import make_customer
-from utilitydesk.billing import services
+from utilitydesk.billing import ledger, services
 from utilitydesk.billing.models import (
     Bill,
     BillRun,
@@ -81,7 +81,7 @@ def test_hand_computed_bills(people, customers, area, org):
     for bill in Bill.objects.all():
         assert sum(line.amount for line in bill.lines.all()) == bill.total
         assert LedgerEntry.objects.get(bill=bill, kind=EntryKind.CHARGE).amount == bill.total
-    assert services.balance_of(plain.pk) == D("2230.20")
+    assert ledger.balance_of(plain.pk) == D("2230.20")
 
 
 def test_interruption_and_temperature_refund_come_off_the_bill(net, people, customers):

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.factories import staff
-from utilitydesk.billing import corrections, services
+from utilitydesk.billing import corrections, ledger, services
 from utilitydesk.billing.models import (
     Bill,
     BillStatus,
@@ -42,7 +42,7 @@ def test_a_small_adjustment_is_applied_at_once(billed, customers):
     new = correction.new_bill
     assert new.total == D("2210.20") and new.supersedes == billed["bill"]
     assert Bill.objects.get(pk=billed["bill"].pk).status == BillStatus.SUPERSEDED
-    assert services.balance_of(customers["east"].pk) == D("2210.20")
+    assert ledger.balance_of(customers["east"].pk) == D("2210.20")
     kinds = list(
         LedgerEntry.objects.filter(customer=customers["east"]).values_list("kind", "amount")
     )
@@ -67,7 +67,7 @@ def test_ten_square_metres_too_many_needs_a_leader(billed, customers, people):
     decided = corrections.decide_correction(correction.pk, True, actor=billed["head"], now=NOW)
     assert decided.status == CorrectionStatus.APPLIED
     assert decided.new_bill.total == D("1978.20") and decided.new_bill.area_m2 == D("78.50")
-    assert services.balance_of(customers["east"].pk) == D("1978.20")
+    assert ledger.balance_of(customers["east"].pk) == D("1978.20")
     assert sum(line.amount for line in decided.new_bill.lines.all()) == D("1978.20")
 
 

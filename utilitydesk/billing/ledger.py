@@ -1,0 +1,87 @@
+"""The ledger every amount goes through (docs/billing.md): entries are only added, each
+once (its ``reference``), never edited; a balance is a sum. Payments, refunds, reversals
+and late fees are posted here by the apps that take them."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from utilitydesk.accounts.typing import Actor
+
+from .models import Bill, BillStatus, EntryKind, LedgerEntry
+
+ZERO = Decimal("0.00")
+
+
+def post_entry(
+    customer_id: int,
+    kind: EntryKind,
+    amount: Decimal,
+    reference: str,
+    premises_id: int | None = None,
+    bill: Bill | None = None,
+    season: int | None = None,
+    note: str = "",
+    *,
+    actor: Actor | None,
+    now: datetime | None = None,
+) -> tuple[LedgerEntry, bool]:
+    """Add an entry unless one with this reference exists; returns (entry, created). Two
+    posts of the same reference at once store one (the unique reference decides)."""
+    now = now or timezone.now()
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise ValueError("ledger amounts are finite Decimals")
+    existing = LedgerEntry.objects.filter(reference=reference).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            entry = LedgerEntry.objects.create(
+                customer_id=customer_id,
+                premises_id=premises_id,
+                kind=kind,
+                amount=amount.quantize(Decimal("0.01")),
+                bill=bill,
+                season=season if season is not None else (bill.season if bill else None),
+                reference=reference,
+                booked_at=now,
+                note=note[:200],
+                created_by=actor,
+            )
+    except IntegrityError:
+        return LedgerEntry.objects.get(reference=reference), False
+    return entry, True
+
+
+def balance_of(customer_id: int) -> Decimal:
+    """What the customer owes (positive) or has in credit (negative)."""
+    total = LedgerEntry.objects.filter(customer_id=customer_id).aggregate(s=Sum("amount"))["s"]
+    return total if total is not None else ZERO
+
+
+def balances(customer_ids: Iterable[int]) -> dict[int, Decimal]:
+    ids = list(customer_ids)
+    rows = (
+        LedgerEntry.objects.filter(customer_id__in=ids)
+        .values("customer_id")
+        .annotate(s=Sum("amount"))
+        .values_list("customer_id", "s")
+    )
+    found: dict[int, Decimal] = dict(rows)
+    return {customer_id: found.get(customer_id, ZERO) for customer_id in ids}
+
+
+def overdue_bills(on: date) -> QuerySet[Bill]:
+    """Current bills whose due day has passed (whether paid is the balance's question)."""
+    return Bill.objects.filter(status=BillStatus.ISSUED, due_on__lt=on)
+
+
+def payments_total(customer_id: int) -> Decimal:
+    total = LedgerEntry.objects.filter(
+        Q(kind=EntryKind.PAYMENT) | Q(kind=EntryKind.PAYMENT_REVERSAL), customer_id=customer_id
+    ).aggregate(s=Sum("amount"))["s"]
+    return -(total if total is not None else ZERO)
