@@ -2,7 +2,7 @@
 once (its ``reference``), never edited; a balance is a sum. Payments, refunds, reversals
 and late fees are posted here by the apps that take them."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -15,6 +15,16 @@ from utilitydesk.accounts.typing import Actor
 from .models import Bill, BillStatus, EntryKind, LedgerEntry
 
 ZERO = Decimal("0.00")
+
+# Apps above billing react to new entries (arrears: a payment may settle an account and
+# start restoring heat). Called inside the posting transaction with the new entry.
+EntryReaction = Callable[[LedgerEntry], None]
+_REACTIONS: list[EntryReaction] = []
+
+
+def react_to_entries(reaction: EntryReaction) -> None:
+    if reaction not in _REACTIONS:
+        _REACTIONS.append(reaction)
 
 
 def post_entry(
@@ -52,6 +62,8 @@ def post_entry(
                 note=note[:200],
                 created_by=actor,
             )
+            for reaction in _REACTIONS:
+                reaction(entry)
     except IntegrityError:
         return LedgerEntry.objects.get(reference=reference), False
     return entry, True
