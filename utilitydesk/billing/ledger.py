@@ -48,24 +48,25 @@ def post_entry(
     existing = LedgerEntry.objects.filter(reference=reference).first()
     if existing is not None:
         return existing, False
-    try:
-        with transaction.atomic():
-            entry = LedgerEntry.objects.create(
-                customer_id=customer_id,
-                premises_id=premises_id,
-                kind=kind,
-                amount=amount.quantize(Decimal("0.01")),
-                bill=bill,
-                season=season if season is not None else (bill.season if bill else None),
-                reference=reference,
-                booked_at=now,
-                note=note[:200],
-                created_by=actor,
-            )
-            for reaction in _REACTIONS:
-                reaction(entry)
-    except IntegrityError:
-        return LedgerEntry.objects.get(reference=reference), False
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                entry = LedgerEntry.objects.create(
+                    customer_id=customer_id,
+                    premises_id=premises_id,
+                    kind=kind,
+                    amount=amount.quantize(Decimal("0.01")),
+                    bill=bill,
+                    season=season if season is not None else (bill.season if bill else None),
+                    reference=reference,
+                    booked_at=now,
+                    note=note[:200],
+                    created_by=actor,
+                )
+        except IntegrityError:
+            return LedgerEntry.objects.get(reference=reference), False
+        for reaction in _REACTIONS:
+            reaction(entry)
     return entry, True
 
 
