@@ -204,6 +204,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by field names ("kind", "channel") get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseKindEnum": "utilitydesk.cases.models.Kind",
+        "ChannelEnum": "utilitydesk.cases.models.Channel",
+        "ContactChannelEnum": "utilitydesk.cases.models.CONTACT_CHANNELS",
+        "InterruptionKindEnum": "utilitydesk.outages.models.InterruptionKind",
+        "RoomKindEnum": "utilitydesk.temperature.models.RoomKind",
+    },
 }
 
 LOGGING = {

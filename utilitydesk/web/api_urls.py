@@ -7,6 +7,7 @@ from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
 from utilitydesk.outages import api as outages_api
 from utilitydesk.policy import api as policy_api
+from utilitydesk.temperature import api as temperature_api
 
 app_name = "v1"
 urlpatterns = [
@@ -37,6 +38,12 @@ urlpatterns = [
         outages_api.InterruptionRestoreView.as_view(),
         name="interruption-restore",
     ),
+    path(
+        "temperature-requests/",
+        temperature_api.TemperatureRequestView.as_view(),
+        name="temperature-request",
+    ),
+    path("measurements/", temperature_api.MeasurementListView.as_view(), name="measurement-list"),
     # The API description is public inside the intranet; every operation it lists needs a token.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
