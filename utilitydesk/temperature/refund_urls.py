@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import refund_views
 
 app_name = "temperature_refunds"
-urlpatterns: list = []
+urlpatterns = [
+    path("", refund_views.refund_list, name="list"),
+    path("<int:pk>/decide/", refund_views.refund_decide, name="decide"),
+]
