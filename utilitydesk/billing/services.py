@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.customers.models import Premises, SupplyStatus
+from utilitydesk.kernel.bulk import insert_instances
 from utilitydesk.outages.models import AffectedPremises
 from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
@@ -377,7 +378,7 @@ def _issue(
             continue
         computed.append(result)
         bills.append(_bill(premises, result, schedule, period, due, now, run=run))
-    Bill.objects.bulk_create(bills)
+    insert_instances(Bill, bills)
     _store_lines_and_charges(bills, computed, now)
     return len(bills)
 
@@ -469,8 +470,8 @@ def _store_lines_and_charges(bills: list[Bill], computed: list[Computed], now: d
                 )
             )
         refund_ids += result.refund_ids
-    BillLine.objects.bulk_create(lines, batch_size=5_000)
-    LedgerEntry.objects.bulk_create(entries, batch_size=5_000)
+    insert_instances(BillLine, lines)
+    insert_instances(LedgerEntry, entries)
     if refund_ids:
         RefundCredit.objects.filter(pk__in=refund_ids, status=CreditStatus.APPROVED).update(
             status=CreditStatus.APPLIED
