@@ -6,7 +6,7 @@ writers: imports); ``IdBlock`` counts on from max(id) for generators that run al
 ``fix_sequences`` then moves the sequences past what they wrote."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -42,7 +42,7 @@ def insert_rows(model: type[models.Model], rows: list[dict]) -> list[int]:
     return ids
 
 
-def insert_instances(model: type[models.Model], objs: list[models.Model]) -> None:
+def insert_instances(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """``insert_rows`` for unsaved instances; each gets its primary key."""
     names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
     ids = insert_rows(model, [{name: getattr(obj, name) for name in names} for obj in objs])
