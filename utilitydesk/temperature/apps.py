@@ -16,9 +16,10 @@ class TemperatureConfig(AppConfig):
     def ready(self) -> None:
         from utilitydesk.privacy import files
 
-        from . import reactions, record_selectors, views
+        from . import point_views, reactions, record_selectors, views
 
         reactions.register()
+        point_views.register_monitoring()  # due monitoring points on /field/
         # The record's signature and photos open only for those who may open the record.
         files.register(record_selectors.SIGNATURE_FOLDER, views.signature_access)
         files.register(record_selectors.PHOTO_FOLDER, views.photo_access)
