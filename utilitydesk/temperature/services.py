@@ -6,6 +6,7 @@ resolves the case with the same signature in one transaction. A failed home earn
 refund credit and opens the adjustment work; the adjustment's resolution opens the
 re-measurement (reactions.py)."""
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -444,7 +445,8 @@ def record_measurement(
         purpose = _purpose(case, point)
         previous = _last_measurement(premises.pk, before=measured_at)
         measurement = Measurement(
-            number=f"tmp-{now.timestamp()}-{actor.pk}",
+            # A placeholder inside number's 20 characters until the row has its pk.
+            number=f"tmp-{uuid.uuid4().hex[:16]}",
             premises=premises,
             station_id=premises.station_id,
             substation_id=premises.building.substation_id if premises.building_id else None,
