@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,7 +65,7 @@ class MeasurementForm(forms.Form):
             if instrument.pk in warnings:
                 text = f"{text} ⚠ {warnings[instrument.pk]}"
             choices.append((instrument.pk, text))
-        self.fields["instrument"].choices = choices  # type: ignore[attr-defined]
+        self.fields["instrument"].choices = choices
 
 
 @dataclass
@@ -181,7 +182,7 @@ def _picture_extension(head: bytes) -> str | None:
     return None
 
 
-def check_photos(files) -> list[tuple[object, str]]:
+def check_photos(files) -> list[tuple[UploadedFile, str]]:
     """The photos chosen with their file extension, refused when too many, too large or
     not pictures."""
     photos = list(files)

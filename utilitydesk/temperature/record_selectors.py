@@ -13,7 +13,7 @@ from utilitydesk.customers.selectors import visible_customers
 from utilitydesk.org.selectors import station_scope
 from utilitydesk.policy.models import PolicyVersion
 
-from . import services
+from . import selectors, services
 from .models import Instrument, Measurement, MonitoringPoint
 
 # The folders the record's files are stored under (registered with privacy.files).
@@ -22,16 +22,13 @@ PHOTO_FOLDER = "temperature/photos"
 
 
 def visible_measurements(user: AnyUser) -> QuerySet[Measurement]:
-    """Records the user may open: with the permission to read measurements, those of the
-    stations they see; besides, the record of any case they may see (the service centre
-    answers the customer from the case page)."""
+    """Records the user may open: those the temperature selectors grant (the permission to
+    read measurements, within the stations the user sees) and besides the record of any
+    case the user may see (the service centre answers the customer from the case page)."""
     if not user.is_authenticated:
         return Measurement.objects.none()
-    condition = Q(case__in=visible_cases(user).values("pk"))
-    if user.has_perm("temperature.view_measurement"):
-        scope = station_scope(user)
-        condition |= Q() if scope is None else Q(premises__station_id__in=scope)
-    return Measurement.objects.filter(condition)
+    by_case = Measurement.objects.filter(case__in=visible_cases(user).values("pk"))
+    return selectors.visible_measurements(user) | by_case
 
 
 def measurement_for(user: AnyUser, number: str) -> Measurement | None:
