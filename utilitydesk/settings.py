@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "utilitydesk.outages",
     "utilitydesk.temperature",
     "utilitydesk.billing",
+    "utilitydesk.payments",
+    "utilitydesk.arrears",
     "utilitydesk.kpis",
     "utilitydesk.demo",
 ]
@@ -294,6 +296,8 @@ PERIODIC_JOBS = {
     "outages.sweep_notice_deadlines": 60.0,
     # Temperature refunds still running when a season has ended (temperature/tasks.py).
     "temperature.close_season_credits": 86400.0,
+    # Bill reminders before the due day to accounts that still owe (billing/tasks.py).
+    "billing.send_bill_reminders": 3600.0,
     # Customer notices: due retries, stale claims (notifications/delivery.py).
     "notifications.deliver_notices": float(os.environ.get("NOTIFICATION_RETRY_SCAN_SECONDS", "30")),
 }
@@ -359,4 +363,14 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "utilitydesk.kernel.parsers.CleanFormParser",
     "utilitydesk.kernel.parsers.CleanMultiPartParser",
 ]
+# Online payments (payments/alipay.py, docs/billing.md): Alipay's asynchronous notifications
+# are verified with Alipay's public key (RSA2), the PEM text or its base64 body in
+# ALIPAY_PUBLIC_KEY, or a file named by ALIPAY_PUBLIC_KEY_FILE; ALIPAY_APP_ID, when set, must
+# match the notification's app_id.
+ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "") or (
+    Path(os.environ["ALIPAY_PUBLIC_KEY_FILE"]).read_text()
+    if os.environ.get("ALIPAY_PUBLIC_KEY_FILE")
+    else ""
+)
 # Uploaded customer-import files are deleted IMPORT_FILE_RETENTION_DAYS after upload.

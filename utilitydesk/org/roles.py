@@ -89,8 +89,23 @@ BILLING = [
     "billing.correct_bill",
     "billing.view_tariffschedule",
     "billing.view_billcorrection",
+    # Heat meter readings imported from the meter-reading system (billing/meter_import.py).
+    "billing.add_meterreading",
+    "billing.view_meterreading",
 ]
 BILL_APPROVE = ["billing.correct_bill", "billing.view_billcorrection", "billing.view_bill"]
+# Arrears (docs/billing.md): clerks follow accounts up and record stop / resume
+# applications; station heads and leaders see the list and approve the steps the arrears
+# policy names them for; agents record stop / resume applications.
+ARREARS = [
+    "arrears.view_arrearsrecord",
+    "arrears.export_arrears",
+    "arrears.work_arrears",
+    "arrears.view_heatapplication",
+    "arrears.record_heat_application",
+]
+ARREARS_LEAD = ["arrears.view_arrearsrecord", "arrears.export_arrears", "arrears.work_arrears"]
+HEAT_APPLICATION = ["arrears.record_heat_application", "arrears.view_heatapplication"]
 CALLBACK = [
     "callbacks.make_callback",
     "callbacks.view_callbacktask",
@@ -162,7 +177,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + CALLBACK
     + CLASSIFY
     + FAILED_NOTICES
-    + BILL_VIEW,
+    + BILL_VIEW
+    + HEAT_APPLICATION,
     Position.DISPATCHER: VIEW
     + FULL_PHONE
     + CASE_VIEW
@@ -192,7 +208,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + MONITORING
     + INSTRUMENTS
     + TEMPERATURE_REPORT
-    + BILL_APPROVE,
+    + BILL_APPROVE
+    + ARREARS_LEAD,
     Position.DEPARTMENT_HEAD: SPOT_CHECK
     + DETERMINE
     + CLASSIFY
@@ -209,7 +226,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + INTERRUPTION_VIEW
     + NETWORK
     + TEMPERATURE_REPORT
-    + BILL_APPROVE,
+    + BILL_APPROVE
+    + ARREARS_LEAD,
     Position.DEPUTY_GM: VIEW
     + FULL_PHONE
     + APPROVE
@@ -221,7 +239,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + LEADER_READ
     + NETWORK
     + TEMPERATURE_REPORT
-    + BILL_APPROVE,
+    + BILL_APPROVE
+    + ARREARS_LEAD,
     Position.GENERAL_MANAGER: VIEW
     + FULL_PHONE
     + APPROVE
@@ -233,7 +252,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + LEADER_READ
     + NETWORK
     + TEMPERATURE_REPORT
-    + BILL_APPROVE,
+    + BILL_APPROVE
+    + ARREARS_LEAD,
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
     Position.BILLING_CLERK: VIEW
     + FULL_PHONE
@@ -244,7 +264,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + HANDLE
     + INTERRUPTION_VIEW
     + REDUCTION_EXPORT
-    + BILLING,
+    + BILLING
+    + ARREARS,
     Position.SERVICE_OFFICE: CALLBACK
     + FAILED_NOTICES
     + SPOT_CHECK

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from utilitydesk.accounts import api as accounts_api
+from utilitydesk.billing import api as billing_api
 from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
 from utilitydesk.outages import api as outages_api
@@ -44,6 +45,12 @@ urlpatterns = [
         name="temperature-request",
     ),
     path("measurements/", temperature_api.MeasurementListView.as_view(), name="measurement-list"),
+    path(
+        "accounts/<str:account_no>/balance/",
+        billing_api.AccountBalanceView.as_view(),
+        name="account-balance",
+    ),
+    path("bills/", billing_api.BillListView.as_view(), name="bill-list"),
     # The API description is public inside the intranet; every operation it lists needs a token.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(

@@ -54,12 +54,19 @@ def shell(request):
             "callbacks.view_rates",
         ),
         (
+            _("Indoor temperature report"),
+            reverse("temperature_reports:report"),
+            "temperature_reports:report",
+            "temperature.view_temperature_report",
+        ),
+        (
             _("Satisfaction surveys"),
             reverse("surveys:list"),
             "surveys:list",
             "surveys.view_survey",
         ),
         (_("Customers"), reverse("customers:list"), "customers:list", "customers.view_customer"),
+        (_("Bills"), reverse("billing:bills"), "billing:bills", "billing.view_bill"),
         (_("Supply network"), reverse("network:tree"), "network:tree", "area.view_substation"),
         (
             _("Import"),
