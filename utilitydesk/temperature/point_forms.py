@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import InstrumentKind
+from .models import Instrument, InstrumentKind
 
 INFRARED_NOTE = _(
     "Infrared and laser thermometers may be registered, but they cannot be used for "
@@ -59,7 +59,9 @@ class AddPointForm(forms.Form):
 
 
 class PlaceLoggerForm(forms.Form):
-    logger = forms.ModelChoiceField(label=_("Data logger"), queryset=None)
+    logger: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Data logger"), queryset=Instrument.objects.none()
+    )
 
     def __init__(self, data=None, *, loggers):
         super().__init__(data)

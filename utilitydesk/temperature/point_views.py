@@ -239,14 +239,14 @@ def point_place_logger(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose a data logger from the register."))
     else:
+        logger = form.cleaned_data["logger"]
         try:
-            point = monitoring.place_logger(pk, form.cleaned_data["logger"].pk, actor=request.user)
+            monitoring.place_logger(pk, logger.pk, actor=request.user)
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:
             messages.success(
-                request,
-                _("Data logger %(serial)s placed.") % {"serial": point.logger.serial_number},
+                request, _("Data logger %(serial)s placed.") % {"serial": logger.serial_number}
             )
     return redirect("temperature_points:detail", pk)
 
