@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import report_views
 
 app_name = "temperature_reports"
-urlpatterns: list = []
+urlpatterns = [path("", report_views.report, name="report")]

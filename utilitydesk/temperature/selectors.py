@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from utilitydesk.accounts.typing import AnyUser
 from utilitydesk.cases.models import Case
+from utilitydesk.customers.models import CustomerPhone
 from utilitydesk.org.selectors import station_scope
 from utilitydesk.policy.services import current_policy
+from utilitydesk.privacy.masking import phone_for
 
 from . import method
 from .models import Measurement
@@ -213,6 +215,7 @@ class FailedHome:
     days_waiting: int
     adjustment: FollowUp | None
     remeasurement: FollowUp | None
+    phone: str  # the customer's first number, masked for the reader
 
     @property
     def customer_id(self) -> int:
@@ -235,24 +238,37 @@ def _follow_ups(attribute: str, numbers: list[str]) -> dict[str, FollowUp]:
     return found
 
 
+def _first_phones(customer_ids: set[int]) -> dict[int, str]:
+    phones: dict[int, str] = {}
+    for customer_id, number in (
+        CustomerPhone.objects.filter(customer_id__in=customer_ids)
+        .order_by("customer_id", "-position", "-pk")
+        .values_list("customer_id", "number")
+    ):
+        phones[customer_id] = number  # the last one written is the first in order
+    return phones
+
+
 def failed_home_rows(
-    measurements: Iterable[Measurement], *, now: datetime | None = None
+    actor: AnyUser, measurements: Iterable[Measurement], *, now: datetime | None = None
 ) -> list[FailedHome]:
     """The rows of a page of ``failed_not_remeasured``: how many days each home has waited
-    since its failed record (local days) and its adjustment and re-measurement cases, two
-    queries for the page."""
+    since its failed record (local days), its adjustment and re-measurement cases and the
+    customer's phone as the reader may see it; three queries for the page."""
     now = now or timezone.now()
     today = now.astimezone(method.LOCAL).date()
     records = list(measurements)
     numbers = [m.number for m in records]
     adjustments = _follow_ups(ADJUSTMENT_FOR, numbers)
     remeasurements = _follow_ups(REMEASURES, numbers)
+    phones = _first_phones({m.premises.customer_id for m in records})
     return [
         FailedHome(
             measurement=m,
             days_waiting=max((today - m.measured_at.astimezone(method.LOCAL).date()).days, 0),
             adjustment=adjustments.get(m.number),
             remeasurement=remeasurements.get(m.number),
+            phone=phone_for(actor, phones.get(m.premises.customer_id, "")),
         )
         for m in records
     ]
