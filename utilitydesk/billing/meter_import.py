@@ -143,14 +143,14 @@ def import_readings(
             premises_id = found[0]
         elif account:
             places = by_account.get(account, [])
-            metered = [pk for pk, is_metered in places if is_metered]
+            metered_ids = [pk for pk, is_metered in places if is_metered]
             if not places:
                 reject(account, _("Unknown account number."))
                 continue
-            if len(places) > 1 and len(metered) != 1:
+            if len(places) > 1 and len(metered_ids) != 1:
                 reject(account, _("The account has several premises: give the meter number."))
                 continue
-            premises_id = metered[0] if len(places) > 1 else places[0][0]
+            premises_id = metered_ids[0] if len(places) > 1 else places[0][0]
         else:
             reject("", _("Give the account number or the meter number."))
             continue

@@ -214,7 +214,7 @@ def correction_request(request, number: str):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
         return redirect(_back(request, fallback))
-    if correction.new_bill_id:
+    if correction.new_bill is not None:
         messages.success(
             request,
             _("The bill is corrected: new bill %(number)s, total %(total)s yuan.")
