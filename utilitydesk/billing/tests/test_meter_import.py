@@ -83,7 +83,7 @@ def test_an_account_with_two_premises_needs_the_meter(clerk, metered, area):
 
 
 def test_a_file_without_the_columns_and_people_without_permission(clerk, people, metered):
-    report = import_readings("a,b\n1,2\n".encode(), actor=clerk)
+    report = import_readings(b"a,b\n1,2\n", actor=clerk)
     assert report.file_error and report.rows == 0
     with pytest.raises(PermissionDenied):
         import_readings(csv_of(",M-1,2026-11-15,1"), actor=people["agent"])
