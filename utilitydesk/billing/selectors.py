@@ -189,11 +189,12 @@ def balances_of(customer_ids: list[int], on: date | None = None) -> dict[int, Ba
         .values_list("customer_id", flat=True)
         .distinct()
     )
+    cent = Decimal("0.01")
     return {
         customer_id: Balance(
             customer_id,
-            owed[customer_id],
-            overdue_of(owed[customer_id], pending.get(customer_id, ZERO)),
+            Decimal(owed[customer_id]).quantize(cent),
+            overdue_of(owed[customer_id], pending.get(customer_id, ZERO)).quantize(cent),
             customer_id in with_entries,
         )
         for customer_id in customer_ids
