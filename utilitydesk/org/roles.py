@@ -94,6 +94,16 @@ BILLING = [
     "billing.view_meterreading",
 ]
 BILL_APPROVE = ["billing.correct_bill", "billing.view_billcorrection", "billing.view_bill"]
+# Payments (docs/billing.md): billing clerks take counter payments, reverse and refund them,
+# import bank files, reconcile (三方一致) and read the month's statistics.
+PAYMENTS = [
+    "payments.view_payment",
+    "payments.take_payment",
+    "payments.reverse_payment",
+    "payments.import_bank_file",
+    "payments.reconcile",
+    "payments.view_payment_statistics",
+]
 # Arrears (docs/billing.md): clerks follow accounts up and record stop / resume
 # applications; station heads and leaders see the list and approve the steps the arrears
 # policy names them for; agents record stop / resume applications.
@@ -265,7 +275,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + INTERRUPTION_VIEW
     + REDUCTION_EXPORT
     + BILLING
-    + ARREARS,
+    + ARREARS
+    + PAYMENTS,
     Position.SERVICE_OFFICE: CALLBACK
     + FAILED_NOTICES
     + SPOT_CHECK

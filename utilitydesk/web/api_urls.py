@@ -7,6 +7,7 @@ from utilitydesk.billing import api as billing_api
 from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
 from utilitydesk.outages import api as outages_api
+from utilitydesk.payments import api as payments_api
 from utilitydesk.policy import api as policy_api
 from utilitydesk.temperature import api as temperature_api
 
@@ -51,6 +52,11 @@ urlpatterns = [
         name="account-balance",
     ),
     path("bills/", billing_api.BillListView.as_view(), name="bill-list"),
+    path(
+        "payments/notify/<str:channel>/",
+        payments_api.PaymentNotifyView.as_view(),
+        name="payment-notify",
+    ),
     # The API description is public inside the intranet; every operation it lists needs a token.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
