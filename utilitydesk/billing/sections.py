@@ -128,9 +128,12 @@ def is_fee_case(case: Case) -> bool:
 
 
 def case_section(request: Any, case: Case) -> dict[str, Any] | None:
-    if not selectors.may_view_bills(request.user) or not is_fee_case(case):
+    if (
+        case.premises_id is None
+        or not selectors.may_view_bills(request.user)
+        or not is_fee_case(case)
+    ):
         return None
-    assert case.premises_id is not None  # noqa: S101 - is_fee_case checked it
     bill = selectors.current_bill(case.premises_id)
     customer_id = bill.customer_id if bill else case.customer_id
     record_access(
