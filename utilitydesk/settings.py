@@ -296,6 +296,8 @@ PERIODIC_JOBS = {
     "outages.sweep_notice_deadlines": 60.0,
     # Temperature refunds still running when a season has ended (temperature/tasks.py).
     "temperature.close_season_credits": 86400.0,
+    # Arrears records from the bills past their due day and the ledger (arrears/tasks.py).
+    "arrears.refresh": 86400.0,
     # Bill reminders before the due day to accounts that still owe (billing/tasks.py).
     "billing.send_bill_reminders": 3600.0,
     # Customer notices: due retries, stale claims (notifications/delivery.py).

@@ -19,6 +19,7 @@ urlpatterns = [
     path("temperature/points/", include("utilitydesk.temperature.point_urls")),
     path("temperature/refunds/", include("utilitydesk.temperature.refund_urls")),
     path("temperature/", include("utilitydesk.temperature.urls")),
+    path("arrears/", include("utilitydesk.arrears.urls")),
     path("billing/", include("utilitydesk.billing.urls")),
     path("sla/", include("utilitydesk.policy.urls")),
     path("inbox/", include("utilitydesk.notifications.urls")),
