@@ -59,6 +59,10 @@ def point_steps() -> str:
 def record_case(request, number: str):
     case = record_selectors.case_to_record(request.user, number)
     if case is None:
+        # Sent twice (a second tap after the first was stored): the record is there.
+        done = record_selectors.visible_measurements(request.user).filter(case__number=number)
+        if (stored := done.values_list("number", flat=True).first()) is not None:
+            return redirect("temperature:measurement", stored)
         raise Http404
     return _record_page(request, case=case, point=None)
 

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -388,3 +389,39 @@ def test_a_complaint_gets_its_measurement_from_the_button(people, customers, cli
     assert f"已申请过测温：{requested.number}" in again.content.decode()
     assert Case.objects.filter(attributes__temperature_from_complaint=complaint.number).count() == 1
     assert client.get(f"/temperature/request-from-complaint/{complaint.number}/").status_code == 405
+
+
+def _photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 80, 40)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def test_photos_go_with_the_record_behind_the_file_check(
+    people, customers, thermometer, west_tech, client
+):
+    case = on_site_now(people, customers)
+    client.force_login(people["tech"])
+    url = f"/temperature/record/case/{case.number}/"
+    not_a_picture = SimpleUploadedFile("note.txt", b"hello", content_type="image/jpeg")
+    response = client.post(url, {**form_data(thermometer), "photos": [not_a_picture]})
+    assert response.status_code == 400 and "JPEG" in response.content.decode()
+    assert not Measurement.objects.exists()
+
+    photo = SimpleUploadedFile("radiator.jpg", _photo(), content_type="image/jpeg")
+    response = client.post(url, {**form_data(thermometer), "photos": [photo]})
+    assert response.status_code == 302
+    measurement = Measurement.objects.get(case=case)
+    [name] = measurement.photos
+    assert name.startswith(f"temperature/photos/{case.premises_id}/") and name.endswith(".jpg")
+    page = client.get(f"/temperature/{measurement.number}/").content.decode()
+    assert f"/media/{name}" in page
+    assert client.get(f"/media/{name}").status_code == 200
+    assert AccessLog.objects.filter(
+        action=AccessLog.Action.FILE, detail__measurement=measurement.number
+    ).exists()
+    # A second tap on the sent form finds the stored record, not an error.
+    again = client.post(url, form_data(thermometer))
+    assert again.status_code == 302 and again["Location"] == f"/temperature/{measurement.number}/"
+    client.force_login(west_tech)
+    assert client.get(f"/media/{name}").status_code == 404
