@@ -160,11 +160,11 @@ def _refresh_chunk(ids: list[int], on: date, policy: ArrearsPolicy, now: datetim
         balance = balances.get(customer_id, ZERO)
         if account is None:
             # No bill past its due day any more (withdrawn, corrected): nothing overdue.
-            for (cid, _season), record in existing.items():
-                if cid == customer_id and record.overdue_amount > 0:
-                    record.balance, record.overdue_amount = balance, ZERO
-                    record.settled_at, record.updated_at = now, now
-                    changed.append(record)
+            for (cid, _season), stale in existing.items():
+                if cid == customer_id and stale.overdue_amount > 0:
+                    stale.balance, stale.overdue_amount = balance, ZERO
+                    stale.settled_at, stale.updated_at = now, now
+                    changed.append(stale)
             continue
         amount = overdue_amount(balance, account.overdue_total)
         record = existing.get((customer_id, account.season))
@@ -533,19 +533,18 @@ def on_work_order_resolved(happened: CaseHappened) -> None:
         record.save(update_fields=["supply"])
         if what == StepKind.STOP:
             _set_supply(record.premises_id, SupplyStatus.SUSPENDED, "arrears", actor=actor, now=now)
-        if (
-            ledger.balance_of(record.customer_id).quantize(CENT) <= 0
-        ):  # paid while the valve was closed
+        # Paid while the valve was being closed: restore at once.
+        if ledger.balance_of(record.customer_id).quantize(CENT) <= 0:
             _start_restoration(record, actor=actor, now=now)
     elif what == RESTORE:
-        record = (
+        restored = (
             ArrearsRecord.objects.select_for_update().filter(restoration_case=case.number).first()
         )
-        if record is None:
+        if restored is None:
             return
-        record.supply = Supply.NORMAL
-        record.save(update_fields=["supply"])
-        _set_supply(record.premises_id, SupplyStatus.SUPPLIED, "arrears", actor=actor, now=now)
+        restored.supply = Supply.NORMAL
+        restored.save(update_fields=["supply"])
+        _set_supply(restored.premises_id, SupplyStatus.SUPPLIED, "arrears", actor=actor, now=now)
     elif what in (APPLY_STOP, APPLY_RESUME):
         application = (
             HeatApplication.objects.select_for_update().filter(work_order=case.number).first()
