@@ -67,6 +67,13 @@ def shell(request):
         ),
         (_("Customers"), reverse("customers:list"), "customers:list", "customers.view_customer"),
         (_("Bills"), reverse("billing:bills"), "billing:bills", "billing.view_bill"),
+        (_("Arrears"), reverse("arrears:list"), "arrears:list", "arrears.view_arrearsrecord"),
+        (
+            _("Stop / resume heat applications"),
+            reverse("arrears:applications"),
+            "arrears:applications",
+            "arrears.record_heat_application",
+        ),
         (_("Supply network"), reverse("network:tree"), "network:tree", "area.view_substation"),
         (
             _("Import"),
