@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.customers.models import Premises
 from utilitydesk.customers.selectors import visible_customers
+from utilitydesk.kernel.bulk import insert_rows
 from utilitydesk.org.selectors import positions_of
 from utilitydesk.temperature.models import CreditStatus, RefundCredit
 
@@ -35,10 +36,12 @@ from .models import (
 )
 from .services import (
     Computed,
-    _bill,
+    RateTable,
     _facts,
     _store_lines_and_charges,
     as_formula_rate,
+    bill_row,
+    billable,
     compute,
     season,
 )
@@ -81,7 +84,7 @@ def _number(value: Any, field: str, message: str) -> Decimal:
 def _recompute(bill: Bill, area_m2: Decimal | None, adjustment: Decimal, reason: str) -> Computed:
     premises = Premises.objects.select_related("customer").get(pk=bill.premises_id)
     period = season(bill.season)
-    facts = _facts([premises.pk], period)
+    facts = _facts(premises.pk, premises.pk, period)
     # Refunds the old bill already applied stay on the corrected one.
     applied = [
         int(line.reference.split(":", 1)[1])
@@ -96,7 +99,9 @@ def _recompute(bill: Bill, area_m2: Decimal | None, adjustment: Decimal, reason:
         if adjustment
         else []
     )
-    result = compute(premises, [bill.rate], bill.schedule, period, facts, adjustments)
+    result = compute(
+        billable(premises), RateTable([bill.rate]), bill.schedule, period, facts, adjustments
+    )
     if area_m2 is not None:
         lines = formula.bill_lines(
             as_formula_rate(bill.rate),
@@ -233,21 +238,20 @@ def _apply(
     revision = Bill.objects.filter(premises_id=bill.premises_id, season=bill.season).count()
     bill.status = BillStatus.SUPERSEDED
     bill.save(update_fields=["status"])
-    premises = Premises.objects.get(pk=bill.premises_id)
+    premises = Premises.objects.select_related("customer").get(pk=bill.premises_id)
     period = season(bill.season)
-    new = _bill(
-        premises,
+    row = bill_row(
+        billable(premises),
         result,
         bill.schedule,
         period,
         bill.due_on,
         now,
         number=f"{bill.number.split('-')[0]}-{revision}",
-        supersedes=bill,
+        supersedes_id=bill.pk,
         reason=correction.reason,
-        actor=actor,
+        actor_id=actor.pk,
     )
-    new.save()
     LedgerEntry.objects.create(
         customer_id=bill.customer_id,
         premises_id=bill.premises_id,
@@ -273,7 +277,9 @@ def _apply(
             created_by=actor,
         )
     # The refunds stay applied (they move to the new bill): none are re-marked.
-    _store_lines_and_charges([new], [replace(result, refund_ids=[])], now)
+    ids = insert_rows(Bill, [row])
+    _store_lines_and_charges([row], ids, [replace(result, refund_ids=[])], now)
+    new = Bill.objects.get(pk=ids[0])
     correction.status = CorrectionStatus.APPLIED
     correction.new_total = new.total
     correction.delta = new.total - bill.total

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import make_customer
+from tests.factories import is_postgres, make_customer
 from utilitydesk.billing import ledger, services
 from utilitydesk.billing.models import (
     Bill,
@@ -153,3 +153,55 @@ def test_a_second_run_bills_nobody_twice(customers):
     again = run()
     assert again.bills_issued == 0 and again.total_premises == 0
     assert Bill.objects.count() == 2 and LedgerEntry.objects.count() == 2
+
+
+@pytest.mark.skipif(not is_postgres(), reason="the set-wise path runs on PostgreSQL")
+def test_the_set_wise_bills_equal_the_formula(people, customers, area):
+    """On PostgreSQL plain premises are billed by SQL: each bill, line and charge must be
+    exactly what the Python formula gives."""
+    kinds = [
+        ("resident", FeeGroup.STANDARD, D("88.50")),
+        ("resident", FeeGroup.LOW_INCOME, D("63.37")),
+        ("non_resident", FeeGroup.STANDARD, D("120.05")),
+        ("commercial", FeeGroup.STANDARD, D("0.33")),
+        ("resident", FeeGroup.OTHER_REDUCED, D("101.11")),
+    ]
+    made = []
+    for index, (customer_type, group, area_m2) in enumerate(kinds):
+        customer = make_customer(
+            area["west"],
+            f"7{index}",
+            name=f"户{index}",
+            customer_type=customer_type,
+            fee_group=group,
+        )
+        Premises.objects.filter(customer=customer).update(heated_area=area_m2)
+        made.append(premises_of(customer))
+    run()
+    schedule = services.current_schedule()
+    table = services.RateTable(list(schedule.rates.all()))
+    period = services.season(YEAR)
+    for premises in made:
+        bill = Bill.objects.get(premises=premises, season=YEAR)
+        premises = Premises.objects.select_related("customer").get(pk=premises.pk)
+        expected = services.compute(
+            services.billable(premises), table, schedule, period, services.Facts()
+        )
+        assert bill.total == sum(line.amount for line in expected.lines)
+        stored = [
+            (line.kind, line.description, line.quantity, line.unit, line.unit_price, line.amount)
+            for line in bill.lines.all()
+        ]
+        assert stored == [
+            (
+                line.kind.value,
+                line.description,
+                line.quantity,
+                line.unit,
+                line.unit_price,
+                line.amount,
+            )
+            for line in expected.lines
+        ]
+        assert bill.rate == expected.rate and bill.billed_days == period.days
+        assert LedgerEntry.objects.get(bill=bill).reference == f"bill:{bill.number}"
