@@ -400,7 +400,7 @@ def generate_bills(
                 "temperature_refundcredit",
                 "outages_affectedpremises",
             ):
-                cursor.execute(f"ANALYZE {table}")  # nosec B608: fixed table names
+                cursor.execute(f"ANALYZE {table}")
     skipped: list[dict[str, Any]] = list(run.skipped)
     issued = run.bills_issued
     done = 0
