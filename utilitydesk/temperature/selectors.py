@@ -15,8 +15,10 @@ from django.db.models.functions import Floor
 from django.utils import timezone
 
 from utilitydesk.accounts.typing import AnyUser
+from utilitydesk.area.models import Substation
 from utilitydesk.cases.models import Case
 from utilitydesk.customers.models import CustomerPhone
+from utilitydesk.org.models import OrgUnit
 from utilitydesk.org.selectors import station_scope
 from utilitydesk.policy.services import current_policy
 from utilitydesk.privacy.masking import phone_for
@@ -87,22 +89,29 @@ def _season_valid(actor: AnyUser, season: int) -> QuerySet[Measurement]:
 
 def season_pass_rates(actor: AnyUser, season: int, by: str = BY_STATION) -> list[PassRateRow]:
     """R-707: per station (or substation) the valid measurements of the season and those
-    that passed (the record's verdict against its target, stored when it was signed), in
-    one grouped query; units without a name (a record without station or substation) come
-    last as one row with ``unit_id`` None."""
+    that passed (the record's verdict against its target, stored when it was signed),
+    counted in one grouped query on (season, station), then the units' names; records
+    without a station or substation come last as one row with ``unit_id`` None."""
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}")
     key = f"{by}_id"
-    grouped = (
+    grouped = list(
         _season_valid(actor, season)
         .order_by()
-        .values(key, f"{by}__name")
+        .values(key)
         .annotate(measured=Count("pk"), passed_count=Count("pk", filter=Q(passed=True)))
+    )
+    # Grouped by the id alone (the index's second column); the few names come after.
+    unit_model = OrgUnit if by == BY_STATION else Substation
+    names = dict(
+        unit_model.objects.filter(pk__in=[item[key] for item in grouped if item[key]]).values_list(
+            "pk", "name"
+        )
     )
     rows = [
         PassRateRow(
             unit_id=item[key],
-            unit_name=item[f"{by}__name"] or "",
+            unit_name=names.get(item[key], "") if item[key] else "",
             measured=item["measured"],
             passed=item["passed_count"],
             rate=pass_rate(item["passed_count"], item["measured"]),
