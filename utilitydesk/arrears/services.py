@@ -16,6 +16,7 @@
   re-issues an issued bill through ``billing.corrections``.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -149,29 +150,33 @@ def _refresh_chunk(ids: list[int], on: date, policy: ArrearsPolicy, now: datetim
             pk__in=[a.premises_id for a in accounts.values()]
         ).values("pk", "station_id", "building__community__district_id", "customer__customer_type")
     }
-    existing: dict[tuple[int, int], ArrearsRecord] = {
-        (r.customer_id, r.season): r
-        for r in ArrearsRecord.objects.select_for_update().filter(customer_id__in=ids)
-    }
+    by_customer: dict[int, list[ArrearsRecord]] = defaultdict(list)
+    for found in ArrearsRecord.objects.select_for_update().filter(customer_id__in=ids):
+        by_customer[found.customer_id].append(found)
     created: list[ArrearsRecord] = []
     changed: list[ArrearsRecord] = []
     for customer_id in ids:
         account = accounts.get(customer_id)
         balance = balances.get(customer_id, ZERO)
+        records = by_customer.get(customer_id, [])
         if account is None:
             # No bill past its due day any more (withdrawn, corrected): nothing overdue.
-            for (cid, _season), stale in existing.items():
-                if cid == customer_id and stale.overdue_amount > 0:
+            for stale in records:
+                if stale.overdue_amount > 0:
                     stale.balance, stale.overdue_amount = balance, ZERO
                     stale.settled_at, stale.updated_at = now, now
                     changed.append(stale)
             continue
         amount = overdue_amount(balance, account.overdue_total)
-        record = existing.get((customer_id, account.season))
-        facts = premises[account.premises_id]
+        # The open record carries the path on, whatever season it was opened in (one open
+        # record per account, so the list never counts an account twice).
+        record = _current_of(records) if records else None
+        if record is not None and record.overdue_amount <= 0 and record.season != account.season:
+            record = next((r for r in records if r.season == account.season), None)
         if record is None:
             if amount <= 0:
                 continue
+            facts = premises[account.premises_id]
             created.append(
                 ArrearsRecord(
                     customer_id=customer_id,
@@ -207,18 +212,23 @@ def _refresh_chunk(ids: list[int], on: date, policy: ArrearsPolicy, now: datetim
     return len(created) + len(changed)
 
 
+def _current_of(records: list[ArrearsRecord]) -> ArrearsRecord:
+    """The account's record the path runs on: the one still owing or with heat limited or
+    stopped, else the latest season's."""
+    return max(
+        records,
+        key=lambda r: (r.overdue_amount > 0 or r.supply != Supply.NORMAL, r.season),
+    )
+
+
 def on_ledger_entry(entry: LedgerEntry) -> None:
     """A new ledger entry (registered from apps.py; inside the posting transaction): the
     customer's open record follows the balance; a limited or stopped account settled
     (balance ≤ 0) orders restoration."""
-    record = (
-        ArrearsRecord.objects.select_for_update()
-        .filter(customer_id=entry.customer_id)
-        .order_by("-season")
-        .first()
-    )
-    if record is None:
+    records = list(ArrearsRecord.objects.select_for_update().filter(customer_id=entry.customer_id))
+    if not records:
         return
+    record = _current_of(records)
     now = entry.booked_at
     balance = ledger.balance_of(entry.customer_id).quantize(CENT)
     overdue_total = (

@@ -226,3 +226,17 @@ def test_an_agent_may_not_work_arrears(billed, staffers):
         services.request_step(
             record_of(billed["east"]).pk, StepKind.NOTICE, actor=staffers["agent"], now=at(11, 16)
         )
+
+
+def test_two_seasons_owed_are_one_open_record(billed, staffers):
+    from utilitydesk.billing import services as billing
+
+    run = billing.start_run(2025, actor=None, now=at(10, 1, year=2025))
+    billing.generate_bills(run.pk, now=at(10, 1, year=2025))
+    services.refresh(on=at(12, 1).date(), now=at(12, 1))
+    records = ArrearsRecord.objects.filter(customer=billed["east"])
+    assert records.count() == 1
+    assert records.get().overdue_amount == BILL * 2
+    pay(billed["east"], "2230.20", "one", at(12, 2))
+    services.refresh(on=at(12, 3).date(), now=at(12, 3))
+    assert ArrearsRecord.objects.get(customer=billed["east"]).overdue_amount == BILL
