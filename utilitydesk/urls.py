@@ -21,6 +21,7 @@ urlpatterns = [
     path("temperature/", include("utilitydesk.temperature.urls")),
     path("arrears/", include("utilitydesk.arrears.urls")),
     path("billing/", include("utilitydesk.billing.urls")),
+    path("payments/", include("utilitydesk.payments.urls")),
     path("sla/", include("utilitydesk.policy.urls")),
     path("inbox/", include("utilitydesk.notifications.urls")),
     path("notices/", include("utilitydesk.notices.urls")),

@@ -67,6 +67,12 @@ def shell(request):
         ),
         (_("Customers"), reverse("customers:list"), "customers:list", "customers.view_customer"),
         (_("Bills"), reverse("billing:bills"), "billing:bills", "billing.view_bill"),
+        (
+            _("Counter payments"),
+            reverse("payments:counter"),
+            "payments:counter",
+            "payments.take_payment",
+        ),
         (_("Arrears"), reverse("arrears:list"), "arrears:list", "arrears.view_arrearsrecord"),
         (
             _("Stop / resume heat applications"),
