@@ -15,7 +15,7 @@ from utilitydesk.cases.models import CONTACT_CHANNELS, Channel, Status
 from utilitydesk.cases.services import decode_signature
 from utilitydesk.privacy.access import PersonalDataThrottle, record_access
 
-from . import selectors, services
+from . import record_selectors, services
 from .models import Measurement, Purpose, RoomKind
 
 MAX_ID = 2**63 - 1
@@ -201,8 +201,9 @@ def _int_param(params, name: str, errors: dict[str, list[str]], high: int) -> in
 
 
 class MeasurementListView(generics.ListAPIView):
-    """Measurement records the caller may read (their stations' for station staff), newest
-    first, with their rooms and readings; filter by case number, premises or season. POST
+    """Measurement records the caller may open, as on the record page (with the permission
+    to read measurements, their stations' for station staff; besides, the record of any
+    case they see), newest first, with their rooms and readings; filter by case number, premises or season. POST
     stores a signed record (the technician's app)."""
 
     serializer_class = MeasurementSerializer
@@ -231,7 +232,7 @@ class MeasurementListView(generics.ListAPIView):
         case = params.get("case", "").strip()[:20]
         if errors:
             raise serializers.ValidationError(errors)
-        queryset = selectors.visible_measurements(self.request.user)
+        queryset = record_selectors.visible_measurements(self.request.user)
         if case:
             queryset = queryset.filter(case__number=case)
         if premises is not None:

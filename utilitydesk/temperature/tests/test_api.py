@@ -159,6 +159,9 @@ def test_the_records_of_a_case_with_rooms_and_readings(people, org, customers, t
     # Another station's head does not see it.
     head_west = staff("head_west", Position.STATION_HEAD, org["west"])
     assert api_for(head_west).get("/api/v1/measurements/").json()["count"] == 0
+    # The agent who answers the customer reads the record of the case they see.
+    agent = api_for(people["agent"]).get("/api/v1/measurements/", {"case": case.number}).json()
+    assert agent["count"] == 1
 
 
 def test_bad_filters_are_field_errors(people):
