@@ -95,7 +95,7 @@ def case_section(request: Any, case: Case) -> dict[str, Any] | None:
         offer_request = (
             not requested
             and case.premises_id is not None
-            and request.user.has_perm("cases.add_case")
+            and request.user.has_perm("cases.add_contact")
         )
     if not (measurements or failed_for or remeasures or requested or offer_request):
         return None

@@ -436,7 +436,8 @@ def record_measurement(
                 ]
         if errors:
             raise ValidationError(errors)
-        assert instrument is not None and data.signature_png is not None  # noqa: S101  # checked above
+        if instrument is None or not data.signature_png:  # checked above; for the type checker
+            raise ValidationError({"instrument": [_("Choose the thermometer from the register.")]})
         results = [method.RoomResult(r.kind, r.area_m2, r.celsius) for r in rooms]
         counted = method.counted_kinds(policy.temperature_counted_rooms)
         home = method.home_celsius(results, counted, policy.temperature_home_rule)
@@ -691,7 +692,7 @@ def close_season_credits(
     closed = 0
     with transaction.atomic():
         for credit in (
-            RefundCredit.objects.select_for_update()
+            RefundCredit.objects.select_for_update(of=("self",))
             .filter(season=season, status=CreditStatus.OPEN)
             .select_related("policy_version")
         ):

@@ -361,11 +361,6 @@ def test_a_monitoring_point_visit_is_recorded_on_the_same_page(
     assert point.last_visit_at is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reactions.case_section offers the button to holders of cases.add_case, which no "
-    "position has; the intake permission is cases.add_contact (reported to the lead)",
-)
 def test_the_complaint_page_offers_the_measurement_button(people, customers, client):
     complaint = open_case(
         people["agent"], customers["east"], kind="complaint", content="暖气不热，投诉"
