@@ -61,7 +61,10 @@ DEFAULT_TEMPLATES: list[dict[str, str]] = [
 def ensure_templates() -> None:
     for row in DEFAULT_TEMPLATES:
         if not NoticeTemplate.objects.filter(code=row["code"]).exists():
-            NoticeTemplate.objects.create(channel="sms", **row)
+            # Two runs at once: get_or_create takes the other's row on the unique code.
+            NoticeTemplate.objects.get_or_create(
+                code=row["code"], defaults={"channel": "sms", **row}
+            )
 
 
 def season_label(year: int) -> str:

@@ -199,3 +199,12 @@ def test_commercial_premises_billed_at_its_rate(client, billing, area):
     shop = make_customer(area["east"], "201", name="商铺", customer_type=CustomerType.COMMERCIAL)
     billed()
     assert bill_of(shop).total == D("3982.50")  # 88.50 × 45.00
+
+
+def test_a_running_run_is_polled_and_shows_its_progress(client, billing, org):
+    run = services.start_run(2026, actor=billing["clerk"], now=NOW)
+    BillRun.objects.filter(pk=run.pk).update(total_premises=10, done_premises=4)
+    client.force_login(billing["clerk"])
+    text = client.get(reverse("billing:run", args=[run.pk])).content.decode()
+    assert "hx-get" in text and 'value="40"' in text
+    assert "已处理 4 / 10 户" in text
