@@ -61,8 +61,8 @@ class Command(BaseCommand):
             f"{record.duplicate_rows:,} already imported, {record.unpaid_rows:,} not paid, "
             f"{record.rejected_rows:,} bad"
         )
-        for error in record.errors:
-            self.stdout.write(f"  row {error['row']}: {error['reason']}")
+        for bad in record.errors:
+            self.stdout.write(f"  row {bad['row']}: {bad['reason']}")
         if record.status == ImportStatus.REFUSED:
             raise CommandError("the file was refused: nothing of it was imported")
         if options["reconcile"]:
