@@ -113,6 +113,9 @@ class Command(BaseCommand):
         created = self._customers(buildings, options["customers"], rng)
         self._knowledge()
         self._cases(users, rng)
+        from utilitydesk.demo.temperature_demo import load_temperature_demo
+
+        load_temperature_demo(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company ready: {len(users)} staff, {len(buildings)} buildings, "
