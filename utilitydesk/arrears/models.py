@@ -98,6 +98,9 @@ class Supply(models.TextChoices):
     RESTORING = "restoring", _("Restoration ordered")
 
 
+LIST_FILTER_COLUMNS = ["season", "district", "customer_type", "step", "due_on"]
+
+
 class ArrearsRecord(models.Model):
     """An account's arrears for a season: the overdue amount (balance on the ledger, up to
     the bills past their due day), the step reached and the supply state. Maintained by the
@@ -163,16 +166,20 @@ class ArrearsRecord(models.Model):
             models.UniqueConstraint(fields=["customer", "season"], name="arrears_one_per_season")
         ]
         indexes = [
-            # The list: a station's open arrears, largest first (first page and total).
+            # The list: a station's open arrears, largest first, walked in order for the
+            # first page; count and total of the filtered rows from the index alone (the
+            # filter columns are included).
             models.Index(
-                fields=["station", "season", "-overdue_amount", "id"],
+                fields=["station", "-overdue_amount", "id"],
+                include=LIST_FILTER_COLUMNS,
                 condition=Q(overdue_amount__gt=0),
-                name="arrears_station_open",
+                name="arrears_station_list",
             ),
             models.Index(
-                fields=["season", "-overdue_amount", "id"],
+                fields=["-overdue_amount", "id"],
+                include=LIST_FILTER_COLUMNS,
                 condition=Q(overdue_amount__gt=0),
-                name="arrears_season_open",
+                name="arrears_open_list",
             ),
         ]
         permissions = [
