@@ -89,3 +89,12 @@ def test_the_same_notification_twenty_times_at_once_is_one_payment(alipay_setup,
     assert Payment.objects.count() == 1
     assert LedgerEntry.objects.filter(customer=customers["east"]).count() == 1
     assert ledger.balance_of(customers["east"].pk) == Decimal("-2230.20")
+
+
+@pytest.mark.django_db
+def test_the_endpoint_is_in_the_openapi_schema(people):
+    client = Client()
+    client.force_login(people["agent"])
+    schema = client.get("/api/v1/schema/").content.decode()
+    assert "/api/v1/payments/notify/{channel}/" in schema
+    assert "application/x-www-form-urlencoded" in schema and "out_trade_no" in schema
