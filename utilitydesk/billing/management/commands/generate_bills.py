@@ -1,14 +1,20 @@
 """Generate a heating season's bills from the command line (docs/billing.md): the same run
-as the season billing page, progress printed chunk by chunk, the premises skipped listed
-with the reason. Idempotent: a premises already billed for the season is not billed again."""
+as the season billing page (services.generate_bills: set-wise on PostgreSQL, chunk by chunk,
+progress recorded on the run), its progress printed while it runs, the premises skipped
+listed with the reason. Idempotent: a premises already billed for the season is not billed
+again."""
+
+import threading
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
 
-from utilitydesk.billing.models import Bill, BillRun, BillStatus
-from utilitydesk.billing.services import CHUNK, generate_bills, start_run
-from utilitydesk.customers.models import Premises, SupplyStatus
+from utilitydesk.billing.models import BillRun
+from utilitydesk.billing.services import generate_bills, start_run
 from utilitydesk.kernel.options import moment_option
+
+POLL_SECONDS = 2.0
 
 
 class Command(BaseCommand):
@@ -29,36 +35,38 @@ class Command(BaseCommand):
             run = start_run(season, actor=None, now=now)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        ids = list(
-            Premises.objects.exclude(status=SupplyStatus.CLOSED)
-            .exclude(
-                pk__in=Bill.objects.filter(season=season, status=BillStatus.ISSUED).values(
-                    "premises_id"
-                )
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        total = len(ids)
-        self.stdout.write(f"Season {season}: {total} premises to bill (run {run.pk}).")
-        done = 0
+        self.stdout.write(f"Season {season}: run {run.pk} started.")
+        stop = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(run.pk, stop), daemon=True)
+        watcher.start()
         try:
-            for start in range(0, total, CHUNK):
-                chunk = ids[start : start + CHUNK]
-                generate_bills(run.pk, chunk, now=now)
-                done += len(chunk)
-                # The service counts per call: the run shows the whole season's progress.
-                BillRun.objects.filter(pk=run.pk).update(
-                    total_premises=total, done_premises=done, state=BillRun.State.RUNNING
-                )
-                self.stdout.write(f"  {done}/{total} premises")
+            run = generate_bills(run.pk, now=now)
         except Exception:
             BillRun.objects.filter(pk=run.pk).update(state=BillRun.State.FAILED)
             raise
-        BillRun.objects.filter(pk=run.pk).update(
-            total_premises=total, done_premises=done, state=BillRun.State.DONE, finished_at=now
-        )
-        run.refresh_from_db()
+        finally:
+            stop.set()
+            watcher.join()
+        self.stdout.write(f"  {run.done_premises}/{run.total_premises} premises")
         self.stdout.write(f"{run.bills_issued} bill(s) issued, {len(run.skipped)} skipped.")
         for skipped in run.skipped[:50]:
             self.stdout.write(f"  skipped premises {skipped['premises']}: {skipped['reason']}")
+
+    def _watch(self, run_id: int, stop: threading.Event) -> None:
+        """Print the run's progress as the service records it (its own connection)."""
+        last = None
+        try:
+            while not stop.wait(POLL_SECONDS):
+                try:
+                    row = (
+                        BillRun.objects.filter(pk=run_id)
+                        .values_list("done_premises", "total_premises")
+                        .first()
+                    )
+                except DatabaseError:
+                    continue
+                if row and row != last and row[1]:
+                    self.stdout.write(f"  {row[0]}/{row[1]} premises")
+                    last = row
+        finally:
+            connection.close()
