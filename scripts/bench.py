@@ -1219,6 +1219,78 @@ def bench_import(args, env) -> dict:
     }
 
 
+def bench_arrears(args, env) -> dict:
+    """Issue 15: a station's arrears list (first page, filtered, with the total) over a
+    season of bills; the season is billed and the arrears records written once (nobody has
+    paid in the bench city: every account is in arrears, the worst case)."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from utilitydesk.arrears.models import ArrearsRecord
+    from utilitydesk.arrears.services import refresh
+    from utilitydesk.billing import services as billing
+    from utilitydesk.billing.models import Bill, BillStatus
+    from utilitydesk.kernel.bulk import analyze
+    from utilitydesk.org.models import Position
+    from utilitydesk.policy.services import current_policy
+    from utilitydesk.temperature.method import season_of
+
+    now = timezone.now()
+    season = season_of(now, current_policy().season_start)
+    if not Bill.objects.filter(season=season, status=BillStatus.ISSUED).exists():
+        billing.generate_bills(billing.start_run(season, actor=None, now=now).pk, now=now)
+    due = Bill.objects.filter(season=season).values_list("due_on", flat=True).first()
+    if not ArrearsRecord.objects.filter(season=season).exists():
+        refresh(max(timezone.localdate(now), due + timedelta(days=1)), now=now)
+        analyze()
+    busiest = (
+        ArrearsRecord.objects.filter(season=season, overdue_amount__gt=0)
+        .values("station_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    head = (
+        get_user_model()
+        .objects.filter(
+            assignments__unit_id=busiest["station_id"],
+            assignments__position=Position.STATION_HEAD,
+        )
+        .first()
+    )
+    records = ArrearsRecord.objects.filter(season=season, overdue_amount__gt=0).count()
+    paths = [
+        "/arrears/?" + urlencode({"season": season}),
+        "/arrears/?"
+        + urlencode({"season": season, "customer_type": "resident", "min_amount": 1000}),
+        "/arrears/?" + urlencode({"season": season, "step": "none", "min_days": 1}),
+    ]
+    samples: list[float] = []
+    with Server(env, workers=args.workers):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        login = session_login(head.username)
+        for path in paths:
+            for _ in range(5):
+                timed_get(conn, path, login)
+        for i in range(args.requests):
+            samples.append(timed_get(conn, paths[i % len(paths)], login))
+    summary = latency_summary(samples)
+    return {
+        "operation": "a station's arrears list (first page, filtered, with the total)",
+        "volume": f"{busiest['n']:,} accounts in arrears at the station, {records:,} in the city (season {season})",
+        "target": "p95 ≤ 100 ms",
+        "target_ms": 100,
+        "figure_ms": summary["p95_ms"],
+        "met": summary["p95_ms"] <= 100,
+        "queries_per_request": queries_of_page(head.username, paths[1]),
+        "detail": {"arrears list": summary},
+        "how": f"station head's /arrears/ (50 per page, largest first, count and overdue total of the filtered rows; unfiltered, resident ≥ 1,000 yuan, no step yet) read from the maintained arrears records, sequential keep-alive client with a session cookie, gunicorn -w {args.workers}",
+    }
+
+
 def memory_row(args) -> dict:
     peak_mb = round(max(WORKER_PEAKS_KB) / 1024, 1) if WORKER_PEAKS_KB else 0.0
     return {
@@ -1672,6 +1744,7 @@ def main() -> None:
         "outages": bench_outages,
         "notice_delivery": bench_delivery,
         "import": bench_import,
+        "arrears": bench_arrears,
     }
     results = {}
     for key, run in operations.items():

@@ -787,3 +787,63 @@ def reissue_bill(
             raise ValidationError({"application": [_("The bill has been re-issued.")]})
         _reissue(application, actor=actor, now=now)
     return application
+
+
+# --- the policy ------------------------------------------------------------------------------
+
+
+def new_policy_draft(*, actor: Actor, now: datetime | None = None) -> ArrearsPolicy:
+    """A draft copied from the published version (its steps included), to edit in the
+    admin; at most one draft at a time."""
+    now = now or timezone.now()
+    if not actor.has_perm("arrears.add_arrearspolicy"):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    with transaction.atomic():
+        existing = ArrearsPolicy.objects.filter(status=PolicyStatus.DRAFT).first()
+        if existing is not None:
+            return existing
+        source = current_arrears_policy()
+        last = ArrearsPolicy.objects.select_for_update().order_by("-number").first()
+        draft = ArrearsPolicy.objects.create(
+            number=(last.number if last else 0) + 1,
+            status=PolicyStatus.DRAFT,
+            note="",
+            application_close_days=source.application_close_days if source else 30,
+            restore_hours=source.restore_hours if source else 24,
+            created_at=now,
+        )
+        if source is not None:
+            PathStep.objects.bulk_create(
+                PathStep(
+                    policy=draft,
+                    order=step.order,
+                    kind=step.kind,
+                    required=step.required,
+                    wait_days=step.wait_days,
+                    advance_notice_days=step.advance_notice_days,
+                    approver_position=step.approver_position,
+                )
+                for step in source.steps.all()
+            )
+    return draft
+
+
+def publish_policy(policy_id: int, *, actor: Actor, now: datetime | None = None) -> ArrearsPolicy:
+    """Publish a draft (the published one retires); new records follow it, existing
+    records keep theirs."""
+    now = now or timezone.now()
+    if not actor.has_perm("arrears.publish_arrears_policy"):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    with transaction.atomic():
+        policy = ArrearsPolicy.objects.select_for_update().filter(pk=policy_id).first()
+        if policy is None or policy.status != PolicyStatus.DRAFT:
+            raise ValidationError({"policy": [_("Only a draft is published.")]})
+        kinds = list(policy.steps.order_by("order").values_list("kind", flat=True))
+        if not kinds:
+            raise ValidationError({"policy": [_("The arrears path has no steps.")]})
+        ArrearsPolicy.objects.filter(status=PolicyStatus.PUBLISHED).update(
+            status=PolicyStatus.RETIRED
+        )
+        policy.status, policy.published_at = PolicyStatus.PUBLISHED, now
+        policy.save(update_fields=["status", "published_at"])
+    return policy

@@ -116,6 +116,17 @@ ARREARS = [
 ]
 ARREARS_LEAD = ["arrears.view_arrearsrecord", "arrears.export_arrears", "arrears.work_arrears"]
 HEAT_APPLICATION = ["arrears.record_heat_application", "arrears.view_heatapplication"]
+# The arrears path and the stop / resume window (policy data, edited as drafts in the admin).
+ARREARS_POLICY = [
+    "arrears.view_arrearspolicy",
+    "arrears.add_arrearspolicy",
+    "arrears.change_arrearspolicy",
+    "arrears.publish_arrears_policy",
+    "arrears.view_pathstep",
+    "arrears.add_pathstep",
+    "arrears.change_pathstep",
+    "arrears.delete_pathstep",
+]
 CALLBACK = [
     "callbacks.make_callback",
     "callbacks.view_callbacktask",
@@ -320,7 +331,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + KNOWLEDGE_ADMIN
     + SLA_ADMIN
     + NETWORK_IMPORT
-    + INSTRUMENTS,
+    + INSTRUMENTS
+    + ARREARS_POLICY,
 }
 
 SCOPED_POSITIONS = {Position.TECHNICIAN, Position.TEAM_LEADER, Position.STATION_HEAD}

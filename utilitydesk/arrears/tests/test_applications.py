@@ -79,7 +79,7 @@ def test_stop_before_the_bill_then_resume(staffers, customers, area, org):
     order = Case.objects.get(number=application.work_order)
     assert order.premises_id == home.pk and org["east"] in order.responsible_unit.ancestors()
     assert "施封" in order.content
-    with pytest.raises(ValidationError, match="in progress"):
+    with pytest.raises(ValidationError, match="正在办理"):
         services.apply_for_heat(
             home.pk, ApplicationKind.STOP, actor=staffers["agent"], now=at(10, 1)
         )
@@ -90,17 +90,17 @@ def test_stop_before_the_bill_then_resume(staffers, customers, area, org):
     assert premises_of(han).status == SupplyStatus.SUPPLIED
     stop = HeatStop.objects.get(premises=home)
     assert (stop.season, stop.stopped_on, stop.resumed_on) == (YEAR, date(2026, 11, 15), None)
-    assert "No bill" in application.bill_note
+    assert "尚未出账" in application.bill_note
     # The season's bill counts the whole season stopped: 30 % of 2,230.20 = 669.06.
     run = billing.start_run(YEAR, actor=None, now=at(10, 3))
     billing.generate_bills(run.pk, now=at(10, 3))
     assert current_bill(lei).total == D("669.06")
     # Stopping again is refused; resuming opens the valve.
-    with pytest.raises(ValidationError, match="not supplied"):
+    with pytest.raises(ValidationError, match="未供热"):
         services.apply_for_heat(
             home.pk, ApplicationKind.STOP, actor=staffers["agent"], now=at(10, 5)
         )
-    with pytest.raises(ValidationError, match="not stopped"):
+    with pytest.raises(ValidationError, match="未停热"):
         services.apply_for_heat(
             premises_of(han).pk, ApplicationKind.RESUME, actor=staffers["agent"], now=at(10, 5)
         )
@@ -143,7 +143,7 @@ def test_an_agents_application_leaves_the_bill_to_a_billing_clerk(staffers, cust
     )
     resolve(application.work_order, staffers, at(10, 11))
     application.refresh_from_db()
-    assert application.correction is None and "billing clerk" in application.bill_note
+    assert application.correction is None and "收费员" in application.bill_note
     with pytest.raises(PermissionDenied):
         services.reissue_bill(application.pk, actor=staffers["agent"], now=at(10, 12))
     application = services.reissue_bill(application.pk, actor=staffers["clerk"], now=at(10, 12))

@@ -99,7 +99,7 @@ def test_each_step_in_order_after_its_wait_approved_by_the_named_position(billed
         services.request_step(record.pk, StepKind.REMINDER, actor=clerk, now=at(11, 30))
     assert "2026-12-01 09:00" in str(too_early.value)
     # The letter cannot skip the required reminder.
-    with pytest.raises(ValidationError, match="Take these steps first"):
+    with pytest.raises(ValidationError, match="请先办理"):
         services.request_step(record.pk, StepKind.LETTER, actor=clerk, now=at(12, 20))
     take(record, StepKind.REMINDER, clerk, at(12, 1))
     # The letter is the station head's: the clerk asks, it waits for the head.
@@ -111,17 +111,17 @@ def test_each_step_in_order_after_its_wait_approved_by_the_named_position(billed
         services.decide_step(letter.pk, True, actor=dept, now=at(12, 8))
     with pytest.raises(ValidationError):  # the west station's head does not see the account
         services.decide_step(letter.pk, True, actor=staffers["head_west"], now=at(12, 8))
-    with pytest.raises(ValidationError, match="awaits approval"):
+    with pytest.raises(ValidationError, match="等待审批"):
         services.request_step(record.pk, StepKind.PHONE, actor=clerk, now=at(12, 8))
     services.decide_step(letter.pk, True, actor=head, now=at(12, 9))
     # A skipped optional step cannot be taken after a later one.
-    with pytest.raises(ValidationError, match="later step"):
+    with pytest.raises(ValidationError, match="已办理后续步骤"):
         services.request_step(record.pk, StepKind.VISIT, actor=clerk, now=at(12, 30))
     # Stopping heat: 15 days after the letter, approved by the deputy GM.
-    with pytest.raises(ValidationError, match="Too early"):
+    with pytest.raises(ValidationError, match="为时过早"):
         services.request_step(record.pk, StepKind.STOP, actor=clerk, now=at(12, 23))
     stop = services.request_step(record.pk, StepKind.STOP, actor=clerk, now=at(12, 24))
-    with pytest.raises(ValidationError, match="Say why"):
+    with pytest.raises(ValidationError, match="驳回理由"):
         services.decide_step(stop.pk, False, actor=deputy, now=at(12, 24))
     services.decide_step(stop.pk, False, "先上门沟通", actor=deputy, now=at(12, 24))
     stop = services.request_step(record.pk, StepKind.STOP, actor=clerk, now=at(12, 25))
@@ -130,7 +130,7 @@ def test_each_step_in_order_after_its_wait_approved_by_the_named_position(billed
     assert (record.step, record.step_at) == (StepKind.STOP, at(12, 25))
     # The approval is the written notice: 3 days before the valve is closed.
     assert stop.acts_from == at(12, 28)
-    with pytest.raises(ValidationError, match="written notice"):
+    with pytest.raises(ValidationError, match="书面通知"):
         services.carry_out(stop.pk, actor=clerk, now=at(12, 27))
     log = [(a.step, a.status, a.requested_by, a.decided_by) for a in record.actions.all()]
     assert log == [
@@ -213,9 +213,9 @@ def test_a_settled_account_is_not_stopped(billed, staffers):
     record = record_of(lei)
     stop = walk_to_stop(record, staffers)
     pay(lei, "2230.20", "all", at(12, 27))
-    with pytest.raises(ValidationError, match="settled"):
+    with pytest.raises(ValidationError, match="已结清"):
         services.carry_out(stop.pk, actor=staffers["clerk"], now=at(12, 28))
-    with pytest.raises(ValidationError, match="settled"):
+    with pytest.raises(ValidationError, match="已结清"):
         services.request_step(record.pk, StepKind.PHONE, actor=staffers["clerk"], now=at(12, 28))
     assert premises_of(lei).status == SupplyStatus.SUPPLIED
 
@@ -240,3 +240,25 @@ def test_two_seasons_owed_are_one_open_record(billed, staffers):
     pay(billed["east"], "2230.20", "one", at(12, 2))
     services.refresh(on=at(12, 3).date(), now=at(12, 3))
     assert ArrearsRecord.objects.get(customer=billed["east"]).overdue_amount == BILL
+
+
+def test_a_record_keeps_the_policy_version_it_was_opened_under(billed, staffers):
+    services.refresh(on=at(11, 16).date(), now=at(11, 16))
+    old = record_of(billed["east"])
+    with pytest.raises(PermissionDenied):
+        services.new_policy_draft(actor=staffers["clerk"])
+    draft = services.new_policy_draft(actor=staffers["admin"], now=at(11, 20))
+    assert draft.number == 2 and draft.steps.count() == 7
+    draft.steps.filter(kind=StepKind.REMINDER).update(wait_days=5)
+    services.publish_policy(draft.pk, actor=staffers["admin"], now=at(11, 21))
+    ArrearsRecord.objects.filter(customer=billed["west"]).delete()
+    services.refresh(on=at(11, 22).date(), now=at(11, 22))
+    assert record_of(billed["east"]).policy.number == 1
+    assert record_of(billed["west"]).policy.number == 2
+    take(old, StepKind.NOTICE, staffers["clerk"], at(11, 22))
+    # The old record waits 15 days for its reminder, the new one 5.
+    with pytest.raises(ValidationError, match="为时过早"):
+        services.request_step(old.pk, StepKind.REMINDER, actor=staffers["clerk"], now=at(11, 28))
+    new = record_of(billed["west"])
+    take(new, StepKind.NOTICE, staffers["clerk"], at(11, 22))
+    take(new, StepKind.REMINDER, staffers["clerk"], at(11, 28))
