@@ -60,6 +60,18 @@ def shell(request):
             "temperature.view_temperature_report",
         ),
         (
+            _("Monitoring points"),
+            reverse("temperature_points:list"),
+            "temperature_points:list",
+            "temperature.view_monitoringpoint",
+        ),
+        (
+            _("Thermometer register"),
+            reverse("temperature_points:instruments"),
+            "temperature_points:instruments",
+            "temperature.view_instrument",
+        ),
+        (
             _("Satisfaction surveys"),
             reverse("surveys:list"),
             "surveys:list",
