@@ -55,14 +55,23 @@ def refund_list(request):
     page = Paginator(search_refunds(request.user, filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # Whether the person decides depends on the position a credit names: asked once each.
+    decides: dict[str, bool] = {}
+
+    def may_decide(credit) -> bool:
+        if credit.approver_position not in decides:
+            decides[credit.approver_position] = services.may_decide_refund(
+                credit, actor=request.user
+            )
+        return decides[credit.approver_position]
+
     rows = [
         {
             "credit": credit,
             "share_percent": credit.share * 100,
             "fraction_percent": credit.fee_fraction * 100,
             "approver": _position_label(credit.approver_position),
-            "may_decide": credit.status == CreditStatus.PENDING
-            and services.may_decide_refund(credit, actor=request.user),
+            "may_decide": credit.status == CreditStatus.PENDING and may_decide(credit),
         }
         for credit in page
     ]
