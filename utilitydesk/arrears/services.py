@@ -209,6 +209,14 @@ def _refresh_chunk(ids: list[int], on: date, policy: ArrearsPolicy, now: datetim
     ArrearsRecord.objects.bulk_update(
         changed, ["balance", "overdue_amount", "due_on", "settled_at", "updated_at"]
     )
+    # Paid accounts whose heat is still limited or stopped: restoration ordered (a retry of
+    # the ledger reaction, idempotent: a record being restored is no longer limited/stopped).
+    for records in by_customer.values():
+        for paid in records:
+            if paid.supply in (Supply.LIMITED, Supply.STOPPED) and paid.balance <= 0:
+                approver = _last_approver(paid)
+                if approver is not None:
+                    _start_restoration(paid, actor=approver, now=now)
     return len(created) + len(changed)
 
 
@@ -248,10 +256,12 @@ def on_ledger_entry(entry: LedgerEntry) -> None:
     record.balance, record.overdue_amount, record.updated_at = balance, amount, now
     record.save(update_fields=["balance", "overdue_amount", "settled_at", "updated_at"])
     if balance <= 0 and record.supply in (Supply.LIMITED, Supply.STOPPED):
-        _start_restoration(record, actor=entry.created_by or _last_approver(record), now=now)
+        actor = entry.created_by or _last_approver(record)
+        if actor is not None:  # else the daily refresh orders it (never block a payment)
+            _start_restoration(record, actor=actor, now=now)
 
 
-def _last_approver(record: ArrearsRecord) -> Actor:
+def _last_approver(record: ArrearsRecord) -> Actor | None:
     action = (
         ArrearsAction.objects.filter(record=record, step__in=SUPPLY_STEPS)
         .exclude(decided_by=None)
@@ -259,9 +269,7 @@ def _last_approver(record: ArrearsRecord) -> Actor:
         .order_by("-decided_at")
         .first()
     )
-    if action is None or action.decided_by is None:  # a limit / stop is always approved
-        raise ValidationError({"record": [_("No approved limit or stop on this account.")]})
-    return action.decided_by
+    return action.decided_by if action is not None else None
 
 
 def _start_restoration(record: ArrearsRecord, *, actor: Actor, now: datetime) -> None:

@@ -262,3 +262,26 @@ def test_a_record_keeps_the_policy_version_it_was_opened_under(billed, staffers)
     new = record_of(billed["west"])
     take(new, StepKind.NOTICE, staffers["clerk"], at(11, 22))
     take(new, StepKind.REMINDER, staffers["clerk"], at(11, 28))
+
+
+def test_a_payment_is_never_refused_and_the_refresh_retries_restoration(billed, staffers):
+    services.refresh(on=at(11, 16).date(), now=at(11, 16))
+    lei = billed["east"]
+    record = record_of(lei)
+    ArrearsRecord.objects.filter(pk=record.pk).update(supply=Supply.STOPPED)
+    pay(lei, "2230.20", "all", at(12, 1))  # nobody to open the work order: still booked
+    record.refresh_from_db()
+    assert record.overdue_amount == 0 and record.supply == Supply.STOPPED
+    stop = record.actions.create(
+        step=StepKind.STOP,
+        status=ActionStatus.DONE,
+        approver_position="deputy_gm",
+        requested_by=staffers["clerk"],
+        requested_at=at(11, 30),
+        decided_by=staffers["deputy"],
+        decided_at=at(11, 30),
+    )
+    services.refresh(on=at(12, 2).date(), now=at(12, 2))
+    record.refresh_from_db()
+    assert record.supply == Supply.RESTORING
+    assert Case.objects.get(number=record.restoration_case).first_responder == stop.decided_by
