@@ -5,13 +5,14 @@ and late fees are posted here by the apps that take them."""
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from utilitydesk.accounts.typing import Actor
-from utilitydesk.kernel.bulk import insert_instances
+from utilitydesk.kernel.bulk import insert_rows
 
 from .models import Bill, BillStatus, EntryKind, LedgerEntry
 
@@ -101,16 +102,35 @@ def payments_total(customer_id: int) -> Decimal:
     return -(total if total is not None else ZERO)
 
 
-def post_new_entries(entries: list[LedgerEntry]) -> None:
-    """Set-wise ``post_entry`` for a large batch (a bank file of 200,000 payments) whose
-    references the caller has checked are new, under a lock that keeps them so: inserted by
-    COPY on PostgreSQL, then each reaction runs for each entry, in the caller's transaction.
-    A reference that exists after all fails the whole batch (the unique index)."""
-    for entry in entries:
-        if not isinstance(entry.amount, Decimal) or not entry.amount.is_finite():
+# Reactions to a whole batch of new entries (a bank file of 200,000 payments): one call with
+# every entry, inside the posting transaction. An app that reacts per entry and may see large
+# batches registers a batch reaction too, so a file does not cost one query per line.
+BatchReaction = Callable[[list[LedgerEntry]], None]
+_BATCH_REACTIONS: list[BatchReaction] = []
+
+
+def react_to_entry_batches(reaction: BatchReaction) -> None:
+    if reaction not in _BATCH_REACTIONS:
+        _BATCH_REACTIONS.append(reaction)
+
+
+def post_new_entries(rows: list[dict[str, Any]]) -> int:
+    """Set-wise ``post_entry`` for a large batch whose references the caller has checked are
+    new, under a lock that keeps them so. ``rows`` are {attname: value} of ``LedgerEntry``;
+    inserted by COPY on PostgreSQL. The batch reactions get every entry at once; the
+    per-entry reactions then run for each (in the caller's transaction). A reference that
+    exists after all fails the whole batch (the unique index). Returns the number posted."""
+    for row in rows:
+        amount = row["amount"]
+        if not isinstance(amount, Decimal) or not amount.is_finite():
             raise ValueError("ledger amounts are finite Decimals")
-        entry.amount = entry.amount.quantize(Decimal("0.01"))
-    insert_instances(LedgerEntry, list(entries))
-    for entry in entries:
-        for reaction in _REACTIONS:
-            reaction(entry)
+        row["amount"] = amount.quantize(Decimal("0.01"))
+    ids = insert_rows(LedgerEntry, rows)
+    if _BATCH_REACTIONS or _REACTIONS:
+        entries = [LedgerEntry(id=pk, **row) for pk, row in zip(ids, rows, strict=True)]
+        for batch_reaction in _BATCH_REACTIONS:
+            batch_reaction(entries)
+        for entry in entries:
+            for reaction in _REACTIONS:
+                reaction(entry)
+    return len(ids)

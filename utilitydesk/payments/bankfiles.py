@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.billing import ledger
-from utilitydesk.billing.models import EntryKind, LedgerEntry
+from utilitydesk.billing.models import EntryKind
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.kernel.bulk import RowWriter, reserve_ids
 
@@ -33,11 +33,13 @@ from .models import (
     BankFileImport,
     BankFileLayout,
     BankStatementLine,
+    Channel,
     FileFormat,
     ImportStatus,
     LayoutPurpose,
     Payment,
     PaymentKind,
+    PaymentStatus,
 )
 from .services import new_ids, payment_number
 
@@ -98,8 +100,12 @@ def _amount(raw: str, layout: BankFileLayout) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-def _day(raw: str, layout: BankFileLayout) -> date:
-    return datetime.strptime(raw, layout.date_format).date()
+def _day(raw: str, layout: BankFileLayout, seen: dict[str, date]) -> date:
+    """The row's date (a file names few days: each text is parsed once)."""
+    day = seen.get(raw)
+    if day is None:
+        day = seen[raw] = datetime.strptime(raw, layout.date_format).date()
+    return day
 
 
 def parse(data: bytes, layout: BankFileLayout) -> Parsed:
@@ -109,6 +115,7 @@ def parse(data: bytes, layout: BankFileLayout) -> Parsed:
     required = STATEMENT_FIELDS if statement else RESULT_FIELDS
     id_field = "reference" if statement else "transaction_id"
     seen: set[str] = set()
+    days: dict[str, date] = {}
     for number, line in _lines(data, layout):
         parsed.total += 1
         try:
@@ -129,7 +136,7 @@ def parse(data: bytes, layout: BankFileLayout) -> Parsed:
             parsed.refuse(number, _("amount %(v)s is not a number") % {"v": cells["amount"][:20]})
             continue
         try:
-            day = _day(cells["date"], layout)
+            day = _day(cells["date"], layout, days)
         except ValueError:
             parsed.refuse(
                 number,
@@ -184,7 +191,21 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[begin : begin + CHUNK]
 
 
+def _pairs(sql: str, values: list[str]) -> list[tuple[Any, Any]]:
+    """Rows of ``sql`` (one ``= ANY(%s)`` parameter) for many values in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values])
+        return list(cursor.fetchall())
+
+
 def _accounts(numbers: list[str]) -> dict[str, int]:
+    if connection.vendor == "postgresql":
+        return dict(
+            _pairs(
+                "SELECT account_no, id FROM customers_customer WHERE account_no = ANY(%s)",
+                numbers,
+            )
+        )
     found: dict[str, int] = {}
     for chunk in _chunks(numbers):
         found.update(Customer.objects.filter(account_no__in=chunk).values_list("account_no", "pk"))
@@ -192,6 +213,14 @@ def _accounts(numbers: list[str]) -> dict[str, int]:
 
 
 def _first_premises(customer_ids: list[int]) -> dict[int, int]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT customer_id, min(id) FROM customers_premises"
+                " WHERE customer_id = ANY(%s) GROUP BY customer_id",
+                [customer_ids],
+            )
+            return dict(cursor.fetchall())
     found: dict[int, int] = {}
     for begin in range(0, len(customer_ids), CHUNK):
         chunk = customer_ids[begin : begin + CHUNK]
@@ -205,19 +234,61 @@ def _first_premises(customer_ids: list[int]) -> dict[int, int]:
     return found
 
 
-def _insert_payments(payments: list[Payment]) -> None:
-    ids = new_ids(len(payments))
-    for payment, pk in zip(payments, ids, strict=True):
-        payment.pk = pk
-        payment.number = payment_number(pk)
+def _known_transactions(channel: str, ids: list[str]) -> set[str]:
     if connection.vendor == "postgresql":
-        names = [f.attname for f in Payment._meta.concrete_fields]
-        with RowWriter(Payment, batch=20_000) as writer:
-            for payment in payments:
-                writer.write(**{name: getattr(payment, name) for name in names})
+        return {
+            row[0]
+            for row in _pairs(
+                "SELECT external_id, 1 FROM payments_payment WHERE kind = 'payment'"
+                f" AND channel = '{Channel(channel).value}' AND external_id = ANY(%s)",  # nosec B608: a choice value
+                ids,
+            )
+        }
+    done: set[str] = set()
+    for chunk in _chunks(ids):
+        done.update(
+            Payment.objects.filter(
+                channel=channel, kind=PaymentKind.PAYMENT, external_id__in=chunk
+            ).values_list("external_id", flat=True)
+        )
+    return done
+
+
+def _known_references(bank: str, references: list[str]) -> set[str]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reference FROM payments_bankstatementline"
+                " WHERE bank = %s AND reference = ANY(%s)",
+                [bank, references],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    done: set[str] = set()
+    for chunk in _chunks(references):
+        done.update(
+            BankStatementLine.objects.filter(bank=bank, reference__in=chunk).values_list(
+                "reference", flat=True
+            )
+        )
+    return done
+
+
+def _insert_payments(rows: list[dict[str, Any]]) -> None:
+    """Payments given as {attname: value}, numbered from their ids; COPY on PostgreSQL."""
+    ids = new_ids(len(rows))
+    if connection.vendor == "postgresql":
+        with RowWriter(Payment, batch=50_000) as writer:
+            for pk, row in zip(ids, rows, strict=True):
+                writer.write(id=pk, number=payment_number(pk), **row)
             writer.flush()
-    else:
-        Payment.objects.bulk_create(payments, batch_size=2_000)
+        return
+    Payment.objects.bulk_create(
+        [
+            Payment(id=pk, number=payment_number(pk), **row)
+            for pk, row in zip(ids, rows, strict=True)
+        ],
+        batch_size=2_000,
+    )
 
 
 def _midnight(day: date) -> datetime:
@@ -284,14 +355,7 @@ def _import_results(
             )
     if parsed.errors:
         return _refused(record, parsed)
-    ids = [row["id"] for row in parsed.rows]
-    done: set[str] = set()
-    for chunk in _chunks(ids):
-        done.update(
-            Payment.objects.filter(
-                channel=channel, kind=PaymentKind.PAYMENT, external_id__in=chunk
-            ).values_list("external_id", flat=True)
-        )
+    done = _known_transactions(channel, [row["id"] for row in parsed.rows])
     new_rows = [row for row in parsed.rows if row["id"] not in done]
     premises = _first_premises(sorted({accounts[row["account_no"]] for row in new_rows}))
     record.status = ImportStatus.IMPORTED
@@ -299,37 +363,40 @@ def _import_results(
     record.imported_rows = len(new_rows)
     record.imported_amount = sum((row["amount"] for row in new_rows), Decimal("0.00"))
     record.save()
-    payments = []
-    entries = []
+    payments: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    note = f"{layout.code} {record.file_name}"[:200]
     for row in new_rows:
         customer_id = accounts[row["account_no"]]
+        premises_id = premises.get(customer_id)
         received = _midnight(row["day"])
         reference = f"payment:{channel}:{row['id']}"
         payments.append(
-            Payment(
-                kind=PaymentKind.PAYMENT,
-                customer_id=customer_id,
-                premises_id=premises.get(customer_id),
-                channel=channel,
-                amount=row["amount"],
-                received_at=received,
-                external_id=row["id"],
-                bank_import=record,
-                ledger_reference=reference,
-                created_at=now,
-            )
+            {
+                "kind": PaymentKind.PAYMENT.value,
+                "customer_id": customer_id,
+                "premises_id": premises_id,
+                "channel": channel,
+                "amount": row["amount"],
+                "received_at": received,
+                "external_id": row["id"],
+                "bank_import_id": record.pk,
+                "ledger_reference": reference,
+                "created_at": now,
+                "status": PaymentStatus.RECEIVED.value,
+            }
         )
         entries.append(
-            LedgerEntry(
-                customer_id=customer_id,
-                premises_id=premises.get(customer_id),
-                kind=EntryKind.PAYMENT,
-                amount=-row["amount"],
-                reference=reference,
-                booked_at=received,
-                note=f"{layout.code} {record.file_name}"[:200],
-                created_by=actor,
-            )
+            {
+                "customer_id": customer_id,
+                "premises_id": premises_id,
+                "kind": EntryKind.PAYMENT.value,
+                "amount": -row["amount"],
+                "reference": reference,
+                "booked_at": received,
+                "note": note,
+                "created_by_id": actor.pk if actor is not None else None,
+            }
         )
     if payments:
         _insert_payments(payments)
@@ -342,13 +409,7 @@ def _import_statement(
 ) -> BankFileImport:
     if parsed.errors:
         return _refused(record, parsed)
-    done: set[str] = set()
-    for chunk in _chunks([row["reference"] for row in parsed.rows]):
-        done.update(
-            BankStatementLine.objects.filter(bank=layout.bank, reference__in=chunk).values_list(
-                "reference", flat=True
-            )
-        )
+    done = _known_references(layout.bank, [row["reference"] for row in parsed.rows])
     new_rows = [row for row in parsed.rows if row["reference"] not in done]
     record.status = ImportStatus.IMPORTED
     record.duplicate_rows = len(parsed.rows) - len(new_rows)
@@ -356,22 +417,23 @@ def _import_statement(
     record.imported_amount = sum((row["amount"] for row in new_rows), Decimal("0.00"))
     record.save()
     lines = [
-        BankStatementLine(
-            bank=layout.bank,
-            booked_on=row["day"],
-            amount=row["amount"],
-            reference=row["reference"],
-            description=row["description"],
-            bank_import=record,
-        )
+        {
+            "bank": layout.bank,
+            "booked_on": row["day"],
+            "amount": row["amount"],
+            "reference": row["reference"],
+            "description": row["description"],
+            "bank_import_id": record.pk,
+        }
         for row in new_rows
     ]
     if connection.vendor == "postgresql":
-        names = [f.attname for f in BankStatementLine._meta.concrete_fields if not f.primary_key]
-        with RowWriter(BankStatementLine, batch=20_000) as writer:
-            for line, pk in zip(lines, reserve_ids(BankStatementLine, len(lines)), strict=True):
-                writer.write(id=pk, **{name: getattr(line, name) for name in names})
+        with RowWriter(BankStatementLine, batch=50_000) as writer:
+            for pk, line in zip(reserve_ids(BankStatementLine, len(lines)), lines, strict=True):
+                writer.write(id=pk, **line)
             writer.flush()
     else:
-        BankStatementLine.objects.bulk_create(lines, batch_size=2_000)
+        BankStatementLine.objects.bulk_create(
+            [BankStatementLine(**line) for line in lines], batch_size=2_000
+        )
     return record
