@@ -90,3 +90,21 @@ def test_a_statement_becomes_money_lines_once(clerk):
     assert record.imported_rows == 2 and record.imported_amount == D("1500.00")
     bankfiles.import_bank_file("ICBC-STMT", "stmt.csv", data, actor=clerk, now=NOW)
     assert BankStatementLine.objects.count() == 2
+
+
+def test_apps_above_billing_hear_of_every_imported_payment(clerk, customers):
+    from utilitydesk.billing import ledger as ledger_module
+
+    batches, singles = [], []
+    ledger_module.react_to_entry_batches(batches.append)
+    ledger_module.react_to_entries(singles.append)
+    try:
+        bankfiles.import_bank_file(
+            "ICBC-WH", "icbc.csv", icbc_results(customers), actor=clerk, now=NOW
+        )
+    finally:
+        ledger_module._BATCH_REACTIONS.remove(batches.append)
+        ledger_module._REACTIONS.remove(singles.append)
+    assert [len(batch) for batch in batches] == [2]
+    assert sorted(e.amount for e in singles) == [D("-1000.00"), D("-230.20")]
+    assert all(e.pk for e in batches[0])
