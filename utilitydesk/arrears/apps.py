@@ -17,5 +17,6 @@ class ArrearsConfig(AppConfig):
 
         from . import services
 
+        ledger.react_to_entry_batches(services.on_ledger_batch)
         ledger.react_to_entries(services.on_ledger_entry)
         hooks.react(hooks.CaseHook.RESOLVED, services.on_work_order_resolved)

@@ -59,6 +59,7 @@ from .models import (
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 CHUNK = 2_000
+SEEN = "_arrears_seen"  # set on the entries the batch reaction has followed
 WORK_PERMISSION = "arrears.work_arrears"
 APPLICATION_PERMISSION = "arrears.record_heat_application"
 APPLY_STOP = "apply_stop"
@@ -229,10 +230,34 @@ def _current_of(records: list[ArrearsRecord]) -> ArrearsRecord:
     )
 
 
+def on_ledger_batch(entries: list[LedgerEntry]) -> None:
+    """A batch of new entries (a bank file's payments; registered from apps.py): one query
+    per 20,000 customers finds the few with an arrears record; only theirs are followed.
+    The entries are marked so the per-entry reaction that runs after skips them."""
+    latest: dict[int, LedgerEntry] = {}
+    for entry in entries:
+        setattr(entry, SEEN, True)
+        latest[entry.customer_id] = entry
+    ids = sorted(latest)
+    for begin in range(0, len(ids), 10 * CHUNK):
+        owing = set(
+            ArrearsRecord.objects.filter(
+                customer_id__in=ids[begin : begin + 10 * CHUNK]
+            ).values_list("customer_id", flat=True)
+        )
+        for customer_id in sorted(owing):
+            _follow_ledger(latest[customer_id])
+
+
 def on_ledger_entry(entry: LedgerEntry) -> None:
     """A new ledger entry (registered from apps.py; inside the posting transaction): the
     customer's open record follows the balance; a limited or stopped account settled
     (balance ≤ 0) orders restoration."""
+    if not getattr(entry, SEEN, False):
+        _follow_ledger(entry)
+
+
+def _follow_ledger(entry: LedgerEntry) -> None:
     records = list(ArrearsRecord.objects.select_for_update().filter(customer_id=entry.customer_id))
     if not records:
         return

@@ -285,3 +285,41 @@ def test_a_payment_is_never_refused_and_the_refresh_retries_restoration(billed, 
     record.refresh_from_db()
     assert record.supply == Supply.RESTORING
     assert Case.objects.get(number=record.restoration_case).first_responder == stop.decided_by
+
+
+def test_a_bank_files_batch_of_payments_orders_restoration(billed, staffers):
+    """Payments posted set-wise (a bank file: billing.ledger.post_new_entries) are followed
+    through the batch reaction: the stopped, now paid account gets its restoration order."""
+    services.refresh(on=at(11, 16).date(), now=at(11, 16))
+    lei, han = billed["east"], billed["west"]
+    record = record_of(lei)
+    ArrearsRecord.objects.filter(pk=record.pk).update(supply=Supply.STOPPED)
+    record.actions.create(
+        step=StepKind.STOP,
+        status=ActionStatus.DONE,
+        approver_position="deputy_gm",
+        requested_by=staffers["clerk"],
+        requested_at=at(11, 30),
+        decided_by=staffers["deputy"],
+        decided_at=at(11, 30),
+    )
+    rows = [
+        {
+            "customer_id": customer.pk,
+            "premises_id": premises_of(customer).pk,
+            "kind": EntryKind.PAYMENT.value,
+            "amount": -BILL,
+            "bill_id": None,
+            "season": None,
+            "reference": f"payment:bank:{customer.pk}",
+            "booked_at": at(12, 3),
+            "note": "",
+            "created_by_id": None,
+        }
+        for customer in (lei, han)
+    ]
+    assert ledger.post_new_entries(rows) == 2
+    record.refresh_from_db()
+    assert (record.overdue_amount, record.supply) == (0, Supply.RESTORING)
+    assert Case.objects.filter(number=record.restoration_case).count() == 1
+    assert record_of(han).overdue_amount == 0
