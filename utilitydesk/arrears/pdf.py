@@ -4,6 +4,7 @@ and, once a limit or stop is approved, the written notice of the day it may happ
 
 import io
 
+from django.conf import settings
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -53,7 +54,7 @@ def letter_lines(record: ArrearsRecord) -> list[str]:
         ]
     lines += [
         "缴清欠费后，本公司将在二十四小时内恢复供热。",
-        "如有疑问，请拨打客服热线 96300。",
+        f"如有疑问，请拨打客服热线 {settings.OUTAGE_NOTICE_HOTLINE}。",
         "",
         f"{COMPANY}",
         f"{timezone.localdate():%Y年%m月%d日}",
