@@ -75,7 +75,12 @@ def post_entry(
 def balance_of(customer_id: int) -> Decimal:
     """What the customer owes (positive) or has in credit (negative)."""
     total = LedgerEntry.objects.filter(customer_id=customer_id).aggregate(s=Sum("amount"))["s"]
-    return total if total is not None else ZERO
+    # SQLite sums decimals as floats' text; the fen is what an account holds.
+    return _fen(total)
+
+
+def _fen(value: Decimal | None) -> Decimal:
+    return ZERO if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
 def balances(customer_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -87,7 +92,7 @@ def balances(customer_ids: Iterable[int]) -> dict[int, Decimal]:
         .values_list("customer_id", "s")
     )
     found: dict[int, Decimal] = dict(rows)
-    return {customer_id: found.get(customer_id, ZERO) for customer_id in ids}
+    return {customer_id: _fen(found.get(customer_id)) for customer_id in ids}
 
 
 def overdue_bills(on: date) -> QuerySet[Bill]:
@@ -99,7 +104,7 @@ def payments_total(customer_id: int) -> Decimal:
     total = LedgerEntry.objects.filter(
         Q(kind=EntryKind.PAYMENT) | Q(kind=EntryKind.PAYMENT_REVERSAL), customer_id=customer_id
     ).aggregate(s=Sum("amount"))["s"]
-    return -(total if total is not None else ZERO)
+    return -_fen(total)
 
 
 # Reactions to a whole batch of new entries (a bank file of 200,000 payments): one call with
