@@ -184,6 +184,12 @@ class Measurement(models.Model):
         ordering = ["-measured_at"]
         indexes = [
             models.Index(fields=["season", "station"], name="temp_meas_season_station"),
+            # The pass rate counts valid records per station and verdict from the index alone.
+            models.Index(
+                fields=["season", "station", "passed"],
+                condition=Q(valid=True),
+                name="temp_meas_valid_pass",
+            ),
             models.Index(fields=["premises", "measured_at"], name="temp_meas_premises_at"),
         ]
         constraints = [
