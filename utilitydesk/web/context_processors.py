@@ -72,6 +72,12 @@ def shell(request):
             "temperature.view_instrument",
         ),
         (
+            _("Temperature refunds"),
+            reverse("temperature_refunds:list"),
+            "temperature_refunds:list",
+            "temperature.view_refundcredit",
+        ),
+        (
             _("Satisfaction surveys"),
             reverse("surveys:list"),
             "surveys:list",

@@ -167,3 +167,10 @@ def test_the_daily_job_closes_the_ended_season(people, customers, thermometer, m
     assert close_season_credits_task() == 0
     credit.refresh_from_db()
     assert credit.status == CreditStatus.PENDING
+
+
+def test_the_navigation_leads_the_office_to_the_refunds(client, people):
+    client.force_login(people["office"])
+    assert f'href="{URL}"' in client.get("/").content.decode()
+    client.force_login(people["agent"])
+    assert f'href="{URL}"' not in client.get("/").content.decode()
