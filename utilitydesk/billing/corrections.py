@@ -102,7 +102,7 @@ def _recompute(bill: Bill, area_m2: Decimal | None, adjustment: Decimal, reason:
     result = compute(
         billable(premises), RateTable([bill.rate]), bill.schedule, period, facts, adjustments
     )
-    if area_m2 is not None:
+    if area_m2 is not None and area_m2 != result.area:
         lines = formula.bill_lines(
             as_formula_rate(bill.rate),
             area_m2,
