@@ -29,13 +29,7 @@ def _money(amount: Any) -> str:
 def panel_context(request: Any, customer: Any) -> dict[str, Any]:
     if not selectors.may_view_bills(request.user):
         return {"hidden": True}
-    record_access(
-        request.user,
-        AccessLog.Action.VIEW,
-        [customer.pk],
-        request=request,
-        detail={"shown": "balance"},
-    )
+    # The 360 page logs the customer's view once for all its panels.
     return {
         "hidden": False,
         "balance": selectors.balance_for(customer),
@@ -77,13 +71,7 @@ def lookup_notes(user: Any, premises_ids: list[int]) -> dict[int, list[str]]:
 def intake_section(request: Any, customer: Any) -> dict[str, Any] | None:
     if customer is None or not selectors.may_view_bills(request.user):
         return None
-    record_access(
-        request.user,
-        AccessLog.Action.VIEW,
-        [customer.pk],
-        request=request,
-        detail={"shown": "balance"},
-    )
+    # The intake page logs the customer's view once for all its sections.
     bills = [b for b in selectors.customer_bills(customer, 5) if b.status == BillStatus.ISSUED]
     return {
         "billing_intake_balance": selectors.balance_for(customer),
