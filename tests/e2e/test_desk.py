@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import fits_width, sign_in_on
 from tests.factories import open_case, staff
@@ -129,7 +130,7 @@ def test_unknown_caller_address_from_the_picker_routes_to_the_station(
     page.select_option("#id_community", str(building.community_id))
     page.wait_for_selector(f"#id_building option[value='{building.pk}']", state="attached")
     page.select_option("#id_building", str(building.pk))
-    page.wait_for_function(f"document.getElementById('id_building').value === '{building.pk}'")
+    expect(page.locator("#id_building")).to_have_value(str(building.pk))
     page.fill("#id_unit_no", "2")
     page.fill("#id_room_no", "302")
     shot(page, "intake-picker")

@@ -123,10 +123,13 @@ def test_technician_who_forgets_the_signature_loses_nothing(
     assert form.locator("textarea[name=materials]").input_value() == "阀门,1,个\n生料带,2,卷"
     assert form.locator("input[name=customer_side_fault]").is_checked()
     assert form.locator("input.signature-data").input_value().startswith("data:image/png")
-    page.wait_for_function(
-        "document.querySelector('canvas.signature-pad').getContext('2d')"
-        ".getImageData(0, 0, 600, 200).data.some(v => v > 0)"
-    )
+    # Polled from here: the page's CSP forbids the eval Playwright's own polling uses.
+    drawn = "() => document.querySelector('canvas.signature-pad').getContext('2d').getImageData(0, 0, 600, 200).data.some(v => v > 0)"
+    for _try in range(50):
+        if page.evaluate(drawn):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(drawn)
     assert fits_width(page)
 
     # Only the missing explanation is added; the kept signature goes with it.
