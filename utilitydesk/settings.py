@@ -300,6 +300,8 @@ PERIODIC_JOBS = {
     "arrears.refresh": 86400.0,
     # Bill reminders before the due day to accounts that still owe (billing/tasks.py).
     "billing.send_bill_reminders": 3600.0,
+    # Late fees where a tariff sets them (off by default; billing/late_fees.py).
+    "billing.post_late_fees": 86400.0,
     # Customer notices: due retries, stale claims (notifications/delivery.py).
     "notifications.deliver_notices": float(os.environ.get("NOTIFICATION_RETRY_SCAN_SECONDS", "30")),
 }

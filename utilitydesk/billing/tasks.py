@@ -28,3 +28,13 @@ def send_bill_reminders_task() -> int:
     from .notices import send_reminders
 
     return send_reminders()
+
+
+@shared_task(name="billing.post_late_fees")
+def post_late_fees_task() -> int:
+    """The day's late fees where a tariff sets them (idempotent per bill and day)."""
+    from django.utils import timezone
+
+    from .late_fees import post_late_fees
+
+    return post_late_fees(timezone.localdate())
