@@ -1372,6 +1372,7 @@ def bench_bills(args, env) -> dict:
     COPY). The season after the current one, so the current season's bills (the arrears
     row's) stay; its bills from an earlier bench run are removed first."""
     from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from utilitydesk.billing import services as billing
@@ -1391,9 +1392,10 @@ def bench_bills(args, env) -> dict:
         ):
             cursor.execute(sql, [season])
     premises = Premises.objects.count()
-    started = time.perf_counter()
-    run = billing.generate_bills(billing.start_run(season, actor=None, now=now).pk, now=now)
-    seconds = time.perf_counter() - started
+    with CaptureQueriesContext(connection) as statements:
+        started = time.perf_counter()
+        run = billing.generate_bills(billing.start_run(season, actor=None, now=now).pk, now=now)
+        seconds = time.perf_counter() - started
     set_wise = Bill.objects.filter(season=season, run=run, lines__kind="area_fee").count()
     return {
         "operation": "bill every premises for a season (one billing run)",
@@ -1403,6 +1405,7 @@ def bench_bills(args, env) -> dict:
         "figure_ms": round(seconds * 1000),
         "figure_text": f"{seconds:.1f} s ({run.bills_issued / seconds:,.0f} bills/s)",
         "met": seconds <= 120,
+        "queries_per_request": len(statements.captured_queries),
         "detail": {"bills": run.bills_issued, "skipped": len(run.skipped), "area bills": set_wise},
         "how": "billing.services.generate_bills in-process on PostgreSQL: ranges of 5,000 premises, each one transaction; plain premises (by area, whole season, no stop, meter or credit) by one INSERT … SELECT with their line and ledger charge, the rest computed by the formula and written by COPY",
     }
