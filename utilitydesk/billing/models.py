@@ -241,7 +241,6 @@ class Bill(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("corrects"),
-        db_index=False,
     )
     reason = models.TextField(_("reason for the correction"), blank=True)
     run = models.ForeignKey(
@@ -370,7 +369,7 @@ class LedgerEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     bill = models.ForeignKey(
-        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     season = models.PositiveSmallIntegerField(_("heating season"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=100, unique=True)
