@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "utilitydesk.payments",
     "utilitydesk.arrears",
     "utilitydesk.kpis",
+    "utilitydesk.duty",
+    "utilitydesk.reports",
     "utilitydesk.demo",
 ]
 

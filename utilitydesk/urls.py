@@ -34,6 +34,8 @@ urlpatterns = [
     path("complaints/", include("utilitydesk.complaints.urls")),
     path("surveys/", include("utilitydesk.surveys.urls")),
     path("kpis/", include("utilitydesk.kpis.urls")),
+    path("duty/", include("utilitydesk.duty.urls")),
+    path("reports/", include("utilitydesk.reports.urls")),
     path("s/<str:token>/", survey_views.public_answer, name="survey_public"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("utilitydesk.web.api_urls", namespace="v1")),

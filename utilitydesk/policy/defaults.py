@@ -201,3 +201,48 @@ def default_refund_bands() -> list[dict[str, str]]:
         {"below": "16.0", "share": "0.50"},
         {"below": "14.0", "share": "1.00"},
     ]
+
+
+def default_kpi_targets() -> dict[str, str]:
+    """R-904 targets by KPI code (docs/kpis.md). The seeds': repair timeliness ≥ 90 % and
+    valid complaints < 1 % (003 投诉服务规范 11), leak repair ≥ 98 % (001-15), repair
+    callbacks ≥ 90 % and satisfaction ≥ 98 % (003 第七条); the rest ours. Whether a figure
+    must stay above or below its target is the KPI's own (kpis/definitions.py)."""
+    return {
+        "complaint_timeliness": "0.95",
+        "repair_on_site_timeliness": "0.90",
+        "repair_resolution_timeliness": "0.90",
+        "leak_repair_timeliness": "0.98",
+        "callback_rate": "0.90",
+        "satisfaction_rate": "0.98",
+        "valid_complaint_rate": "0.01",
+        "first_contact_resolution": "0.80",
+        "entry_error_rate": "0.01",
+        "temperature_pass_rate": "0.95",
+        "outage_notice_timeliness": "1.00",
+    }
+
+
+def default_assessment_weights() -> dict[str, str]:
+    """Points each KPI carries in the monthly assessment (ours; 100 in all). A figure at or
+    better than its target earns its points in full, a worse one in proportion."""
+    return {
+        "complaint_timeliness": "15",
+        "repair_on_site_timeliness": "15",
+        "repair_resolution_timeliness": "15",
+        "callback_rate": "10",
+        "satisfaction_rate": "20",
+        "valid_complaint_rate": "15",
+        "first_contact_resolution": "5",
+        "entry_error_rate": "5",
+    }
+
+
+def default_assessment_deductions() -> dict[str, str]:
+    """Points taken off a unit's or person's monthly score per event (ours, after 002
+    奖惩: a complaint caused, a broken commitment)."""
+    return {
+        "valid_complaint": "2",
+        "breached_deadline": "0.5",
+        "entry_error": "0.5",
+    }

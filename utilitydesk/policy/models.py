@@ -11,6 +11,9 @@ from .defaults import (
     DEFAULT_WARNING_CAP_MINUTES,
     DEFAULT_WARNING_FLOOR_MINUTES,
     DEFAULT_WARNING_SHARE,
+    default_assessment_deductions,
+    default_assessment_weights,
+    default_kpi_targets,
     default_refund_bands,
 )
 
@@ -250,6 +253,33 @@ class PolicyVersion(models.Model):
         _("monitoring points visited every (days, in season)"),
         default=7,
         validators=[MinValueValidator(1)],
+    )
+    kpi_targets = models.JSONField(
+        _("KPI targets"),
+        default=default_kpi_targets,
+        help_text=_(
+            'Target of each KPI as a share, e.g. {"repair_on_site_timeliness": "0.90", "valid_complaint_rate": "0.01"}; whether a figure must be above or below it is the KPI\'s own.'
+        ),
+    )
+    kpi_amber_margin = models.DecimalField(
+        _("KPI amber margin"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.05"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_("A figure missing its target by no more than this share is amber, not red."),
+    )
+    assessment_weights = models.JSONField(
+        _("assessment weights"),
+        default=default_assessment_weights,
+        help_text=_("Points each KPI carries in the monthly assessment, by KPI code."),
+    )
+    assessment_deductions = models.JSONField(
+        _("assessment deductions"),
+        default=default_assessment_deductions,
+        help_text=_(
+            "Points taken off the monthly score per event: valid_complaint, breached_deadline, entry_error."
+        ),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -329,6 +329,36 @@ def temperature_problems(policy: PolicyVersion) -> list[str]:
     return problems
 
 
+def kpi_problems(policy: PolicyVersion) -> list[str]:
+    """What keeps a draft's KPI targets and assessment values from being published:
+    targets that are not shares between 0 and 1, weights or deductions that are not
+    numbers of at least 0."""
+    problems: list[str] = []
+
+    def numbers(value: object, low: Decimal, high: Decimal | None) -> bool:
+        if not isinstance(value, dict):
+            return False
+        try:
+            amounts = [Decimal(str(amount)) for amount in value.values()]
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+        return all(low <= a and (high is None or a <= high) for a in amounts)
+
+    if not numbers(policy.kpi_targets, Decimal("0"), Decimal("1")):
+        problems.append(
+            _('KPI targets are shares between 0 and 1, e.g. {"callback_rate": "0.90"}.')
+        )
+    if not numbers(policy.assessment_weights, Decimal("0"), None):
+        problems.append(
+            _('Assessment weights are points of at least 0, e.g. {"callback_rate": "10"}.')
+        )
+    if not numbers(policy.assessment_deductions, Decimal("0"), None):
+        problems.append(
+            _('Assessment deductions are points of at least 0, e.g. {"valid_complaint": "2"}.')
+        )
+    return problems
+
+
 def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None) -> PolicyVersion:
     """Publish a draft: it applies to cases created from now on; existing cases keep
     theirs. The previous published version is retired."""
@@ -344,6 +374,7 @@ def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None)
         except ValueError:
             problems.append(_("Season dates are MM-DD, e.g. 11-15."))
     problems.extend(temperature_problems(policy))
+    problems.extend(kpi_problems(policy))
     if not policy.limits.filter(
         name="resolution", kind="", grade="", emergency__isnull=True, attribute=""
     ).exists():

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    """The reports the regulations name (docs/kpis.md): weekly, monthly supervision,
+    monthly callback, quarterly consultation and the monthly assessment, generated on
+    schedule or on demand and stored."""
+
+    name = "utilitydesk.reports"
+    label = "reports"
+    verbose_name = _("Reports")
