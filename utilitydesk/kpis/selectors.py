@@ -146,6 +146,11 @@ def _part_source(kpi: Kpi, part: str) -> tuple[Source, Q]:
     return kpi.denominator, kpi.numerator
 
 
+def source_of(kpi: Kpi, part: str) -> Source:
+    """The source whose rows a part of a figure lists."""
+    return _part_source(kpi, part)[0]
+
+
 def _part_rows(
     kpi: Kpi,
     part: str,

@@ -6,6 +6,7 @@ from utilitydesk.accounts import api as accounts_api
 from utilitydesk.billing import api as billing_api
 from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
+from utilitydesk.kpis import api as kpis_api
 from utilitydesk.outages import api as outages_api
 from utilitydesk.payments import api as payments_api
 from utilitydesk.policy import api as policy_api
@@ -18,6 +19,8 @@ urlpatterns = [
     path("customers/", customers_api.CustomerListView.as_view(), name="customer-list"),
     path("customers/lookup/", customers_api.CustomerLookupView.as_view(), name="customer-lookup"),
     path("customers/<int:pk>/", customers_api.CustomerDetailView.as_view(), name="customer-detail"),
+    path("kpis/", kpis_api.KpiFiguresView.as_view(), name="kpi-figures"),
+    path("kpis/cases/", kpis_api.KpiRowsView.as_view(), name="kpi-rows"),
     path("contacts/", cases_api.ContactCreateView.as_view(), name="contact-create"),
     path("cases/", cases_api.CaseListView.as_view(), name="case-list"),
     path("cases/<str:number>/", cases_api.CaseDetailView.as_view(), name="case-detail"),
