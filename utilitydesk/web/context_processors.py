@@ -48,6 +48,12 @@ def shell(request):
             "complaints.view_complaint",
         ),
         (
+            _("KPIs"),
+            reverse("kpis:overview"),
+            "kpis:overview",
+            "callbacks.view_rates",
+        ),
+        (
             _("Service rates"),
             reverse("kpis:rates"),
             "kpis:rates",
