@@ -46,6 +46,10 @@ class CallbacksConfig(AppConfig):
         from . import case_reactions
 
         hooks.react(hooks.CaseHook.RESOLVED, case_reactions.on_case_resolved)
+        from . import followup
+
+        for hook in followup.FOLLOWED_HOOKS:  # after the callback task: the body names it
+            hooks.react(hook, followup.on_case_step)
         hooks.register_section(
             hooks.Section(
                 "callbacks", "callbacks/_case_section.html", case_reactions.case_section, 20

@@ -4,6 +4,9 @@
 each step here, inside their transaction, and the apps register their reactions in their
 `ready()`. A reaction that raises aborts the step (it is the same transaction). The case
 page's sections and the intake form's extra fields are registered the same way.
+
+A lifecycle step's announcement carries ``note`` and ``event_seq``, the number of the
+timeline event it recorded: a reaction that must act once per step keys on it.
 """
 
 from collections import defaultdict

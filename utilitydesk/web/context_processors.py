@@ -15,6 +15,12 @@ def shell(request):
     candidates = [
         (_("New contact"), reverse("cases:new"), "cases:new", "cases.add_contact"),
         (_("Cases"), reverse("cases:list"), "cases:list", "cases.view_case"),
+        (
+            _("Contacts I took"),
+            reverse("callbacks:followed"),
+            "callbacks:followed",
+            "cases.add_contact",
+        ),
         (_("My work orders"), reverse("field:list"), "field:list", "cases.handle_case"),
         (
             _("Major faults"),

@@ -90,10 +90,19 @@ def _act(
         data = apply(case) or {}
         case.version += 1
         case.updated_at = now
-        record_event(case, action, before, note, actor=actor, at=case.updated_at, data=data)
+        event = record_event(case, action, before, note, actor=actor, at=case.updated_at, data=data)
         case_deadlines.on_case_action(case, action, case.updated_at, note)
         if action in ACTION_HOOKS:
-            announce(ACTION_HOOKS[action], case, actor=actor, now=case.updated_at, note=note)
+            # ``event_seq`` names the step: a reaction that must happen once per step (a
+            # message) keys on it; the same step announced again carries the same number.
+            announce(
+                ACTION_HOOKS[action],
+                case,
+                actor=actor,
+                now=case.updated_at,
+                note=note,
+                event_seq=event.seq,
+            )
         case.save()
     return case
 
