@@ -12,6 +12,8 @@ from utilitydesk.org.models import Position
 from utilitydesk.org.roles import SCOPED_POSITIONS
 from utilitydesk.org.selectors import leader_unit, positions_of
 
+from . import dashboards
+
 
 def _leader_overview(user, now) -> dict | None:
     """Today's intake, open, overdue and escalated cases, and the month's rates."""
@@ -30,7 +32,8 @@ def _leader_overview(user, now) -> dict | None:
 
 def _field_home(user) -> str | None:
     """Where someone holding only field positions starts: their work, not the office
-    home. Station heads get their unit's queue; technicians and team leaders 我的工单."""
+    home. Technicians and team leaders 我的工单; a station head without the station's
+    figures (their dashboard otherwise) the unit's queue."""
 
     held = {a.position for a in positions_of(user)}
     if user.is_superuser or not held or not held <= SCOPED_POSITIONS:
@@ -42,6 +45,10 @@ def _field_home(user) -> str | None:
 
 @login_required
 def home(request):
+    # Each role's dashboard (web/dashboards.py); the office home for the others.
+    kind = dashboards.dashboard_kind(request.user)
+    if kind in dashboards.TILES_OF and dashboards.may_have_dashboard(request.user, kind):
+        return dashboards.dashboard(request, kind)
     field_home = _field_home(request.user)
     if field_home:
         return redirect(field_home)

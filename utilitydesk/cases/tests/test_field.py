@@ -48,12 +48,12 @@ def test_field_roles_start_at_their_work(people, org, client):
     for user, target in [
         (people["tech"], "/field/"),
         (leader, "/field/"),
-        (people["head_east"], "/cases/?view=unit"),
     ]:
         client.force_login(user)
         response = client.get("/")
         assert response.status_code == 302 and response["Location"] == target, user
-    for office in (people["agent"], people["gm"]):
+    # A station head's home is the station's dashboard, with the queue one click away.
+    for office in (people["agent"], people["gm"], people["head_east"]):
         client.force_login(office)
         assert client.get("/").status_code == 200
 

@@ -36,10 +36,13 @@ def test_leaders_see_todays_figures_and_the_months_rates(people, customers, lead
         client.force_login(leaders[who])
         html = client.get("/").content.decode()
         assert "热力公司 今日概况" in html, who
-        assert figure(html, "received_today") >= 1
+        assert figure(html, "received") >= 1
         assert figure(html, "open") == 2
         assert figure(html, "overdue") == 1 and figure(html, "escalated") == 1
-        assert "本月指标" in html and "回访率" in html
+        # The month's KPIs are the company dashboard's; the service centre's head has the
+        # intake instead (web/tests/test_dashboards.py).
+        if who != "sc_head":
+            assert "本月指标" in html and "回访率" in html
     assert today.number  # the case received today is counted above
 
 
