@@ -68,7 +68,9 @@ def test_station_head_starts_at_the_unit_queue_on_a_phone(
     case = open_case(people["agent"], customers["east"], now=timezone.now() - timedelta(hours=26))
     sweep(timezone.now())  # overdue notices and the first escalation: one group in the inbox
     page = sign_in_on(phone_page, live_server, "head_east")
-    assert page.url == f"{base}/cases/?view=unit"
+    assert page.url == f"{base}/" and fits_width(page)  # the station's dashboard
+    page.click("#tile-queue a.button")
+    page.wait_for_url(f"{base}/cases/?view=unit")
     assert case.number in page.inner_text("main") and fits_width(page)
     for path in [
         f"/cases/{case.number}/",

@@ -50,8 +50,9 @@ def test_dispatcher_places_a_case_nobody_could_route(people, org, login):
 
 def test_station_head_assigns_from_the_unit_queue(people, customers, login, live_server):
     case = open_case(people["agent"], customers["east"])
-    page = login("head_east")  # a station head starts at the unit's queue
-    assert page.url == f"{live_server.url}/cases/?view=unit"
+    page = login("head_east")  # a station head starts at the station's dashboard
+    page.click("#tile-queue a.button")  # the unit's queue, one click away
+    page.wait_for_url(f"{live_server.url}/cases/?view=unit")
     assert case.number in page.inner_text("main")
     page.click(f"text={case.number}")
     act(page, "assignee", str(people["tech"].pk))

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from utilitydesk.accounts.names import display_name
 from utilitydesk.callbacks.followup import followed_cases
@@ -44,7 +45,7 @@ AGENT = "agent"
 FIELD = "field"
 
 TILES_OF: dict[str, tuple[str, ...]] = {
-    COMPANY: ("today", "kpis", "trend", "stations"),
+    COMPANY: ("today", "trend", "kpis", "stations"),
     SERVICE_CENTRE: ("today", "intake", "agents", "callbacks"),
     STATION: ("queue", "technicians", "results"),
     AGENT: ("mine", "my_callbacks"),
@@ -56,6 +57,8 @@ COMPANY_POSITIONS = {
     Position.SERVICE_OFFICE,
 }
 MINE_SHOWN = 10
+# Counts whose label on a tile says more than the measure's own.
+COUNT_LABELS = {"received": _lazy("Cases received today")}
 
 
 def dashboard_kind(user: Any) -> str | None:
@@ -132,7 +135,7 @@ def _count_cells(
     return [
         {
             "code": code,
-            "label": MEASURES[code].label,
+            "label": COUNT_LABELS.get(code, MEASURES[code].label),
             "count": count,
             "url": door(period=moment.today, unit=unit, person=person, measure=code),
             "alert": code in ("overdue", "escalated", "emergencies") and count > 0,

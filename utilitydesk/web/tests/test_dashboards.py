@@ -246,7 +246,7 @@ def test_a_tile_alone_is_its_partial(world, people, client):
         html = response.content.decode()
         assert response.status_code == 200, name
         assert html.lstrip().startswith("<section") and "<html" not in html, name
-        assert f'hx-get="/dashboard/{name}/"' in html and 'hx-trigger="every 60s"' in html
+        assert f'hx-get="/dashboard/{name}/"' in html and 'hx-trigger="every 60s, refresh"' in html
     assert figure(client.get("/dashboard/today/").content.decode(), "overdue") == 1
     assert client.get("/dashboard/nothing/").status_code == 404
 
