@@ -71,7 +71,9 @@
         name: data.name,
         radius: ["35%", "65%"],
         center: ["50%", "45%"],
-        label: { formatter: "{b} {c}" },
+        // Small slices' labels would overlap: the legend, the tooltip and the table below
+        // name them.
+        label: { show: false },
         data: data.points
       }]
     };
