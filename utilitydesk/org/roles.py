@@ -146,7 +146,14 @@ CLASSIFY = ["complaints.classify_complaint"]
 RULE_APPEAL = ["complaints.rule_appeal"]
 # Leaders read the service rates, survey reports and the complaint register; a station
 # head only their station's rates (kpis.selectors.rate_units).
-LEADER_READ = ["callbacks.view_rates", "surveys.view_survey", "complaints.view_complaint"]
+LEADER_READ = [
+    "callbacks.view_rates",
+    "surveys.view_survey",
+    "complaints.view_complaint",
+    # The stored reports (docs/reports.md): read, and generated on demand.
+    "reports.view_report",
+    "reports.generate_report",
+]
 # the service office marks the complaints kept beyond the retention period.
 MARK_IMPORTANT = ["complaints.mark_important"]
 SLA_VIEW = [
@@ -185,6 +192,11 @@ KNOWLEDGE_ADMIN = [
     "cases.change_routingrule",
 ]
 
+# Duty and handover (docs/duty.md): the service centre's people write the duty log and hand
+# over; its head, the service office and the managers keep and publish the roster.
+DUTY = ["duty.keep_duty_log", "duty.view_dutylogentry", "duty.view_roster"]
+DUTY_ROSTER = ["duty.publish_roster", "duty.view_roster", "duty.view_dutylogentry"]
+
 ROLE_PERMISSIONS: dict[Position, list[str]] = {
     Position.AGENT: VIEW
     + FULL_PHONE
@@ -199,7 +211,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + CLASSIFY
     + FAILED_NOTICES
     + BILL_VIEW
-    + HEAT_APPLICATION,
+    + HEAT_APPLICATION
+    + DUTY,
     Position.DISPATCHER: VIEW
     + FULL_PHONE
     + CASE_VIEW
@@ -213,7 +226,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + INTERRUPTIONS
     + CLASSIFY
     + NETWORK
-    + NETWORK_IMPORT,
+    + NETWORK_IMPORT
+    + DUTY,
     Position.TECHNICIAN: VIEW + CASE_VIEW + HANDLE + MEASURE,
     Position.TEAM_LEADER: VIEW + CASE_VIEW + HANDLE + SUPERVISE + MEASURE + MONITORING,
     Position.STATION_HEAD: VIEW
@@ -248,7 +262,9 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + NETWORK
     + TEMPERATURE_REPORT
     + BILL_APPROVE
-    + ARREARS_LEAD,
+    + ARREARS_LEAD
+    + DUTY
+    + DUTY_ROSTER,
     Position.DEPUTY_GM: VIEW
     + FULL_PHONE
     + APPROVE
@@ -261,7 +277,9 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + NETWORK
     + TEMPERATURE_REPORT
     + BILL_APPROVE
-    + ARREARS_LEAD,
+    + ARREARS_LEAD
+    + DUTY
+    + DUTY_ROSTER,
     Position.GENERAL_MANAGER: VIEW
     + FULL_PHONE
     + APPROVE
@@ -274,7 +292,9 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + NETWORK
     + TEMPERATURE_REPORT
     + BILL_APPROVE
-    + ARREARS_LEAD,
+    + ARREARS_LEAD
+    + DUTY
+    + DUTY_ROSTER,
     Position.PARENT_GM: VIEW + FULL_PHONE + APPROVE + CASE_VIEW,
     Position.BILLING_CLERK: VIEW
     + FULL_PHONE
@@ -314,7 +334,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + SLA_VIEW
     + NETWORK
     + TEMPERATURE_REPORT
-    + REFUNDS,
+    + REFUNDS
+    + DUTY_ROSTER,
     Position.ADMINISTRATOR: ["complaints.delete_complaint", "complaints.view_complaint"]
     + VIEW
     + FULL_PHONE

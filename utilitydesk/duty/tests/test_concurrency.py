@@ -1,0 +1,86 @@
+"""Two people of the incoming shift acting on one handover at once — one accepting, the
+other refusing — give one outcome: the second finds it already decided. PostgreSQL only:
+the row lock is what is being proved."""
+
+from datetime import date
+
+import pytest
+
+from tests.factories import is_postgres
+from utilitydesk.duty import services
+from utilitydesk.duty.models import DutyRole, Handover, HandoverRefusal, HandoverStatus
+from utilitydesk.outages.tests.test_interruption_concurrency import run_together
+
+from .conftest import at, staffed_roster
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not is_postgres(), reason="concurrency is proved on PostgreSQL"),
+]
+DAY = date(2026, 1, 10)
+
+
+def test_accept_and_refuse_at_once_give_one_outcome(duty):
+    roster = staffed_roster(duty)
+    services.add_entries(
+        roster.pk,
+        first_day=DAY,
+        shift_id=duty["night"].pk,
+        person_id=duty["agent3"].pk,
+        role=DutyRole.SHIFT_LEADER,
+        actor=duty["office"],
+    )
+    services.publish_roster(roster.pk, actor=duty["office"])
+    handover = services.hand_over(
+        duty["unit"].pk,
+        DAY,
+        duty["day"].pk,
+        notes="无遗留",
+        sign=True,
+        actor=duty["agent"],
+        now=at(DAY, 19, 55),
+    )
+    results = run_together(
+        [
+            lambda: services.accept_handover(handover.pk, actor=duty["agent2"], now=at(DAY, 20)),
+            lambda: services.refuse_handover(
+                handover.pk, conditions=["records_unclear"], actor=duty["agent3"], now=at(DAY, 20)
+            ),
+        ]
+    )
+    assert sorted(r[0] for r in results) == ["ok", "refused"], results
+    final = Handover.objects.get(pk=handover.pk)
+    if results[0][0] == "ok":
+        assert (
+            final.status == HandoverStatus.ACCEPTED and final.incoming_signed_by == duty["agent2"]
+        )
+        assert not HandoverRefusal.objects.exists()
+    else:
+        assert final.status == HandoverStatus.REFUSED and final.incoming_signed_by is None
+        assert HandoverRefusal.objects.count() == 1
+
+
+def test_two_incoming_accepting_at_once_sign_once(duty):
+    roster = staffed_roster(duty)
+    services.add_entries(
+        roster.pk,
+        first_day=DAY,
+        shift_id=duty["night"].pk,
+        person_id=duty["agent3"].pk,
+        role=DutyRole.AGENT,
+        actor=duty["office"],
+    )
+    services.publish_roster(roster.pk, actor=duty["office"])
+    handover = services.hand_over(
+        duty["unit"].pk, DAY, duty["day"].pk, notes="无遗留", sign=True, actor=duty["agent"]
+    )
+    results = run_together(
+        [
+            lambda who=who: services.accept_handover(handover.pk, actor=who, now=at(DAY, 20))
+            for who in (duty["agent2"], duty["agent3"])
+        ]
+    )
+    assert sorted(r[0] for r in results) == ["ok", "refused"], results
+    winner = next(r[1] for r in results if r[0] == "ok")
+    assert Handover.objects.get(pk=handover.pk).incoming_signed_by == winner.incoming_signed_by
