@@ -307,6 +307,8 @@ PERIODIC_JOBS = {
     "billing.post_late_fees": 86400.0,
     # Customer notices: due retries, stale claims (notifications/delivery.py).
     "notifications.deliver_notices": float(os.environ.get("NOTIFICATION_RETRY_SCAN_SECONDS", "30")),
+    # The reports due: weekly on Mondays, monthly on the 1st, quarterly (reports/tasks.py).
+    "reports.generate_due": 3600.0,
 }
 # The hotline number the outage notices give customers (docs/outages.md).
 OUTAGE_NOTICE_HOTLINE = os.environ.get("OUTAGE_NOTICE_HOTLINE", "96300")
