@@ -110,39 +110,41 @@ class KpiFiguresView(APIView):
             request.user, period.start, period.end, unit=unit, person=person, codes=codes
         )
         return Response(
-            {
-                "unit": unit.pk if unit else None,
-                "person": person.pk if person else None,
-                "period": period.code,
-                "start": period.first,
-                "end": period.last,
-                "figures": [
-                    {
-                        "kpi": f.kpi.code,
-                        "kpi_label": str(f.kpi.label),
-                        "numerator": f.numerator,
-                        "denominator": f.denominator,
-                        "value": f.value,
-                        "target": f.target,
-                        "direction": f.kpi.direction.value,
-                        "colour": f.colour,
-                        **{
-                            f"{part}_rows": _api_rows_url(
-                                request,
-                                rows_url(
-                                    period=period,
-                                    unit=unit,
-                                    person=person,
-                                    kpi=f.kpi.code,
-                                    part=part,
-                                ),
-                            )
-                            for part in selectors.PARTS
-                        },
-                    }
-                    for f in figures
-                ],
-            }
+            FiguresSerializer(
+                {
+                    "unit": unit.pk if unit else None,
+                    "person": person.pk if person else None,
+                    "period": period.code,
+                    "start": period.first,
+                    "end": period.last,
+                    "figures": [
+                        {
+                            "kpi": f.kpi.code,
+                            "kpi_label": str(f.kpi.label),
+                            "numerator": f.numerator,
+                            "denominator": f.denominator,
+                            "value": f.value,
+                            "target": f.target,
+                            "direction": f.kpi.direction.value,
+                            "colour": f.colour,
+                            **{
+                                f"{part}_rows": _api_rows_url(
+                                    request,
+                                    rows_url(
+                                        period=period,
+                                        unit=unit,
+                                        person=person,
+                                        kpi=f.kpi.code,
+                                        part=part,
+                                    ),
+                                )
+                                for part in selectors.PARTS
+                            },
+                        }
+                        for f in figures
+                    ],
+                }
+            ).data
         )
 
 

@@ -416,8 +416,8 @@ def test_the_api_gives_figures_with_targets_and_their_rows(world, org, people):
     assert (figure["numerator"], figure["denominator"], figure["value"], figure["target"]) == (
         3,
         4,
-        0.75,
-        0.9,
+        "0.7500",
+        "0.9000",
     )
     rows = api.get(figure["numerator_rows"])
     assert rows.status_code == 200 and rows.json()["count"] == 3
