@@ -29,7 +29,13 @@ from utilitydesk.cases.models import Case, Channel, Contact, Kind
 from utilitydesk.complaints.models import Category, Complaint, Level, Responsibility
 from utilitydesk.kpis.definitions import COUNTED_COMPLAINTS, FIRST_CALLBACKS, KPIS, Direction
 from utilitydesk.kpis.periods import Period
-from utilitydesk.kpis.selectors import UNIT_KINDS, Figure, figures, figures_by_person, figures_by_unit
+from utilitydesk.kpis.selectors import (
+    UNIT_KINDS,
+    Figure,
+    figures,
+    figures_by_person,
+    figures_by_unit,
+)
 from utilitydesk.org.models import Assignment, OrgUnit, Position, UnitKind
 from utilitydesk.org.selectors import subtree_ids
 from utilitydesk.policy.models import LIMIT_NAMES, PolicyVersion
@@ -94,7 +100,14 @@ def section(
     note: str = "",
     more: int = 0,
 ) -> dict[str, Any]:
-    return {"key": key, "title": title, "columns": columns, "rows": rows, "note": note, "more": more}
+    return {
+        "key": key,
+        "title": title,
+        "columns": columns,
+        "rows": rows,
+        "note": note,
+        "more": more,
+    }
 
 
 def _fmt_time(value: datetime | None) -> str:
@@ -289,7 +302,9 @@ def _dissatisfied_list(unit: OrgUnit, period: Period) -> dict[str, Any]:
 # --- the weekly service report (周报, 001-2 §四) ---------------------------------------
 
 
-def weekly_report(unit: OrgUnit, period: Period, policy: PolicyVersion | None) -> list[dict[str, Any]]:
+def weekly_report(
+    unit: OrgUnit, period: Period, policy: PolicyVersion | None
+) -> list[dict[str, Any]]:
     cases = _unit_cases(unit, period)
     contacts = _unit_contacts(unit, period)
     cases_by_kind = dict(cases.order_by().values_list("kind").annotate(n=Count("pk")))
@@ -302,7 +317,9 @@ def weekly_report(unit: OrgUnit, period: Period, policy: PolicyVersion | None) -
         column(_("Contacts received"), "int"),
     ]
 
-    def intake_rows(choices: Any, case_counts: dict[str, int], contact_counts: dict[str, int]):
+    def intake_rows(
+        choices: Any, case_counts: dict[str, int], contact_counts: dict[str, int]
+    ) -> list[list[Any]]:
         rows = [
             [str(label), case_counts.get(value, 0), contact_counts.get(value, 0)]
             for value, label in choices
@@ -349,13 +366,18 @@ def _complaints_by_category(unit: OrgUnit, period: Period) -> dict[str, Any]:
         _counted_complaints(unit, period).order_by().values_list("category").annotate(n=Count("pk"))
     )
     rows = [
-        [str(label), received.get(value, 0), valid.get(value, 0)] for value, label in Category.choices
+        [str(label), received.get(value, 0), valid.get(value, 0)]
+        for value, label in Category.choices
     ]
     rows.append([_("Total"), sum(received.values()), sum(valid.values())])
     return section(
         "complaints",
         _("Complaints"),
-        [column(_("Category")), column(_("Complaints received"), "int"), column(_("Valid complaints"), "int")],
+        [
+            column(_("Category")),
+            column(_("Complaints received"), "int"),
+            column(_("Valid complaints"), "int"),
+        ],
         rows,
         note=_(
             "Received: complaint cases received in the period and charged to the unit. Valid: complaints of the period held against the unit (company fault, no upheld appeal; R-503)."
@@ -447,12 +469,15 @@ def supervision_report(
 ) -> list[dict[str, Any]]:
     parts = _parts(unit)
     codes = list(KPIS)
-    table = figures_by_unit(reader(), period.start, period.end, units=parts, codes=codes, policy=policy)
+    table = figures_by_unit(
+        reader(), period.start, period.end, units=parts, codes=codes, policy=policy
+    )
     sections = [
         section(
             "kpis_by_unit",
             _("KPIs by unit"),
-            [column(_("Reporting unit"))] + [column(_target_label(code, policy), "figure") for code in codes],
+            [column(_("Reporting unit"))]
+            + [column(_target_label(code, policy), "figure") for code in codes],
             [[part.name] + [figure_cell(found[code]) for code in codes] for part, found in table],
             note=_("Each unit with the units under it; targets from the service policy."),
         )
@@ -466,9 +491,7 @@ def supervision_report(
         _in_period("at", period), case__responsible_unit_id__in=tree
     )
     breached_by_unit = _roll_up(
-        dict(
-            breached.order_by().values_list("case__responsible_unit_id").annotate(n=Count("pk"))
-        ),
+        dict(breached.order_by().values_list("case__responsible_unit_id").annotate(n=Count("pk"))),
         trees,
     )
     escalated_by_unit = _roll_up(
@@ -768,7 +791,11 @@ def assess(
 
 
 def _weights(policy: PolicyVersion | None) -> dict[str, Any]:
-    return {code: w for code, w in ((policy.assessment_weights or {}) if policy else {}).items() if code in KPIS}
+    return {
+        code: w
+        for code, w in ((policy.assessment_weights or {}) if policy else {}).items()
+        if code in KPIS
+    }
 
 
 def _deductions(policy: PolicyVersion | None) -> dict[str, Any]:
@@ -790,8 +817,12 @@ def assessment_scores(
         )
     )
     who = reader()
-    unit_table = figures_by_unit(who, period.start, period.end, units=units, codes=codes, policy=policy)
-    person_table = figures_by_person(who, period.start, period.end, unit=unit, codes=codes, policy=policy)
+    unit_table = figures_by_unit(
+        who, period.start, period.end, units=units, codes=codes, policy=policy
+    )
+    person_table = figures_by_person(
+        who, period.start, period.end, unit=unit, codes=codes, policy=policy
+    )
     breached_by_unit: dict[int | None, int] = {}
     breached_by_person: dict[int | None, int] = {}
     for unit_id, person_id, n in (
@@ -925,9 +956,7 @@ BUILDERS = {
 }
 
 
-def build(
-    kind: str, unit: OrgUnit, period: Period, policy: PolicyVersion | None
-) -> dict[str, Any]:
+def build(kind: str, unit: OrgUnit, period: Period, policy: PolicyVersion | None) -> dict[str, Any]:
     """The report's whole content: its heading and sections."""
     report_kind = ReportKind(kind)
     return {

@@ -6,6 +6,8 @@ report (the revision counts up, the old files are removed); the schedule never r
 one, so running it twice stores one report."""
 
 from datetime import datetime, timedelta
+from functools import partial
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -143,7 +145,7 @@ def generate(
         # The same report stored meanwhile by another run: that one stands.
         return Report.objects.get(kind=kind, unit=unit, period=period.code)
     for name in old_files:
-        transaction.on_commit(lambda name=name: default_storage.delete(name))
+        transaction.on_commit(partial(default_storage.delete, name))
     _tell_readers(report)
     return report
 
@@ -161,7 +163,7 @@ def _store(draft: Report, xlsx: bytes, pdf: bytes, *, replace: bool) -> tuple[Re
         elif not replace:
             return report, []
         else:
-            old_files = [f.name for f in (report.xlsx, report.pdf) if f]
+            old_files = [f.name for f in (report.xlsx, report.pdf) if f.name]
             for field in (
                 "period_start",
                 "period_end",
@@ -245,4 +247,3 @@ def generate_due(*, now: datetime | None = None) -> list[Report]:
                 continue
             made.append(generate(kind, unit, period, actor=None, now=now, replace=False))
     return made
-

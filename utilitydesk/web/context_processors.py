@@ -65,6 +65,7 @@ def shell(request):
             "kpis:rates",
             "callbacks.view_rates",
         ),
+        (_("Reports"), reverse("reports:list"), "reports:list", "reports.view_report"),
         (
             _("Indoor temperature report"),
             reverse("temperature_reports:report"),

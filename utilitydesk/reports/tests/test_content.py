@@ -114,7 +114,13 @@ def test_callback_report(world, org):
         [world["B"].number, "城东供热所", "不满意", "维修不彻底"]
     ]
     # No customer personal data in the list.
-    assert [c["label"] for c in dissatisfied["columns"]] == ["工单", "单位", "结果", "意见", "回访时间"]
+    assert [c["label"] for c in dissatisfied["columns"]] == [
+        "工单",
+        "单位",
+        "结果",
+        "意见",
+        "回访时间",
+    ]
 
 
 def test_consultation_summary(world, org):
@@ -189,7 +195,7 @@ def test_assessment_of_units_and_people(world, org, people):
     assert west.kpi_points == Decimal("85.00")
     assert west.events == {"valid_complaint": 0, "breached_deadline": 1, "entry_error": 0}
     assert west.score == Decimal("84.50")
-    tech = dict((p.username, r) for p, r in persons)["tech"]
+    tech = {p.username: r for p, r in persons}["tech"]
     # The technician (assignee of A and B): on site 1/2 → 15 × 0.5 / 0.9 = 8.33; resolved
     # 1/2 → 8.33; complaints none → 15; callbacks (the agent's) none → 10; satisfaction
     # 1/2 → 20 × 0.5 / 0.98 = 10.20; valid complaints 1 of 2 cases → 15 × 0.01 / 0.5 =

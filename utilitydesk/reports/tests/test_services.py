@@ -41,7 +41,7 @@ def test_weekly_report_is_stored_with_its_files(world, org, people):
     intake = sheets["受理情况（按类型）"]
     rows = {row[0]: row[1:] for row in intake.iter_rows(min_row=3, values_only=True)}
     assert rows["合计"] == (5, 4)
-    timeliness = [row for row in sheets["办理及时率"].iter_rows(values_only=True)]
+    timeliness = list(sheets["办理及时率"].iter_rows(values_only=True))
     on_site = next(row for row in timeliness if row[0] == "报修及时率（到场）")
     assert on_site[2:5] == (3, 1, 0.3333)  # a number, shown as 33.3%
     text = pdf_text(report.pdf.read())
@@ -99,13 +99,13 @@ def test_the_first_of_the_month_brings_the_previous_month(org):
 
 def test_readers_get_the_report_in_their_inbox(world, org, people):
     services.generate(ReportKind.WEEKLY, org["company"], "2026-W46", actor=None, now=MONDAY)
-    company = set(Message.objects.filter(reference__startswith="report:").values_list(
-        "recipient__username", flat=True
-    ))
-    assert company == {"gm", "office"}
-    station = services.generate(
-        ReportKind.WEEKLY, org["east"], "2026-W46", actor=None, now=MONDAY
+    company = set(
+        Message.objects.filter(reference__startswith="report:").values_list(
+            "recipient__username", flat=True
+        )
     )
+    assert company == {"gm", "office"}
+    station = services.generate(ReportKind.WEEKLY, org["east"], "2026-W46", actor=None, now=MONDAY)
     message = Message.objects.get(reference=f"report:{station.pk}")
     assert message.recipient == people["head_east"]
     assert message.link == f"/reports/{station.pk}/"
@@ -135,9 +135,7 @@ def test_who_may_generate(world, org, people):
     with pytest.raises(PermissionDenied):
         services.generate(ReportKind.WEEKLY, org["company"], "2026-W46", actor=people["agent"])
     with pytest.raises(PermissionDenied):  # a station head: their own station only
-        services.generate(
-            ReportKind.WEEKLY, org["west"], "2026-W46", actor=people["head_east"]
-        )
+        services.generate(ReportKind.WEEKLY, org["west"], "2026-W46", actor=people["head_east"])
     report = services.generate(
         ReportKind.WEEKLY, org["east"], "2026-W46", actor=people["head_east"], now=MONDAY
     )
