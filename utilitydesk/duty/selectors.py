@@ -14,6 +14,8 @@ from utilitydesk.cases.models import OPEN_STATUSES, Case
 from utilitydesk.org.models import Assignment, DepartmentFunction, OrgUnit, Position
 from utilitydesk.outages.models import MajorFault
 from utilitydesk.outages.selectors import open_faults
+from utilitydesk.policy import services as policy
+from utilitydesk.policy.models import CalendarDay
 
 from .models import (
     DutyLogEntry,
@@ -120,27 +122,36 @@ def entries_of(roster: Roster) -> QuerySet[RosterEntry]:
 @dataclass
 class GridRow:
     day: date
-    holiday: str  # the holiday's name, "" on other days
+    is_holiday: bool
+    holiday: str  # the holiday's name
     working_day: bool
     season: bool
     cells: list[list[RosterEntry]] = field(default_factory=list)
 
 
 def roster_grid(
-    roster: Roster, patterns: list[Shift], holidays: dict[date, str], working: set[date], season
+    first: date, last: date, roster: Roster | None, patterns: list[Shift]
 ) -> list[GridRow]:
-    """One row per day of the period, one cell per shift with its entries."""
+    """One row per day of the period (holiday, working day, heating season from the
+    calendar and the published policy), one cell per shift with its entries."""
     by_cell: dict[tuple[date, int], list[RosterEntry]] = {}
-    for entry in entries_of(roster):
+    for entry in entries_of(roster) if roster is not None else ():
         by_cell.setdefault((entry.day, entry.shift_id), []).append(entry)
+    holidays = dict(
+        CalendarDay.objects.filter(
+            kind=CalendarDay.Kind.HOLIDAY, date__range=(first, last)
+        ).values_list("date", "name")
+    )
+    calendar, current = policy.calendar(), policy.current_policy()
     rows = []
-    day = roster.period_start
-    while day <= roster.period_end:
+    day = first
+    while day <= last:
         row = GridRow(
             day=day,
+            is_holiday=day in holidays,
             holiday=holidays.get(day, ""),
-            working_day=day in working,
-            season=season(day),
+            working_day=calendar.is_working_day(day),
+            season=policy.is_heating_season(day, current),
         )
         row.cells = [by_cell.get((day, shift.pk), []) for shift in patterns]
         rows.append(row)
@@ -184,15 +195,13 @@ def may_be_rostered(person: Actor, unit: OrgUnit, role: str) -> bool:
     return active.filter(unit=unit).exists()
 
 
-def rosterable_people(unit: OrgUnit) -> list[Actor]:
+def rosterable_people(unit: OrgUnit) -> QuerySet[Actor]:
     """Everyone who may be put on the roster of ``unit`` (in any role)."""
     ids = Assignment.objects.filter(is_active=True).filter(
         Q(unit=unit) | Q(position__in=MANAGER_POSITIONS)
     )
-    return list(
-        User.objects.filter(pk__in=ids.values("user_id"), is_active=True).order_by(
-            "last_name", "first_name", "username"
-        )
+    return User.objects.filter(pk__in=ids.values("user_id"), is_active=True).order_by(
+        "last_name", "first_name", "username"
     )
 
 

@@ -34,6 +34,12 @@ def shell(request):
             "outages:interruptions",
             "outages.view_interruption",
         ),
+        (
+            _("Duty and handover"),
+            reverse("duty:handover"),
+            "duty:handover",
+            "duty.view_dutylogentry",
+        ),
         (_("Callbacks"), reverse("callbacks:queue"), "callbacks:queue", "callbacks.make_callback"),
         (
             _("Failed notices"),
