@@ -232,3 +232,25 @@ def test_every_report_builds_on_an_empty_month(org, kind):
     }.get(kind, "2026-11")
     built = content.build(kind, org["company"], parse_period(period), current_policy())
     assert built["sections"]
+
+
+def test_assessment_queries_do_not_grow_with_units_and_people(world, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UnitFactory, staff
+    from utilitydesk.org.models import Position, UnitKind
+
+    period, policy = parse_period("2026-11"), current_policy()
+    with CaptureQueriesContext(connection) as before:
+        content.assessment_scores(org["company"], period, policy)
+    for n in range(5):
+        station = UnitFactory(
+            code=f"S{n}", name=f"站{n}", kind=UnitKind.STATION, parent=org["company"]
+        )
+        for m in range(4):
+            staff(f"t{n}{m}", Position.TECHNICIAN, station)
+    with CaptureQueriesContext(connection) as after:
+        _units, people = content.assessment_scores(org["company"], period, policy)
+    assert len(people) > 20
+    assert len(after.captured_queries) <= len(before.captured_queries)
