@@ -134,7 +134,7 @@ def add_entries(
             ]
         if errors:
             raise ValidationError(errors)
-        assert shift is not None and person is not None  # noqa: S101 - checked above
+        assert shift is not None and person is not None  # noqa: S101  # nosec B101 - checked above
         present = set(
             roster.entries.filter(
                 shift=shift, person=person, day__range=(first_day, last_day)
@@ -347,7 +347,7 @@ def write_log_entry(
         errors["occurred_at"] = [_("No shifts are set up.")]
     if errors:
         raise ValidationError(errors)
-    assert unit is not None and found is not None  # noqa: S101 - checked above
+    assert unit is not None and found is not None  # noqa: S101  # nosec B101 - checked above
     day, shift = found
     with transaction.atomic():
         entry = DutyLogEntry.objects.create(

@@ -27,7 +27,7 @@ from utilitydesk.org.selectors import subtree_ids
 from utilitydesk.policy.services import current_policy
 
 from . import selectors
-from .definitions import KPIS, MEASURES
+from .definitions import KPIS, MEASURES, required
 from .periods import Period, PeriodKind, period_containing
 from .selectors import Figure
 
@@ -137,12 +137,12 @@ def weekly_trend(
                 ]
                 continue
             source = kpi.denominator
-            assert source.period_field is not None
+            period_field = required(source.period_field, "period")
             per_day = (
                 source.rows()
                 .filter(source.in_period(start, end))
                 .filter(source.for_units(tree))
-                .annotate(day=TruncDate(source.period_field, tzinfo=_zone()))
+                .annotate(day=TruncDate(period_field, tzinfo=_zone()))
                 .values("day")
                 .annotate(n=Count("pk"), hit=Count("pk", filter=kpi.numerator))
             )
@@ -208,13 +208,13 @@ def technicians_load(user: AnyUser, station: OrgUnit) -> list[Load]:
         .order_by("username")
     )
     source = MEASURES["open"].source
-    assert source.person_path is not None
+    person_path = required(source.person_path, "person")
     grouped = dict(
         source.rows()
-        .filter(**{f"{source.person_path}__in": [p.pk for p in people]})
-        .values_list(source.person_path)
+        .filter(**{f"{person_path}__in": [p.pk for p in people]})
+        .values_list(person_path)
         .annotate(n=Count("pk"))
-        .values_list(source.person_path, "n")
+        .values_list(person_path, "n")
     )
     loads = [Load(p, grouped.get(p.pk, 0)) for p in people]
     return sorted(loads, key=lambda load: -load.count)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
@@ -31,6 +32,13 @@ from utilitydesk.temperature.models import Measurement
 class Direction(StrEnum):
     AT_LEAST = "at_least"  # the figure must reach its target (timeliness, satisfaction)
     AT_MOST = "at_most"  # the figure must stay under it (valid complaints, entry errors)
+
+
+def required(path: str | None, what: str) -> str:
+    """A field path a source must name for this use (a unit's or a person's)."""
+    if path is None:
+        raise ImproperlyConfigured(f"This KPI source names no {what}.")
+    return path
 
 
 class ListKind(StrEnum):
@@ -70,20 +78,19 @@ class Source:
 
     def for_units(self, unit_ids: set[int]) -> Q:
         if self.unit_by_person:
-            assert self.person_path is not None
             return Q(
                 Exists(
                     Assignment.objects.filter(
-                        user_id=OuterRef(self.person_path), unit_id__in=unit_ids, is_active=True
+                        user_id=OuterRef(required(self.person_path, "person")),
+                        unit_id__in=unit_ids,
+                        is_active=True,
                     )
                 )
             )
-        assert self.unit_path is not None
-        return Q(**{f"{self.unit_path}__in": unit_ids})
+        return Q(**{f"{required(self.unit_path, 'unit')}__in": unit_ids})
 
     def for_person(self, person_id: int) -> Q:
-        assert self.person_path is not None
-        return Q(**{self.person_path: person_id})
+        return Q(**{required(self.person_path, "person"): person_id})
 
 
 @dataclass(frozen=True)

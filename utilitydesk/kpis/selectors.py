@@ -22,7 +22,7 @@ from utilitydesk.org.selectors import station_scope, subtree_ids
 from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
 
-from .definitions import KPIS, MEASURES, Direction, Kpi, Source
+from .definitions import KPIS, MEASURES, Direction, Kpi, Source, required
 
 User = get_user_model()
 
@@ -307,8 +307,9 @@ def _part_counts_by_unit(
     # The denominator's rows counted with the numerator's condition when it is a subset.
     narrowing = kpi.numerator if isinstance(kpi.numerator, Q) and part == DENOMINATOR else Q()
     by_person = source.unit_by_person
-    key = source.person_path if by_person else source.unit_path
-    assert key is not None
+    key = (
+        required(source.person_path, "person") if by_person else required(source.unit_path, "unit")
+    )
     grouped = _grouped_counts(source, narrowing, start, end, key)
     totals: dict[int, tuple[int, int]] = {}
     for root, tree in trees.items():
@@ -401,14 +402,18 @@ def figures_by_person(
             kpi = KPIS[code]
             source = kpi.denominator
             narrowing = kpi.numerator if isinstance(kpi.numerator, Q) else Q()
-            assert source.person_path is not None
-            grouped = _grouped_counts(source, narrowing, start, end, source.person_path)
+            grouped = _grouped_counts(
+                source, narrowing, start, end, required(source.person_path, "person")
+            )
             if isinstance(kpi.numerator, Source):
-                assert kpi.numerator.person_path is not None
                 hits = {
                     key: pair[0]
                     for key, pair in _grouped_counts(
-                        kpi.numerator, Q(), start, end, kpi.numerator.person_path
+                        kpi.numerator,
+                        Q(),
+                        start,
+                        end,
+                        required(kpi.numerator.person_path, "person"),
                     ).items()
                 }
             else:

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -25,8 +27,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, units: QuerySet[OrgUnit], **kwargs):
         super().__init__(*args, **kwargs)
-        unit_field = self.fields["unit"]
-        assert isinstance(unit_field, forms.ModelChoiceField)
+        unit_field = cast(forms.ModelChoiceField, self.fields["unit"])
         unit_field.queryset = units
 
 
@@ -43,8 +44,7 @@ class GenerateForm(forms.Form):
 
     def __init__(self, *args, units: QuerySet[OrgUnit], **kwargs):
         super().__init__(*args, **kwargs)
-        unit_field = self.fields["unit"]
-        assert isinstance(unit_field, forms.ModelChoiceField)
+        unit_field = cast(forms.ModelChoiceField, self.fields["unit"])
         unit_field.queryset = units
 
     def clean(self):
