@@ -116,6 +116,9 @@ class Command(BaseCommand):
         from utilitydesk.demo.temperature_demo import load_temperature_demo
 
         load_temperature_demo(users)
+        from utilitydesk.demo.duty_demo import load_duty_demo
+
+        load_duty_demo(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company ready: {len(users)} staff, {len(buildings)} buildings, "
