@@ -273,7 +273,10 @@ def test_tiles_take_a_bounded_number_of_queries(
     for extra in range(5):
         tech = staff(f"tech{extra}", Position.TECHNICIAN, org["east_team"])
         make_case(org["east"], people["agent"], received=world["now"], assignee=tech)
-    with django_assert_max_num_queries(80):
+    # PostgreSQL adds two SET LOCAL statements per grouped KPI read (kpis.selectors._tuned).
+    from django.db import connection
+
+    with django_assert_max_num_queries(100 if connection.vendor == "postgresql" else 80):
         client.get("/")
     client.force_login(people["head_east"])
     with django_assert_max_num_queries(30):
