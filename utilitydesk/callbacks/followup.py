@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilitydesk.accounts.names import display_name
 from utilitydesk.accounts.typing import Actor, AnyUser
 from utilitydesk.cases.deadline_selectors import with_next_due
 from utilitydesk.cases.hooks import CaseHappened, CaseHook
@@ -55,9 +56,7 @@ def followers(case: Case) -> list[Actor]:
 
 
 def _name(person: Actor | None) -> str:
-    if person is None:
-        return _("the system")
-    return f"{person.last_name}{person.first_name}".strip() or person.get_username()
+    return _("the system") if person is None else display_name(person)
 
 
 def _subject(happened: CaseHappened) -> str:

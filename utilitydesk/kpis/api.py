@@ -13,10 +13,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import links, selectors
 from . import rows as listing
-from . import selectors
 from .definitions import KPI_CHOICES, KPIS, Direction
-from .views import BadQuery, read_period, read_subject, rows_url
+from .views import BadQuery, read_period, read_subject
 
 COLOURS = ["green", "amber", "red", "grey"]
 
@@ -84,8 +84,9 @@ def _subject(request: Any) -> tuple[Any, Any, Any]:
     return unit, person, period
 
 
-def _api_rows_url(request: Any, page_url: str) -> str:
-    return request.build_absolute_uri(reverse("v1:kpi-rows") + "?" + page_url.split("?", 1)[1])
+def _api_rows_url(request: Any, **arguments: Any) -> str:
+    """The API list of a figure's rows (the query of its drill-down page)."""
+    return request.build_absolute_uri(reverse("v1:kpi-rows") + "?" + links.rows_query(**arguments))
 
 
 class KpiFiguresView(APIView):
@@ -130,13 +131,11 @@ class KpiFiguresView(APIView):
                             **{
                                 f"{part}_rows": _api_rows_url(
                                     request,
-                                    rows_url(
-                                        period=period,
-                                        unit=unit,
-                                        person=person,
-                                        kpi=f.kpi.code,
-                                        part=part,
-                                    ),
+                                    period=period,
+                                    unit=unit,
+                                    person=person,
+                                    kpi=f.kpi.code,
+                                    part=part,
                                 )
                                 for part in selectors.PARTS
                             },

@@ -9,25 +9,22 @@ reads contacts, which have no drill-down list of their own yet."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models import Count
+from django.db.models.functions import ExtractHour
+from django.utils import timezone
 
 from utilitydesk.accounts.typing import AnyUser
 from utilitydesk.cases.models import Channel, Contact
 from utilitydesk.org.models import OrgUnit, Position, UnitKind
 from utilitydesk.org.selectors import subtree_ids
-from utilitydesk.policy.services import current_policy
 
 from . import selectors
-from .definitions import KPIS, MEASURES, required
+from .definitions import MEASURES, required
 from .periods import Period, PeriodKind, period_containing
 from .selectors import Figure
 
@@ -51,10 +48,6 @@ STATION_RESULT_KPIS = ("callback_rate", "satisfaction_rate", "temperature_pass_r
 TREND_WEEKS = 8
 # The people whose open cases make a station's load.
 FIELD_POSITIONS = (Position.TECHNICIAN, Position.TEAM_LEADER)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 # --- whose dashboard ---------------------------------------------------------------------
@@ -88,18 +81,12 @@ def counts(
 ) -> dict[str, int]:
     """Each measure's count for a unit or person: received on ``day``, the rest as now.
     One count per measure, the drill-down's own rows (``selectors.measure_rows``)."""
-    result: dict[str, int] = {}
-    for code in codes:
-        timed = MEASURES[code].source.period_field is not None
-        result[code] = selectors.measure_count(
-            user,
-            code,
-            start=day.start if timed else None,
-            end=day.end if timed else None,
-            unit=unit,
-            person=person,
+    return {
+        code: selectors.measure_count(
+            user, code, start=day.start, end=day.end, unit=unit, person=person
         )
-    return result
+        for code in codes
+    }
 
 
 # --- trend by week -------------------------------------------------------------------
@@ -111,51 +98,6 @@ def last_weeks(today: date, weeks: int = TREND_WEEKS) -> list[Period]:
     result = [current]
     for _ in range(weeks - 1):
         result.insert(0, result[0].previous())
-    return result
-
-
-def weekly_trend(
-    user: AnyUser, unit: OrgUnit, weeks: Sequence[Period], codes: Iterable[str] = TREND_KPIS
-) -> dict[str, list[Figure]]:
-    """Each KPI's figure for each week, as ``selectors.figures`` counts it: one query per
-    KPI over the whole range, grouped by local day and summed into weeks."""
-    _require_unit(user, unit)
-    policy = current_policy()
-    targets, margin = selectors._targets(policy)
-    tree = subtree_ids([unit.pk])[unit.pk]
-    start, end = weeks[0].start, weeks[-1].end
-    result: dict[str, list[Figure]] = {}
-    with transaction.atomic():
-        selectors._tuned()
-        for code in codes:
-            kpi = KPIS[code]
-            if not isinstance(kpi.numerator, Q):
-                # A numerator with rows of its own: week by week through the selector.
-                result[code] = [
-                    selectors.figures(user, w.start, w.end, unit=unit, codes=[code])[0]
-                    for w in weeks
-                ]
-                continue
-            source = kpi.denominator
-            period_field = required(source.period_field, "period")
-            per_day = (
-                source.rows()
-                .filter(source.in_period(start, end))
-                .filter(source.for_units(tree))
-                .annotate(day=TruncDate(period_field, tzinfo=_zone()))
-                .values("day")
-                .annotate(n=Count("pk"), hit=Count("pk", filter=kpi.numerator))
-            )
-            sums = {w.first: [0, 0] for w in weeks}
-            for row in per_day:
-                monday = row["day"] - timedelta(days=row["day"].weekday())
-                if monday in sums:
-                    sums[monday][0] += row["n"]
-                    sums[monday][1] += row["hit"]
-            result[code] = [
-                Figure(kpi, sums[w.first][1], sums[w.first][0], targets.get(code), margin)
-                for w in weeks
-            ]
     return result
 
 
@@ -247,7 +189,7 @@ def intake(user: AnyUser, start: datetime, end: datetime) -> Intake:
     contacts = _contacts(user, start, end)
     by_hour = [0] * 24
     for row in (
-        contacts.annotate(hour=ExtractHour("received_at", tzinfo=_zone()))
+        contacts.annotate(hour=ExtractHour("received_at", tzinfo=timezone.get_default_timezone()))
         .values("hour")
         .annotate(n=Count("pk"))
     ):

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from utilitydesk.accounts.names import display_name
+
 from .definitions import ListKind
 
 
@@ -28,9 +30,7 @@ def _when(value: Any) -> str:
 
 
 def _person(user: Any) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return "" if user is None else display_name(user)
 
 
 def _unit(unit: Any) -> str:

@@ -5,9 +5,9 @@ A figure is the count of the rows its drill-down list shows: both come from
 ``_part_rows``. Grouped figures (every unit, every person of a unit) are one grouped
 query per part whatever the number of units."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from utilitydesk.accounts.typing import AnyUser
 from utilitydesk.org.models import Assignment, OrgUnit, UnitKind
@@ -23,6 +25,7 @@ from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
 
 from .definitions import KPIS, MEASURES, Direction, Kpi, Source, required
+from .periods import Period
 
 User = get_user_model()
 
@@ -194,8 +197,8 @@ def measure_rows(
     unit: OrgUnit | None = None,
     person: Any | None = None,
 ) -> QuerySet[models.Model]:
-    """The rows of a dashboard count (received, open, overdue, …); the period applies to
-    counts that have one (received)."""
+    """The rows of a dashboard count (received, open, overdue, …), received in [start,
+    end) when given; counts without a period field are the state now whatever the period."""
     if code not in MEASURES:
         raise KeyError(code)
     _check(user, unit, person)
@@ -427,6 +430,50 @@ def figures_by_person(
                     margin,
                 )
     return [(person, result[person.pk]) for person in people]
+
+
+def figures_by_week(
+    user: AnyUser, unit: OrgUnit, weeks: Sequence[Period], codes: Iterable[str]
+) -> dict[str, list[Figure]]:
+    """Each KPI's figure for each of the consecutive ISO ``weeks``, as ``figures`` counts
+    it: one query per KPI over the whole range, grouped by local day and summed into weeks
+    (the dashboards' trend)."""
+    _check(user, unit, None)
+    targets, margin = _targets(current_policy())
+    tree = subtree_ids([unit.pk])[unit.pk]
+    start, end = weeks[0].start, weeks[-1].end
+    result: dict[str, list[Figure]] = {}
+    with transaction.atomic():
+        _tuned()
+        for code in codes:
+            kpi = KPIS[code]
+            if not isinstance(kpi.numerator, Q):
+                # A numerator with rows of its own: week by week through the selector.
+                result[code] = [
+                    figures(user, w.start, w.end, unit=unit, codes=[code])[0] for w in weeks
+                ]
+                continue
+            source = kpi.denominator
+            period_field = required(source.period_field, "period")
+            per_day = (
+                source.rows()
+                .filter(source.in_period(start, end))
+                .filter(source.for_units(tree))
+                .annotate(day=TruncDate(period_field, tzinfo=timezone.get_default_timezone()))
+                .values("day")
+                .annotate(n=Count("pk"), hit=Count("pk", filter=kpi.numerator))
+            )
+            sums = {w.first: [0, 0] for w in weeks}
+            for row in per_day:
+                monday = row["day"] - timedelta(days=row["day"].weekday())
+                if monday in sums:
+                    sums[monday][0] += row["n"]
+                    sums[monday][1] += row["hit"]
+            result[code] = [
+                Figure(kpi, sums[w.first][1], sums[w.first][0], targets.get(code), margin)
+                for w in weeks
+            ]
+    return result
 
 
 # --- the four service rates of docs/rates.md -----------------------------------------

@@ -4,7 +4,6 @@ any figure (the drill-down)."""
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -13,14 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilitydesk.org.models import OrgUnit, UnitKind
 
+from . import links, selectors
 from . import rows as listing
-from . import selectors
 from .definitions import KPIS, MEASURES, ListKind
 from .periods import Period, PeriodKind, parse_period, period_containing
 
@@ -128,28 +126,6 @@ def read_period(params: Any, *, now: datetime) -> Period:
         raise BadQuery(str(error)) from error
 
 
-def rows_url(
-    *,
-    period: Period,
-    unit: OrgUnit | None,
-    person: Any | None,
-    kpi: str | None = None,
-    part: str | None = None,
-    measure: str | None = None,
-) -> str:
-    """The drill-down of a figure (kpi and part) or a count (measure)."""
-    query: dict[str, str] = {"period": period.code}
-    if kpi:
-        query |= {"kpi": kpi, "part": part or selectors.NUMERATOR}
-    if measure:
-        query["measure"] = measure
-    if unit is not None:
-        query["unit"] = str(unit.pk)
-    if person is not None:
-        query["person"] = str(person.pk)
-    return reverse("kpis:rows") + "?" + urlencode(query)
-
-
 @login_required
 def kpi_overview(request: HttpRequest) -> HttpResponse:
     """Every KPI of a unit or a person for a period, and every readable unit's (or the
@@ -162,18 +138,7 @@ def kpi_overview(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(error))
         return redirect("kpis:overview")
     figures = selectors.figures(request.user, period.start, period.end, unit=unit, person=person)
-    lines = [
-        {
-            "figure": figure,
-            "numerator_url": rows_url(
-                period=period, unit=unit, person=person, kpi=figure.kpi.code, part="numerator"
-            ),
-            "denominator_url": rows_url(
-                period=period, unit=unit, person=person, kpi=figure.kpi.code, part="denominator"
-            ),
-        }
-        for figure in figures
-    ]
+    lines = links.figure_lines(figures, period=period, unit=unit, person=person)
     people = (
         selectors.figures_by_person(request.user, period.start, period.end, unit=unit)
         if unit is not None and unit.kind in (UnitKind.STATION, UnitKind.TEAM, UnitKind.DEPARTMENT)
@@ -194,8 +159,9 @@ def kpi_overview(request: HttpRequest) -> HttpResponse:
             "lines": lines,
             "kpis": list(KPIS.values()),
             "units": selectors.kpi_units(request.user),
-            "units_table": units_table,
-            "people": people,
+            # Each row's figures in the columns' order (the KPIs as defined).
+            "units_table": [(u, [row[code] for code in KPIS]) for u, row in units_table],
+            "people": [(someone, [row[code] for code in KPIS]) for someone, row in people],
             "period_kinds": PeriodKind.choices,
         },
     )
@@ -226,14 +192,8 @@ def kpi_rows(request: HttpRequest) -> HttpResponse:
     elif measure_code in MEASURES:
         measure = MEASURES[measure_code]
         source = measure.source
-        timed = source.period_field is not None
         found = selectors.measure_rows(
-            request.user,
-            measure_code,
-            start=period.start if timed else None,
-            end=period.end if timed else None,
-            unit=unit,
-            person=person,
+            request.user, measure_code, start=period.start, end=period.end, unit=unit, person=person
         )
         title, caption = measure.label, ""
     else:
@@ -257,12 +217,6 @@ def kpi_rows(request: HttpRequest) -> HttpResponse:
             "page": page,
             "lines": [(listing.case_url(kind, row), listing.as_cells(kind, row)) for row in page],
             "query": query.urlencode(),
-            "overview_url": reverse("kpis:overview")
-            + "?"
-            + urlencode(
-                {"period": period.code}
-                | ({"unit": str(unit.pk)} if unit else {})
-                | ({"person": str(person.pk)} if person else {})
-            ),
+            "overview_url": links.overview_url(period=period, unit=unit, person=person),
         },
     )

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -31,7 +30,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from utilitydesk.accounts.names import display_name
 from utilitydesk.callbacks.followup import followed_cases
 from utilitydesk.kpis import dashboard as data
-from utilitydesk.kpis import selectors
+from utilitydesk.kpis import links, selectors
 from utilitydesk.kpis.definitions import KPIS, MEASURES
 from utilitydesk.kpis.periods import Period, PeriodKind, period_containing
 from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position
@@ -81,32 +80,6 @@ def dashboard_kind(user: Any) -> str | None:
     return None
 
 
-# --- doors -----------------------------------------------------------------------------
-
-
-def door(
-    *,
-    period: Period,
-    unit: OrgUnit | None = None,
-    person: Any | None = None,
-    kpi: str | None = None,
-    part: str = selectors.NUMERATOR,
-    measure: str | None = None,
-) -> str:
-    """The drill-down list behind a figure (``kpi`` and ``part``) or a count (``measure``)."""
-    query: dict[str, str] = {}
-    if kpi:
-        query |= {"kpi": kpi, "part": part}
-    if measure:
-        query["measure"] = measure
-    if unit is not None:
-        query["unit"] = str(unit.pk)
-    if person is not None:
-        query["person"] = str(person.pk)
-    query["period"] = period.code
-    return reverse("kpis:rows") + "?" + urlencode(query)
-
-
 @dataclass
 class Moment:
     now: datetime
@@ -137,23 +110,10 @@ def _count_cells(
             "code": code,
             "label": COUNT_LABELS.get(code, MEASURES[code].label),
             "count": count,
-            "url": door(period=moment.today, unit=unit, person=person, measure=code),
+            "url": links.rows_url(period=moment.today, unit=unit, person=person, measure=code),
             "alert": code in ("overdue", "escalated", "emergencies") and count > 0,
         }
         for code, count in numbers.items()
-    ]
-
-
-def _figure_rows(figures: list[selectors.Figure], period: Period, unit: OrgUnit) -> list[dict]:
-    return [
-        {
-            "figure": figure,
-            "numerator_url": door(period=period, unit=unit, kpi=figure.kpi.code),
-            "denominator_url": door(
-                period=period, unit=unit, kpi=figure.kpi.code, part=selectors.DENOMINATOR
-            ),
-        }
-        for figure in figures
     ]
 
 
@@ -186,17 +146,15 @@ def tile_kpis(user: Any, moment: Moment) -> dict[str, Any]:
     return {
         "unit": company,
         "period": moment.month,
-        "rows": _figure_rows(figures, moment.month, company),
-        "overview_url": reverse("kpis:overview")
-        + "?"
-        + urlencode({"unit": company.pk, "period": moment.month.code}),
+        "rows": links.figure_lines(figures, period=moment.month, unit=company),
+        "overview_url": links.overview_url(period=moment.month, unit=company),
     }
 
 
 def tile_trend(user: Any, moment: Moment) -> dict[str, Any]:
     company = _company(user)
     weeks = data.last_weeks(moment.today.first)
-    trend = data.weekly_trend(user, company, weeks)
+    trend = selectors.figures_by_week(user, company, weeks, data.TREND_KPIS)
     chart = {
         "type": "line",
         "percent": True,
@@ -207,7 +165,7 @@ def tile_trend(user: Any, moment: Moment) -> dict[str, Any]:
                 "points": [
                     {
                         "value": _percent(figure.value),
-                        "url": door(period=week, unit=company, kpi=code),
+                        "url": links.rows_url(period=week, unit=company, kpi=code),
                         "detail": f"{figure.numerator}/{figure.denominator}",
                     }
                     for week, figure in zip(weeks, figures, strict=True)
@@ -231,7 +189,7 @@ def tile_stations(user: Any, moment: Moment) -> dict[str, Any]:
                 "cells": [
                     {
                         "figure": figures[code],
-                        "url": door(period=moment.month, unit=unit, kpi=code),
+                        "url": links.rows_url(period=moment.month, unit=unit, kpi=code),
                     }
                     for code in data.RANK_KPIS
                 ],
@@ -248,7 +206,7 @@ def tile_intake(user: Any, moment: Moment) -> dict[str, Any]:
     return {
         "intake": intake,
         "received": received,
-        "received_url": door(period=moment.today, unit=company, measure="received"),
+        "received_url": links.rows_url(period=moment.today, unit=company, measure="received"),
         "hours_chart": {
             "type": "bar",
             "name": _("Contacts"),
@@ -270,9 +228,7 @@ def tile_agents(user: Any, moment: Moment) -> dict[str, Any]:
         {
             "person": load.person,
             "count": load.count,
-            "url": reverse("kpis:overview")
-            + "?"
-            + urlencode({"person": load.person.pk, "period": moment.today.code}),
+            "url": links.overview_url(period=moment.today, person=load.person),
         }
         for load in loads
     ]
@@ -311,7 +267,7 @@ def tile_technicians(user: Any, moment: Moment) -> dict[str, Any]:
         {
             "person": load.person,
             "count": load.count,
-            "url": door(period=moment.today, person=load.person, measure="open"),
+            "url": links.rows_url(period=moment.today, person=load.person, measure="open"),
         }
         for load in loads
     ]
@@ -335,7 +291,7 @@ def tile_results(user: Any, moment: Moment) -> dict[str, Any]:
     return {
         "unit": station,
         "period": moment.month,
-        "rows": _figure_rows(figures, moment.month, station),
+        "rows": links.figure_lines(figures, period=moment.month, unit=station),
     }
 
 
