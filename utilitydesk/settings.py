@@ -309,7 +309,12 @@ PERIODIC_JOBS = {
     "notifications.deliver_notices": float(os.environ.get("NOTIFICATION_RETRY_SCAN_SECONDS", "30")),
     # The reports due: weekly on Mondays, monthly on the 1st, quarterly (reports/tasks.py).
     "reports.generate_due": 3600.0,
+    # The KPIs' daily counts: today's often, the recent days' daily (kpis/tasks.py).
+    "kpis.count_today": float(os.environ.get("KPI_COUNT_SECONDS", "600")),
+    "kpis.recount_recent": 86400.0,
 }
+# Days recounted daily: a month's figures settle as its callbacks and complaints do.
+KPI_RECOUNT_DAYS = int(os.environ.get("KPI_RECOUNT_DAYS", "40"))
 # The hotline number the outage notices give customers (docs/outages.md).
 OUTAGE_NOTICE_HOTLINE = os.environ.get("OUTAGE_NOTICE_HOTLINE", "96300")
 CELERY_BEAT_SCHEDULE = {

@@ -45,6 +45,11 @@ class FiguresSerializer(serializers.Serializer):
     period = serializers.CharField()
     start = serializers.DateField()
     end = serializers.DateField(help_text="The last day of the period.")
+    counted_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Days before this moment's count are read from the daily counts; null: "
+        "every row was counted now.",
+    )
     figures = FigureSerializer(many=True)
 
 
@@ -118,6 +123,7 @@ class KpiFiguresView(APIView):
                     "period": period.code,
                     "start": period.first,
                     "end": period.last,
+                    "counted_at": selectors.counted_at(figures),
                     "figures": [
                         {
                             "kpi": f.kpi.code,

@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class KpisConfig(AppConfig):
-    """The service rates (docs/rates.md): read from the records of cases, callbacks and
-    complaints; no tables of its own."""
+    """The KPIs (docs/kpis.md): read from the records of cases, callbacks, complaints and
+    the rest, with daily counts of them kept for months and seasons."""
 
     name = "utilitydesk.kpis"
     label = "kpis"

@@ -310,6 +310,32 @@ KPIS: dict[str, Kpi] = {
 }
 
 
+NUMERATOR = "numerator"
+DENOMINATOR = "denominator"
+PARTS = (NUMERATOR, DENOMINATOR)
+
+
+def part_source(kpi: Kpi, part: str) -> tuple[Source, Q]:
+    """The source whose rows a part of a figure counts, and the condition narrowing them
+    (a numerator given as a condition is the denominator's rows meeting it)."""
+    if part == DENOMINATOR:
+        return kpi.denominator, Q()
+    if isinstance(kpi.numerator, Source):
+        return kpi.numerator, Q()
+    return kpi.denominator, kpi.numerator
+
+
+def counted_parts(kpi: Kpi) -> list[tuple[str, Source, Q]]:
+    """The parts a KPI's counts are kept for, each with its source and the condition its
+    hits meet: the denominator (its hits are the numerator when that is a condition) and
+    a numerator with rows of its own."""
+    hits = kpi.numerator if isinstance(kpi.numerator, Q) else Q()
+    parts = [(DENOMINATOR, kpi.denominator, hits)]
+    if isinstance(kpi.numerator, Source):
+        parts.append((NUMERATOR, kpi.numerator, Q()))
+    return parts
+
+
 _OPEN = Q(status__in=list(OPEN_STATUSES))
 MEASURES: dict[str, Measure] = {
     measure.code: measure

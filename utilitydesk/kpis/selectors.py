@@ -5,17 +5,18 @@ A figure is the count of the rows its drill-down list shows: both come from
 ``_part_rows``. Grouped figures (every unit, every person of a unit) are one grouped
 query per part whatever the number of units."""
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from utilitydesk.accounts.typing import AnyUser
@@ -24,14 +25,26 @@ from utilitydesk.org.selectors import station_scope, subtree_ids
 from utilitydesk.policy.models import PolicyVersion
 from utilitydesk.policy.services import current_policy
 
-from .definitions import KPIS, MEASURES, Direction, Kpi, Source, required
+from .definitions import (
+    DENOMINATOR,
+    KPIS,
+    MEASURES,
+    NUMERATOR,
+    PARTS,
+    Direction,
+    Kpi,
+    Source,
+    counted_parts,
+    part_source,
+    required,
+)
+from .models import CountedDay, DayCount, Holder
 from .periods import Period
+from .services import days_between, grouped_by_day, local_start
 
 User = get_user_model()
 
-NUMERATOR = "numerator"
-DENOMINATOR = "denominator"
-PARTS = (NUMERATOR, DENOMINATOR)
+__all__ = ["DENOMINATOR", "NUMERATOR", "PARTS"]
 UNIT_KINDS = [UnitKind.COMPANY, UnitKind.DEPARTMENT, UnitKind.STATION, UnitKind.TEAM]
 # The four service rates of docs/rates.md are read for these units.
 RATE_UNIT_KINDS = [UnitKind.COMPANY, UnitKind.STATION, UnitKind.DEPARTMENT]
@@ -45,6 +58,8 @@ class Figure:
     denominator: int
     target: Decimal | None
     amber_margin: Decimal
+    # When the oldest stored day counted was counted; None: every row counted live.
+    counted_at: datetime | None = None
 
     @property
     def value(self) -> Decimal | None:
@@ -71,7 +86,7 @@ class Figure:
         return None if self.colour == "grey" else self.colour == "green"
 
 
-def _targets(policy: PolicyVersion | None) -> tuple[dict[str, Decimal], Decimal]:
+def targets_of(policy: PolicyVersion | None) -> tuple[dict[str, Decimal], Decimal]:
     if policy is None:
         return {}, Decimal("0.05")
     targets: dict[str, Decimal] = {}
@@ -141,17 +156,9 @@ def _scope(source: Source, unit: OrgUnit | None, person: Any | None) -> Q:
     return condition
 
 
-def _part_source(kpi: Kpi, part: str) -> tuple[Source, Q]:
-    if part == DENOMINATOR:
-        return kpi.denominator, Q()
-    if isinstance(kpi.numerator, Source):
-        return kpi.numerator, Q()
-    return kpi.denominator, kpi.numerator
-
-
 def source_of(kpi: Kpi, part: str) -> Source:
     """The source whose rows a part of a figure lists."""
-    return _part_source(kpi, part)[0]
+    return part_source(kpi, part)[0]
 
 
 def _part_rows(
@@ -162,7 +169,7 @@ def _part_rows(
     unit: OrgUnit | None,
     person: Any | None,
 ) -> QuerySet[models.Model]:
-    source, narrowing = _part_source(kpi, part)
+    source, narrowing = part_source(kpi, part)
     return (
         source.rows()
         .filter(source.in_period(start, end))
@@ -221,6 +228,200 @@ def _tuned() -> None:
             cursor.execute("SET LOCAL jit = off")
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How [start, end) is counted: the local days whose counts are stored, the ranges
+    counted live (days not counted, partial days at the ends) and when the oldest stored
+    day was counted."""
+
+    counted: list[date]
+    live: list[tuple[datetime, datetime]]
+    counted_at: datetime | None
+
+
+def _coverage(start: datetime, end: datetime) -> Coverage:
+    first_local, end_local = timezone.localtime(start), timezone.localtime(end)
+    first = first_local.date() + timedelta(days=first_local.time() != dt_time.min)
+    stop = end_local.date()  # the first day not (wholly) inside
+    stored = dict(
+        CountedDay.objects.filter(day__gte=first, day__lt=stop).values_list("day", "counted_at")
+    )
+    live: list[tuple[datetime, datetime]] = []
+
+    def add(a: datetime, b: datetime) -> None:
+        if a >= b:
+            return
+        if live and live[-1][1] == a:
+            live[-1] = (live[-1][0], b)
+        else:
+            live.append((a, b))
+
+    if first >= stop:
+        add(start, end)
+        return Coverage([], live, None)
+    add(start, local_start(first))
+    for day in days_between(first, stop - timedelta(days=1)):
+        if day not in stored:
+            add(local_start(day), local_start(day + timedelta(days=1)))
+    add(local_start(stop), end)
+    return Coverage(sorted(stored), live, min(stored.values(), default=None))
+
+
+Totals = dict[tuple[str, str], dict[Any, list[int]]]
+
+
+def _totals(
+    codes: Iterable[str],
+    coverage: Coverage,
+    holder_of: Callable[[Source], str],
+    ids: dict[str, set[int]],
+    *,
+    by_day: bool = False,
+) -> Totals:
+    """Rows and hits of each part of each KPI per holder id (per (id, day) with
+    ``by_day``), among ``ids`` of each holder kind: the stored counts of the counted days
+    in one query, the live ranges with the definitions' grouped queries."""
+    totals: Totals = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    wanted = [
+        (code, part, source, hits, holder_of(source))
+        for code in codes
+        for part, source, hits in counted_parts(KPIS[code])
+    ]
+    if coverage.counted and wanted:
+        condition = Q()
+        for holder in {holder for *_rest, holder in wanted}:
+            condition |= Q(
+                holder=holder,
+                holder_id__in=ids[holder],
+                kpi__in={code for code, *_rest, h in wanted if h == holder},
+            )
+        keys = ["kpi", "part", "holder", "holder_id"] + (["day"] if by_day else [])
+        for row in (
+            DayCount.objects.filter(condition, day__in=coverage.counted)
+            .values(*keys)
+            .annotate(n=Sum("rows"), hit=Sum("hits"))
+            .order_by()
+        ):
+            key = (row["holder_id"], row["day"]) if by_day else row["holder_id"]
+            pair = totals[(row["kpi"], row["part"])][key]
+            pair[0] += row["n"]
+            pair[1] += row["hit"]
+    if coverage.live:
+        for code, part, source, hits, holder in wanted:
+            path = source.person_path if holder == Holder.PERSON else source.unit_path
+            grouped = grouped_by_day(
+                source,
+                hits,
+                coverage.live,
+                {holder: required(path, holder)},
+                Q(**{f"{required(path, holder)}__in": ids[holder]}),
+            )
+            for row in grouped:
+                holder_id = row[f"holder_{holder}"]
+                key = (holder_id, row["day"]) if by_day else holder_id
+                pair = totals[(code, part)][key]
+                pair[0] += row["n"]
+                pair[1] += row["hit"]
+    return totals
+
+
+def _figure_from(
+    kpi: Kpi,
+    totals: Totals,
+    members: Callable[[Source], Iterable[Any]],
+    targets: dict[str, Decimal],
+    margin: Decimal,
+    counted_at: datetime | None,
+) -> Figure:
+    """A KPI's figure from the totals summed over the members a source's rows are charged
+    to (a unit's subtree or its people, or one person)."""
+    sums = {}
+    for part, source, _hits in counted_parts(kpi):
+        per_holder = totals.get((kpi.code, part), {})
+        n = hit = 0
+        for member in members(source):
+            pair = per_holder.get(member)
+            if pair:
+                n, hit = n + pair[0], hit + pair[1]
+        sums[part] = (n, hit)
+    denominator, hits = sums[DENOMINATOR]
+    numerator = sums[NUMERATOR][0] if NUMERATOR in sums else hits
+    return Figure(kpi, numerator, denominator, targets.get(kpi.code), margin, counted_at)
+
+
+def counted_at(figures: Iterable[Figure]) -> datetime | None:
+    """When the oldest stored count among the figures was counted (None: all live)."""
+    return min((f.counted_at for f in figures if f.counted_at is not None), default=None)
+
+
+def _unit_holder(source: Source) -> str:
+    return Holder.PERSON if source.unit_by_person else Holder.UNIT
+
+
+def _person_holder(source: Source) -> str:
+    return Holder.PERSON
+
+
+def _unit_table(
+    units: list[OrgUnit],
+    codes: Iterable[str],
+    start: datetime,
+    end: datetime,
+    targets: dict[str, Decimal],
+    margin: Decimal,
+) -> dict[int, dict[str, Figure]]:
+    """Each unit's figures, the units under it (or the people assigned there, for a
+    source charged to people) included."""
+    codes = list(codes)
+    trees = subtree_ids(u.pk for u in units)
+    people = _persons_by_unit(trees)
+    ids = {
+        Holder.UNIT.value: set().union(*trees.values()),
+        Holder.PERSON.value: set().union(*people.values()),
+    }
+    with transaction.atomic():
+        _tuned()
+        coverage = _coverage(start, end)
+        totals = _totals(codes, coverage, _unit_holder, ids)
+    result: dict[int, dict[str, Figure]] = {}
+    for unit in units:
+
+        def members(source: Source, root: int = unit.pk) -> set[int]:
+            return people[root] if source.unit_by_person else trees[root]
+
+        result[unit.pk] = {
+            code: _figure_from(KPIS[code], totals, members, targets, margin, coverage.counted_at)
+            for code in codes
+        }
+    return result
+
+
+def _person_table(
+    person_ids: set[int],
+    codes: Iterable[str],
+    start: datetime,
+    end: datetime,
+    targets: dict[str, Decimal],
+    margin: Decimal,
+) -> dict[int, dict[str, Figure]]:
+    codes = list(codes)
+    with transaction.atomic():
+        _tuned()
+        coverage = _coverage(start, end)
+        totals = _totals(codes, coverage, _person_holder, {Holder.PERSON.value: person_ids})
+    result: dict[int, dict[str, Figure]] = {}
+    for pk in person_ids:
+
+        def members(source: Source, person: int = pk) -> list[int]:
+            return [person]
+
+        result[pk] = {
+            code: _figure_from(KPIS[code], totals, members, targets, margin, coverage.counted_at)
+            for code in codes
+        }
+    return result
+
+
 def _figure(
     kpi: Kpi,
     start: datetime,
@@ -230,6 +431,7 @@ def _figure(
     targets: dict[str, Decimal],
     margin: Decimal,
 ) -> Figure:
+    """A figure counted live from its rows (a person within a unit: not kept by day)."""
     denominator_rows = _part_rows(kpi, DENOMINATOR, start, end, unit, person)
     if isinstance(kpi.numerator, Source):
         denominator = denominator_rows.count()
@@ -252,11 +454,19 @@ def figures(
 ) -> list[Figure]:
     """The KPIs (all, or ``codes``) of a unit or a person over [start, end)."""
     _check(user, unit, person)
-    targets, margin = _targets(policy or current_policy())
-    chosen = [KPIS[code] for code in (codes or KPIS)]
-    with transaction.atomic():
-        _tuned()
-        return [_figure(kpi, start, end, unit, person, targets, margin) for kpi in chosen]
+    targets, margin = targets_of(policy or current_policy())
+    chosen = list(codes or KPIS)
+    if unit is not None and person is not None:
+        with transaction.atomic():
+            _tuned()
+            return [_figure(KPIS[c], start, end, unit, person, targets, margin) for c in chosen]
+    if unit is not None:
+        table = _unit_table([unit], chosen, start, end, targets, margin)[unit.pk]
+    elif person is not None:
+        table = _person_table({person.pk}, chosen, start, end, targets, margin)[person.pk]
+    else:  # _check refuses a call naming neither
+        raise PermissionDenied
+    return [table[code] for code in chosen]
 
 
 def measure_count(
@@ -269,18 +479,6 @@ def measure_count(
     person: Any | None = None,
 ) -> int:
     return measure_rows(user, code, start=start, end=end, unit=unit, person=person).count()
-
-
-def _grouped_counts(
-    source: Source, narrowing: Q, start: datetime, end: datetime, key: str
-) -> dict[int | None, tuple[int, int]]:
-    rows = source.rows().filter(source.in_period(start, end))
-    return {
-        row["key"]: (row["n"], row["hit"])
-        for row in rows.values(key=models.F(key)).annotate(
-            n=Count("pk"), hit=Count("pk", filter=narrowing)
-        )
-    }
 
 
 def _persons_by_unit(unit_trees: dict[int, set[int]]) -> dict[int, set[int]]:
@@ -296,68 +494,6 @@ def _persons_by_unit(unit_trees: dict[int, set[int]]) -> dict[int, set[int]]:
     }
 
 
-def _part_counts_by_unit(
-    kpi: Kpi,
-    part: str,
-    start: datetime,
-    end: datetime,
-    trees: dict[int, set[int]],
-    people: dict[int, set[int]],
-) -> dict[int, tuple[int, int]]:
-    """(rows, rows meeting the narrowing) of a part per unit, the units under it
-    included: one grouped query, summed over each unit's subtree (or its people)."""
-    source = _part_source(kpi, part)[0]
-    # The denominator's rows counted with the numerator's condition when it is a subset.
-    narrowing = kpi.numerator if isinstance(kpi.numerator, Q) and part == DENOMINATOR else Q()
-    by_person = source.unit_by_person
-    key = (
-        required(source.person_path, "person") if by_person else required(source.unit_path, "unit")
-    )
-    grouped = _grouped_counts(source, narrowing, start, end, key)
-    totals: dict[int, tuple[int, int]] = {}
-    for root, tree in trees.items():
-        members = people[root] if by_person else tree
-        n = hit = 0
-        for member in members:
-            pair = grouped.get(member)
-            if pair:
-                n, hit = n + pair[0], hit + pair[1]
-        totals[root] = (n, hit)
-    return totals
-
-
-def _unit_table(
-    units: list[OrgUnit],
-    codes: Iterable[str],
-    start: datetime,
-    end: datetime,
-    targets: dict[str, Decimal],
-    margin: Decimal,
-) -> dict[int, dict[str, Figure]]:
-    trees = subtree_ids(u.pk for u in units)
-    people = _persons_by_unit(trees)
-    result: dict[int, dict[str, Figure]] = {u.pk: {} for u in units}
-    with transaction.atomic():
-        _tuned()
-        for code in codes:
-            kpi = KPIS[code]
-            denominators = _part_counts_by_unit(kpi, DENOMINATOR, start, end, trees, people)
-            if isinstance(kpi.numerator, Source):
-                numerators = {
-                    root: pair[0]
-                    for root, pair in _part_counts_by_unit(
-                        kpi, NUMERATOR, start, end, trees, people
-                    ).items()
-                }
-            else:
-                numerators = {root: pair[1] for root, pair in denominators.items()}
-            for unit in units:
-                result[unit.pk][code] = Figure(
-                    kpi, numerators[unit.pk], denominators[unit.pk][0], targets.get(code), margin
-                )
-    return result
-
-
 def figures_by_unit(
     user: AnyUser,
     start: datetime,
@@ -368,12 +504,13 @@ def figures_by_unit(
     policy: PolicyVersion | None = None,
 ) -> list[tuple[OrgUnit, dict[str, Figure]]]:
     """Every readable unit's KPIs (or those of ``units``), each with the units under it:
-    one or two grouped queries per KPI whatever the number of units."""
+    one query for the counted days and one or two grouped queries per KPI for the days
+    counted live, whatever the number of units."""
     readable = list(kpi_units(user))
     if units is not None:
         wanted = {u.pk for u in units}
         readable = [u for u in readable if u.pk in wanted]
-    targets, margin = _targets(policy or current_policy())
+    targets, margin = targets_of(policy or current_policy())
     table = _unit_table(readable, list(codes or KPIS), start, end, targets, margin)
     return [(unit, table[unit.pk]) for unit in readable]
 
@@ -387,8 +524,7 @@ def figures_by_person(
     codes: Iterable[str] | None = None,
     policy: PolicyVersion | None = None,
 ) -> list[tuple[Any, dict[str, Figure]]]:
-    """The KPIs of every person assigned in ``unit`` (or under it): one or two grouped
-    queries per KPI."""
+    """The KPIs of every person assigned in ``unit`` (or under it)."""
     _check(user, unit, None)
     tree = subtree_ids([unit.pk])[unit.pk]
     people = list(
@@ -396,83 +532,45 @@ def figures_by_person(
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
-    targets, margin = _targets(policy or current_policy())
-    ids = {person.pk for person in people}
-    result: dict[int, dict[str, Figure]] = {pk: {} for pk in ids}
-    with transaction.atomic():
-        _tuned()
-        for code in codes or KPIS:
-            kpi = KPIS[code]
-            source = kpi.denominator
-            narrowing = kpi.numerator if isinstance(kpi.numerator, Q) else Q()
-            grouped = _grouped_counts(
-                source, narrowing, start, end, required(source.person_path, "person")
-            )
-            if isinstance(kpi.numerator, Source):
-                hits = {
-                    key: pair[0]
-                    for key, pair in _grouped_counts(
-                        kpi.numerator,
-                        Q(),
-                        start,
-                        end,
-                        required(kpi.numerator.person_path, "person"),
-                    ).items()
-                }
-            else:
-                hits = {key: pair[1] for key, pair in grouped.items()}
-            for pk in ids:
-                result[pk][code] = Figure(
-                    kpi,
-                    hits.get(pk, 0),
-                    grouped.get(pk, (0, 0))[0],
-                    targets.get(code),
-                    margin,
-                )
-    return [(person, result[person.pk]) for person in people]
+    targets, margin = targets_of(policy or current_policy())
+    table = _person_table({p.pk for p in people}, list(codes or KPIS), start, end, targets, margin)
+    return [(person, table[person.pk]) for person in people]
 
 
 def figures_by_week(
     user: AnyUser, unit: OrgUnit, weeks: Sequence[Period], codes: Iterable[str]
 ) -> dict[str, list[Figure]]:
     """Each KPI's figure for each of the consecutive ISO ``weeks``, as ``figures`` counts
-    it: one query per KPI over the whole range, grouped by local day and summed into weeks
-    (the dashboards' trend)."""
+    it: the counts over the whole range by local day, summed into weeks (the dashboards'
+    trend)."""
     _check(user, unit, None)
-    targets, margin = _targets(current_policy())
-    tree = subtree_ids([unit.pk])[unit.pk]
-    start, end = weeks[0].start, weeks[-1].end
-    result: dict[str, list[Figure]] = {}
+    codes = list(codes)
+    targets, margin = targets_of(current_policy())
+    trees = subtree_ids([unit.pk])
+    people = _persons_by_unit(trees)
+    tree, staff = trees[unit.pk], people[unit.pk]
+    ids = {Holder.UNIT.value: tree, Holder.PERSON.value: staff}
     with transaction.atomic():
         _tuned()
+        coverage = _coverage(weeks[0].start, weeks[-1].end)
+        daily = _totals(codes, coverage, _unit_holder, ids, by_day=True)
+    result: dict[str, list[Figure]] = {code: [] for code in codes}
+    for week in weeks:
+        weekly: Totals = defaultdict(dict)
+        for part_key, per_key in daily.items():
+            for (holder_id, day), pair in per_key.items():
+                if week.first <= day <= week.last:
+                    sums = weekly[part_key].setdefault(holder_id, [0, 0])
+                    sums[0] += pair[0]
+                    sums[1] += pair[1]
         for code in codes:
-            kpi = KPIS[code]
-            if not isinstance(kpi.numerator, Q):
-                # A numerator with rows of its own: week by week through the selector.
-                result[code] = [
-                    figures(user, w.start, w.end, unit=unit, codes=[code])[0] for w in weeks
-                ]
-                continue
-            source = kpi.denominator
-            period_field = required(source.period_field, "period")
-            per_day = (
-                source.rows()
-                .filter(source.in_period(start, end))
-                .filter(source.for_units(tree))
-                .annotate(day=TruncDate(period_field, tzinfo=timezone.get_default_timezone()))
-                .values("day")
-                .annotate(n=Count("pk"), hit=Count("pk", filter=kpi.numerator))
+
+            def members(source: Source) -> set[int]:
+                return staff if source.unit_by_person else tree
+
+            result[code].append(
+                _figure_from(KPIS[code], weekly, members, targets, margin, coverage.counted_at)
             )
-            sums = {w.first: [0, 0] for w in weeks}
-            for row in per_day:
-                monday = row["day"] - timedelta(days=row["day"].weekday())
-                if monday in sums:
-                    sums[monday][0] += row["n"]
-                    sums[monday][1] += row["hit"]
-            result[code] = [
-                Figure(kpi, sums[w.first][1], sums[w.first][0], targets.get(code), margin)
-                for w in weeks
-            ]
     return result
 
 
@@ -534,14 +632,7 @@ RATE_CODES = ["callback_rate", "satisfaction_rate", "valid_complaint_rate", "com
 def rates(unit: OrgUnit, start: datetime, end: datetime) -> Rates:
     """The four rates for a unit (with the units under it) over [start, end). The caller
     has checked the reader may see the unit."""
-    targets, margin = _targets(None)
-    with transaction.atomic():
-        _tuned()
-        by_code = {
-            code: _figure(KPIS[code], start, end, unit, None, targets, margin)
-            for code in RATE_CODES
-        }
-    return Rates.from_figures(by_code)
+    return Rates.from_figures(_unit_table([unit], RATE_CODES, start, end, {}, Decimal(0))[unit.pk])
 
 
 def rates_by_unit(start: datetime, end: datetime) -> list[tuple[OrgUnit, Rates]]:

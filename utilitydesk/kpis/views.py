@@ -157,6 +157,7 @@ def kpi_overview(request: HttpRequest) -> HttpResponse:
             "previous": period.previous(),
             "next": period.next(),
             "lines": lines,
+            "counted_at": selectors.counted_at(figures),
             "kpis": list(KPIS.values()),
             "units": selectors.kpi_units(request.user),
             # Each row's figures in the columns' order (the KPIs as defined).

@@ -35,6 +35,7 @@ from utilitydesk.kpis.selectors import (
     figures,
     figures_by_person,
     figures_by_unit,
+    targets_of,
 )
 from utilitydesk.org.models import Assignment, OrgUnit, Position, UnitKind
 from utilitydesk.org.selectors import subtree_ids
@@ -456,11 +457,11 @@ def _actions(unit: OrgUnit, period: Period) -> dict[str, Any]:
 
 def _target_label(code: str, policy: PolicyVersion | None) -> str:
     kpi = KPIS[code]
-    target = (policy.kpi_targets or {}).get(code) if policy else None
+    target = targets_of(policy)[0].get(code)
     if target is None:
         return str(kpi.label)
     sign = "≥" if kpi.direction == Direction.AT_LEAST else "≤"
-    percent = (Decimal(str(target)) * 100).normalize()
+    percent = (target * 100).normalize()
     return f"{kpi.label} ({sign}{percent:f}%)"
 
 
@@ -862,6 +863,7 @@ def assessment_table(
     weights, deductions = _weights(policy), _deductions(policy)
     units, people = assessment_scores(unit, period, policy)
     weighted = list(weights)
+    targets = targets_of(policy)[0]
     event_labels = {
         "valid_complaint": _("Valid complaints"),
         "breached_deadline": _("Deadlines breached"),
@@ -898,7 +900,7 @@ def assessment_table(
         [
             str(KPIS[code].label),
             "≥" if KPIS[code].direction == Direction.AT_LEAST else "≤",
-            (policy.kpi_targets or {}).get(code) if policy else None,
+            str(targets[code]) if code in targets else None,
             str(_decimal(weights[code]).quantize(POINTS)),
         ]
         for code in weighted

@@ -147,6 +147,7 @@ def tile_kpis(user: Any, moment: Moment) -> dict[str, Any]:
         "unit": company,
         "period": moment.month,
         "rows": links.figure_lines(figures, period=moment.month, unit=company),
+        "counted_at": selectors.counted_at(figures),
         "overview_url": links.overview_url(period=moment.month, unit=company),
     }
 

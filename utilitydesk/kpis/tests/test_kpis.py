@@ -1,13 +1,15 @@
 """Every KPI against a hand-computed fixture (docs/kpis.md), and every figure equal to the
 length of its drill-down list, on the page and in the API."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -18,8 +20,9 @@ from utilitydesk.cases.deadline_models import CaseDeadline
 from utilitydesk.cases.models import Case, Channel, Contact, Kind, Status
 from utilitydesk.complaints.models import Appeal, Complaint
 from utilitydesk.customers.models import Customer, EntryError
-from utilitydesk.kpis import selectors
+from utilitydesk.kpis import selectors, services
 from utilitydesk.kpis.definitions import KPIS, MEASURES
+from utilitydesk.kpis.models import DayCount
 from utilitydesk.kpis.periods import parse_period
 from utilitydesk.org.models import Position
 from utilitydesk.outages.models import Interruption, InterruptionKind, InterruptionState
@@ -460,3 +463,133 @@ def test_a_figure_for_someone_with_several_units_counts_once(world, org, people)
     )
     assert table[org["company"]]["first_contact_resolution"].denominator == 4
     assert table[org["office"]]["first_contact_resolution"].denominator == 4
+
+
+# --- daily counts (docs/kpis.md, "Daily counts") ---------------------------------------
+
+
+def _everything(people, org):
+    """Every figure the pages read, as plain numbers: per unit, per person, by week."""
+    gm = people["gm"]
+    month = parse_period("2026-11")
+    units = {
+        unit.code: {code: (f.numerator, f.denominator) for code, f in row.items()}
+        for unit, row in selectors.figures_by_unit(gm, month.start, month.end)
+    }
+    persons = {
+        person.username: {code: (f.numerator, f.denominator) for code, f in row.items()}
+        for person, row in selectors.figures_by_person(
+            gm, month.start, month.end, unit=org["company"]
+        )
+    }
+    weeks = [parse_period(code) for code in ("2026-W43", "2026-W44", "2026-W45", "2026-W46")]
+    trend = {
+        code: [(f.numerator, f.denominator) for f in row]
+        for code, row in selectors.figures_by_week(gm, org["company"], weeks, list(KPIS)).items()
+    }
+    return units, persons, trend
+
+
+COUNTED_AT = datetime(2026, 11, 25, 9, tzinfo=SH)
+
+
+def test_counted_days_give_the_figures_counted_live(world, org, people):
+    live = _everything(people, org)
+    assert live[0]["E"]["callback_rate"] == (3, 4)
+    stored = services.count_days(date(2026, 10, 1), date(2026, 11, 30), now=COUNTED_AT)
+    assert stored > 0
+    assert _everything(people, org) == live
+    month = parse_period("2026-11")
+    east = {
+        f.kpi.code: f
+        for f in selectors.figures(people["gm"], month.start, month.end, unit=org["east"])
+    }
+    for code, expected in EXPECTED_EAST.items():
+        assert (east[code].numerator, east[code].denominator) == expected, code
+        assert east[code].counted_at == COUNTED_AT
+        rows = selectors.kpi_rows(
+            people["gm"], code, "denominator", month.start, month.end, unit=org["east"]
+        )
+        assert len(list(rows)) == east[code].denominator
+    # Counting again replaces the counts: nothing doubles.
+    before = DayCount.objects.count()
+    services.count_days(date(2026, 11, 1), date(2026, 11, 30), now=COUNTED_AT)
+    assert DayCount.objects.count() == before
+    assert _everything(people, org) == live
+
+
+def test_a_period_partly_counted_adds_the_live_days(world, org, people):
+    live = _everything(people, org)
+    # The fixture's November rows are on the 10th: count around it, not it.
+    services.count_days(date(2026, 11, 11), date(2026, 11, 30), now=COUNTED_AT)
+    services.count_days(date(2026, 10, 1), date(2026, 11, 9), now=COUNTED_AT)
+    assert _everything(people, org) == live
+    # A period not on day boundaries counts its partial days live.
+    start = datetime(2026, 11, 10, 9, tzinfo=SH)
+    end = datetime(2026, 11, 30, 12, tzinfo=SH)
+    services.count_days(date(2026, 11, 10), date(2026, 11, 10), now=COUNTED_AT)
+    figure = selectors.figures(people["gm"], start, end, unit=org["east"], codes=["callback_rate"])[
+        0
+    ]
+    assert (figure.numerator, figure.denominator) == (3, 4)
+    after_ten = selectors.figures(
+        people["gm"],
+        datetime(2026, 11, 10, 11, tzinfo=SH),
+        end,
+        unit=org["east"],
+        codes=["callback_rate"],
+    )[0]
+    assert after_ten.denominator == 0
+
+
+def test_a_counted_day_shows_its_counts_until_recounted(world, org, people):
+    month = parse_period("2026-11")
+    services.count_days(date(2026, 11, 1), date(2026, 11, 30), now=COUNTED_AT)
+    CallbackTask.objects.filter(case=world["E"]).update(
+        status=CallbackTask.Status.DONE, outcome="satisfied"
+    )
+
+    def callbacks():
+        figure = selectors.figures(
+            people["gm"], month.start, month.end, unit=org["east"], codes=["callback_rate"]
+        )[0]
+        return figure.numerator, figure.denominator, figure.counted_at
+
+    assert callbacks() == (3, 4, COUNTED_AT)
+    later = COUNTED_AT + timedelta(hours=1)
+    call_command(
+        "count_kpis",
+        "--to",
+        "2026-11-30",
+        "--days",
+        "30",
+        "--now",
+        later.isoformat(),
+        stdout=StringIO(),
+    )
+    assert callbacks() == (4, 4, later)
+    assert (
+        len(
+            list(
+                selectors.kpi_rows(
+                    people["gm"],
+                    "callback_rate",
+                    "numerator",
+                    month.start,
+                    month.end,
+                    unit=org["east"],
+                )
+            )
+        )
+        == 4
+    )
+
+
+def test_the_count_command_refuses_bad_days(db):
+    for arguments in (
+        ["--from", "2026-13-01"],
+        ["--from", "2026-11-30", "--to", "2026-11-01"],
+        ["--days", "0"],
+    ):
+        with pytest.raises(CommandError):
+            call_command("count_kpis", *arguments, stdout=StringIO())
