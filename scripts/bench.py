@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -611,6 +611,219 @@ def bench_kpi_figures(args, env) -> dict:
         "queries_per_request": statements["company"],
         "detail": summaries,
         "how": f"kpis.selectors.figures(office, month, unit=company) in-process: all 11 KPIs with targets, one warm-up then {args.repeat} runs; 'every unit' is figures_by_unit for the same month (the stations ranked), {statements['every unit']} statements",
+    }
+
+
+def _busiest_month():
+    from datetime import datetime as dt
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    from utilitydesk.cases.models import Case
+    from utilitydesk.kpis.periods import PeriodKind, period_containing
+
+    busiest = (
+        Case.objects.annotate(month=TruncMonth("received_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    local = timezone.localtime(busiest["month"])
+    return period_containing(PeriodKind.MONTH, dt(local.year, local.month, 1).date())
+
+
+def _timed_runs(run, repeat: int) -> tuple[dict, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run()  # warm-up
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            run()
+        samples.append((time.perf_counter() - began) * 1000)
+    return latency_summary(samples), len(queries)
+
+
+def bench_kpi_counts(args, env) -> dict:
+    """Issue 16: the daily counts every figure sums: the whole city counted once (the
+    first run after an upgrade, or `count_kpis --from`), and the ten-minute job."""
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from utilitydesk.cases.models import Case
+    from utilitydesk.kpis.models import DayCount
+    from utilitydesk.kpis.services import count_days, count_recent
+
+    span = Case.objects.aggregate(first=Min("received_at"), last=Max("received_at"))
+    first = timezone.localdate(span["first"])
+    today = timezone.localdate()
+    began = time.perf_counter()
+    count_days(first, today, now=timezone.now())
+    whole = time.perf_counter() - began
+    stored = DayCount.objects.count()
+    job, _statements = _timed_runs(lambda: count_recent(now=timezone.now(), days=2), 3)
+    busiest = _busiest_month()
+    month_cases = Case.objects.filter(
+        received_at__gte=busiest.start, received_at__lt=busiest.end
+    ).count()
+    week = count_days(busiest.first, busiest.first + timedelta(days=6), now=timezone.now())
+    began = time.perf_counter()
+    count_days(busiest.first, busiest.first + timedelta(days=6), now=timezone.now())
+    busiest_week = time.perf_counter() - began
+    return {
+        "kpi_counts": {
+            "operation": "count the KPIs' daily counts of the whole city (every day with cases)",
+            "volume": f"{Case.objects.count():,} cases from {first} to {today}, {stored:,} counts stored",
+            "target": "none (a job's cost; the ten-minute job's p95 is in the detail)",
+            "target_ms": None,
+            "figure_ms": round(whole * 1000, 1),
+            "figure_text": f"{whole:.0f} s",
+            "met": True,
+            "detail": {
+                "ten-minute job (today and yesterday)": job,
+                "the busiest week recounted": {
+                    "seconds": round(busiest_week, 1),
+                    "counts": week,
+                    "month_cases": month_cases,
+                },
+            },
+            "how": "kpis.services.count_days over every day from the first case to today, in-process, a week per transaction; then the periodic job (count_recent, 2 days) 3 times; then the first week of the busiest month recounted",
+        }
+    }
+
+
+def bench_dashboards(args, env) -> dict:
+    """Issue 16: every tile of every role's dashboard over HTTP (the URLs the page's htmx
+    requests), the month's KPIs of the busiest month over the API, the monthly assessment
+    of every unit and person and the weekly report."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Q
+    from django.urls import reverse
+
+    from utilitydesk.cases.models import OPEN_STATUSES, Case
+    from utilitydesk.kpis.periods import PeriodKind, period_containing
+    from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position, UnitKind
+    from utilitydesk.policy.services import current_policy
+    from utilitydesk.reports import content
+    from utilitydesk.web.dashboards import TILES_OF, dashboard_kind
+
+    User = get_user_model()
+    busiest_station = (
+        Case.objects.filter(status__in=OPEN_STATUSES, responsible_unit__kind="station")
+        .values("responsible_unit")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["responsible_unit"]
+    )
+    roles = {
+        "general manager": User.objects.filter(
+            assignments__position=Position.GENERAL_MANAGER
+        ).first(),
+        "station head": User.objects.filter(
+            assignments__unit_id=busiest_station, assignments__position=Position.STATION_HEAD
+        ).first(),
+        "service-centre head": User.objects.filter(
+            assignments__position=Position.DEPARTMENT_HEAD,
+            assignments__unit__function=DepartmentFunction.SERVICE_CENTRE,
+        ).first(),
+        # The agent following most open cases (their first tile lists them).
+        "agent": User.objects.filter(assignments__position=Position.AGENT)
+        .annotate(
+            n=Count(
+                "first_responded_cases", filter=Q(first_responded_cases__status__in=OPEN_STATUSES)
+            )
+        )
+        .order_by("-n")
+        .first(),
+    }
+    company = OrgUnit.objects.filter(kind=UnitKind.COMPANY).first()
+    month = _busiest_month()
+    week = period_containing(PeriodKind.WEEK, month.first + timedelta(days=14))
+    tiles: dict[str, dict] = {}
+    with Server(env, workers=args.workers):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        for role, user in roles.items():
+            if user is None:
+                continue
+            login = session_login(user.username)
+            for name in TILES_OF[dashboard_kind(user)]:
+                path = reverse("core:dashboard_tile", args=[name])
+                for _ in range(5):
+                    timed_get(conn, path, login)
+                tiles[f"{role}: {name}"] = latency_summary(
+                    [timed_get(conn, path, login) for _ in range(args.tile_requests)]
+                )
+        gm_login = session_login(roles["general manager"].username)
+        api = f"/api/v1/kpis/?unit={company.pk}&period={month.code}"
+        for _ in range(5):
+            timed_get(conn, api, gm_login)
+        api_month = latency_summary(
+            [timed_get(conn, api, gm_login) for _ in range(args.tile_requests)]
+        )
+    worst_tile = max(tiles, key=lambda k: tiles[k]["p95_ms"])
+    worst = tiles[worst_tile]["p95_ms"]
+    policy = current_policy()
+    assessment, assessment_statements = _timed_runs(
+        lambda: content.assessment_table(company, month, policy), 3
+    )
+    weekly, weekly_statements = _timed_runs(lambda: content.weekly_report(company, week, policy), 3)
+    month_cases = Case.objects.filter(
+        received_at__gte=month.start, received_at__lt=month.end
+    ).count()
+    week_cases = Case.objects.filter(received_at__gte=week.start, received_at__lt=week.end).count()
+    people = User.objects.filter(assignments__is_active=True).distinct().count()
+    units = OrgUnit.objects.filter(is_active=True).count()
+    total = Case.objects.count()
+    return {
+        "dashboard_tiles": {
+            "operation": "every dashboard tile of every role (HTML over HTTP, the page's own htmx requests)",
+            "volume": f"{total:,} cases, {Case.objects.filter(status__in=OPEN_STATUSES).count():,} open; today's date, the season's first days",
+            "target": "p95 ≤ 300 ms",
+            "target_ms": 300,
+            "figure_ms": worst,
+            "met": worst <= 300,
+            "detail": {**tiles, f"API month KPIs {month.code}": api_month},
+            "how": f"each role's /dashboard/<tile>/ (general manager, the head of the station with most open cases, the service-centre head, an agent), 5 warm-up then {args.tile_requests} sequential requests per tile, gunicorn -w {args.workers}; figure is the worst tile ({worst_tile}); 'API month KPIs' is /api/v1/kpis/?unit=company&period={month.code}, the month tile's figures for the busiest month ({month_cases:,} cases), p95 {api_month['p95_ms']} ms",
+        },
+        "kpi_month_api": {
+            "operation": "the month's KPIs of the company for the busiest month over the API (the month tile's figures)",
+            "volume": f"{month_cases:,} cases received in {month.code}, {total:,} cases",
+            "target": "p95 ≤ 300 ms",
+            "target_ms": 300,
+            "figure_ms": api_month["p95_ms"],
+            "met": api_month["p95_ms"] <= 300,
+            "detail": {"api": api_month},
+            "how": f"GET /api/v1/kpis/?unit=company&period={month.code} as the general manager, 5 warm-up then {args.tile_requests} requests, gunicorn -w {args.workers}; the days are counted (daily counts)",
+        },
+        "assessment": {
+            "operation": "the monthly assessment table of every unit and person",
+            "volume": f"{month_cases:,} cases received in {month.code}; {units} units, {people:,} people",
+            "target": "≤ 5 s",
+            "target_ms": 5000,
+            "figure_ms": assessment["p95_ms"],
+            "figure_text": f"{assessment['p95_ms'] / 1000:.2f} s",
+            "met": assessment["p95_ms"] <= 5000,
+            "queries_per_request": assessment_statements,
+            "detail": {"assessment_table": assessment},
+            "how": f"reports.content.assessment_table(company, {month.code}, policy) in-process, one warm-up then 3 runs (the slowest is the figure)",
+        },
+        "weekly_report": {
+            "operation": "the weekly service report of the company",
+            "volume": f"{week_cases:,} cases received in {week.code}, {total:,} cases",
+            "target": "≤ 10 s",
+            "target_ms": 10000,
+            "figure_ms": weekly["p95_ms"],
+            "figure_text": f"{weekly['p95_ms'] / 1000:.2f} s",
+            "met": weekly["p95_ms"] <= 10000,
+            "queries_per_request": weekly_statements,
+            "detail": {"weekly_report": weekly},
+            "how": f"reports.content.weekly_report(company, {week.code}, policy) in-process, one warm-up then 3 runs (the slowest is the figure)",
+        },
     }
 
 
@@ -1876,6 +2089,7 @@ def main() -> None:
         help="valid temperature measurements of the season (pass-rate benchmark)",
     )
     parser.add_argument("--escalate", type=int, default=10_000)
+    parser.add_argument("--tile-requests", type=int, default=100, help="requests per tile")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument(
         "--outage-repeat", type=int, default=3, help="announcements timed per scope size"
@@ -1936,7 +2150,9 @@ def main() -> None:
         "pages": bench_pages,
         "sweeps": bench_sweeps,
         "kpi_month": bench_kpi,
+        "kpi_counts": bench_kpi_counts,
         "kpi_figures": bench_kpi_figures,
+        "dashboards": bench_dashboards,
         "temperature_pass_rates": bench_temperature,
         "outages": bench_outages,
         "notice_delivery": bench_delivery,
