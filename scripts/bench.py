@@ -671,9 +671,10 @@ def bench_kpi_counts(args, env) -> dict:
     month_cases = Case.objects.filter(
         received_at__gte=busiest.start, received_at__lt=busiest.end
     ).count()
-    week = count_days(busiest.first, busiest.first + timedelta(days=6), now=timezone.now())
+    # The season's first full week (the busiest days), counted again as the daily job does.
+    first_week = max(busiest.first, first)
     began = time.perf_counter()
-    count_days(busiest.first, busiest.first + timedelta(days=6), now=timezone.now())
+    week = count_days(first_week, first_week + timedelta(days=6), now=timezone.now())
     busiest_week = time.perf_counter() - began
     return {
         "kpi_counts": {
@@ -684,6 +685,7 @@ def bench_kpi_counts(args, env) -> dict:
             "figure_ms": round(whole * 1000, 1),
             "figure_text": f"{whole:.0f} s",
             "met": True,
+            "queries_per_request": "one grouped query per KPI part and week, then the inserts",
             "detail": {
                 "ten-minute job (today and yesterday)": job,
                 "the busiest week recounted": {
@@ -787,6 +789,7 @@ def bench_dashboards(args, env) -> dict:
             "target_ms": 300,
             "figure_ms": worst,
             "met": worst <= 300,
+            "queries_per_request": "see web/tests/test_dashboards.py (at most 45 a tile)",
             "detail": {**tiles, f"API month KPIs {month.code}": api_month},
             "how": f"each role's /dashboard/<tile>/ (general manager, the head of the station with most open cases, the service-centre head, an agent), 5 warm-up then {args.tile_requests} sequential requests per tile, gunicorn -w {args.workers}; figure is the worst tile ({worst_tile}); 'API month KPIs' is /api/v1/kpis/?unit=company&period={month.code}, the month tile's figures for the busiest month ({month_cases:,} cases), p95 {api_month['p95_ms']} ms",
         },
@@ -797,6 +800,7 @@ def bench_dashboards(args, env) -> dict:
             "target_ms": 300,
             "figure_ms": api_month["p95_ms"],
             "met": api_month["p95_ms"] <= 300,
+            "queries_per_request": queries_of_page(roles["general manager"].username, api),
             "detail": {"api": api_month},
             "how": f"GET /api/v1/kpis/?unit=company&period={month.code} as the general manager, 5 warm-up then {args.tile_requests} requests, gunicorn -w {args.workers}; the days are counted (daily counts)",
         },

@@ -339,6 +339,10 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["customer", "received_at"]),
             models.Index(fields=["caller_phone"]),
+            # Today's intake by hour, channel and agent (the dashboards).
+            models.Index(fields=["received_at"], name="contact_received"),
+            # The cases a person took a contact on (followed_cases), from the index alone.
+            models.Index(fields=["first_responder", "case"], name="contact_responder_case"),
         ]
 
     def __str__(self) -> str:

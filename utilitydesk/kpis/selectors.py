@@ -220,12 +220,11 @@ def measure_rows(
 
 
 def _tuned() -> None:
-    """Month-sized aggregates on PostgreSQL: hash joins in memory, and no JIT compile (it
-    costs more than it saves at this size). Inside the caller's transaction."""
+    """Month-sized aggregates on PostgreSQL: hash joins in memory. Inside the caller's
+    transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute("SET LOCAL jit = off")
 
 
 @dataclass(frozen=True)

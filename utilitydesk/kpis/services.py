@@ -115,7 +115,6 @@ def _replace(first: date, last: date, now: datetime) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COUNT_LOCK])
                 cursor.execute("SET LOCAL work_mem = '64MB'")
-                cursor.execute("SET LOCAL jit = off")
         counts = _counts(first, last)
         DayCount.objects.filter(day__gte=first, day__lte=last).delete()
         DayCount.objects.bulk_create(counts, batch_size=5000)
