@@ -27,6 +27,10 @@ def _when(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def _signature(person: Actor | None, at: datetime | None) -> str:
+    return f"{display_name(person)}（{_when(at)}）" if person else "未签"
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Lines of ``text`` no wider than ``width`` points (CJK text has no spaces to break at:
     it breaks between any two characters)."""
@@ -95,15 +99,10 @@ def log_lines(
                     + (f"；{refusal.note}" if refusal.note else ""),
                 )
             )
-        outgoing = (
-            f"{display_name(handover.outgoing_signed_by)}（{_when(handover.outgoing_signed_at)}）"
-            if handover.outgoing_signed_by
-            else "未签"
-        )
-        incoming = (
-            f"{display_name(handover.incoming_signed_by)}（{_when(handover.incoming_signed_at)}）"
-            if handover.status == HandoverStatus.ACCEPTED and handover.incoming_signed_by
-            else "未签"
+        outgoing = _signature(handover.outgoing_signed_by, handover.outgoing_signed_at)
+        incoming = _signature(
+            handover.incoming_signed_by if handover.status == HandoverStatus.ACCEPTED else None,
+            handover.incoming_signed_at,
         )
         lines.append(("b", f"交班人签字：{outgoing}　接班人签字：{incoming}"))
         if handover.open_items:

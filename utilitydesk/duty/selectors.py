@@ -12,6 +12,7 @@ from django.utils import timezone
 from utilitydesk.accounts.typing import Actor, AnyUser
 from utilitydesk.cases.models import OPEN_STATUSES, Case
 from utilitydesk.org.models import Assignment, DepartmentFunction, OrgUnit, Position
+from utilitydesk.org.selectors import active_assignments
 from utilitydesk.outages.models import MajorFault
 from utilitydesk.outages.selectors import open_faults
 from utilitydesk.policy import services as policy
@@ -92,9 +93,7 @@ def unit_for(user: Actor, unit_id: int | str | None = None) -> OrgUnit | None:
             return units.filter(pk=int(unit_id)).first()
         except (TypeError, ValueError):
             return None
-    own = units.filter(
-        pk__in=Assignment.objects.filter(user=user, is_active=True).values("unit_id")
-    ).first()
+    own = units.filter(pk__in=active_assignments(user).values("unit_id")).first()
     return own or units.first()
 
 
@@ -119,6 +118,15 @@ def entries_of(roster: Roster) -> QuerySet[RosterEntry]:
     return roster.entries.select_related("shift", "person", "substitute", "substituted_by")
 
 
+def holiday_names(first: date, last: date) -> dict[date, str]:
+    """The statutory holidays of ``first`` – ``last`` in the working-day calendar, by name."""
+    return dict(
+        CalendarDay.objects.filter(
+            kind=CalendarDay.Kind.HOLIDAY, date__range=(first, last)
+        ).values_list("date", "name")
+    )
+
+
 @dataclass
 class GridRow:
     day: date
@@ -137,11 +145,7 @@ def roster_grid(
     by_cell: dict[tuple[date, int], list[RosterEntry]] = {}
     for entry in entries_of(roster) if roster is not None else ():
         by_cell.setdefault((entry.day, entry.shift_id), []).append(entry)
-    holidays = dict(
-        CalendarDay.objects.filter(
-            kind=CalendarDay.Kind.HOLIDAY, date__range=(first, last)
-        ).values_list("date", "name")
-    )
+    holidays = holiday_names(first, last)
     calendar, current = policy.calendar(), policy.current_policy()
     rows = []
     day = first
@@ -187,7 +191,7 @@ def is_published_for(unit: OrgUnit, day: date) -> bool:
 def may_be_rostered(person: Actor, unit: OrgUnit, role: str) -> bool:
     """Managers on duty are department heads or above anywhere in the company; agents and
     shift leaders hold a position in the service centre."""
-    active = Assignment.objects.filter(user=person, is_active=True)
+    active = active_assignments(person)
     if not person.is_active:
         return False
     if role == DutyRole.MANAGER:

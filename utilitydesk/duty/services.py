@@ -18,7 +18,7 @@ from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import OrgUnit, Position
 from utilitydesk.org.selectors import holders_of
 from utilitydesk.policy import services as policy
-from utilitydesk.policy.models import CalendarDay, CalendarYear, PolicyVersion
+from utilitydesk.policy.models import CalendarYear, PolicyVersion
 
 from . import selectors
 from .models import (
@@ -56,6 +56,13 @@ def _days(first: date, last: date) -> list[date]:
 
 def _day_list(days: Iterable[date]) -> str:
     return "、".join(f"{d:%Y-%m-%d}" for d in days)
+
+
+def _not_rosterable(role: str) -> str:
+    """Why someone may not take a ``role`` on the roster (``selectors.may_be_rostered``)."""
+    if role == DutyRole.MANAGER:
+        return _("A manager on duty must be a department head or above.")
+    return _("The person does not work in this service centre.")
 
 
 # --- rosters ---------------------------------------------------------------------------
@@ -127,14 +134,9 @@ def add_entries(
             and role in DutyRole.values
             and not selectors.may_be_rostered(person, roster.unit, role)
         ):
-            errors["person"] = [
-                _("A manager on duty must be a department head or above.")
-                if role == DutyRole.MANAGER
-                else _("The person does not work in this service centre.")
-            ]
-        if errors:
+            errors["person"] = [_not_rosterable(role)]
+        if errors or shift is None or person is None:
             raise ValidationError(errors)
-        assert shift is not None and person is not None  # noqa: S101  # nosec B101 - checked above
         present = set(
             roster.entries.filter(
                 shift=shift, person=person, day__range=(first_day, last_day)
@@ -196,11 +198,7 @@ def roster_problems(roster: Roster, policy_version: PolicyVersion | None = None)
             )
             % {"years": "、".join(str(y) for y in missing)}
         )
-    holidays = set(
-        CalendarDay.objects.filter(
-            kind=CalendarDay.Kind.HOLIDAY, date__range=(roster.period_start, roster.period_end)
-        ).values_list("date", flat=True)
-    )
+    holidays = set(selectors.holiday_names(roster.period_start, roster.period_end))
     entries = list(selectors.entries_of(roster))
     managers = {e.day for e in entries if e.role == DutyRole.MANAGER}
     if without := sorted(holidays - managers):
@@ -292,11 +290,7 @@ def substitute(
             if person.pk == entry.person_id or busy.exists():
                 errors["substitute"] = [_("The substitute is already on this shift.")]
             elif not selectors.may_be_rostered(person, entry.roster.unit, entry.role):
-                errors["substitute"] = [
-                    _("A manager on duty must be a department head or above.")
-                    if entry.role == DutyRole.MANAGER
-                    else _("The person does not work in this service centre.")
-                ]
+                errors["substitute"] = [_not_rosterable(entry.role)]
         if errors:
             raise ValidationError(errors)
         entry.substitute = person
@@ -345,9 +339,8 @@ def write_log_entry(
     found = selectors.shift_at(occurred_at)
     if found is None:
         errors["occurred_at"] = [_("No shifts are set up.")]
-    if errors:
+    if errors or unit is None or found is None:
         raise ValidationError(errors)
-    assert unit is not None and found is not None  # noqa: S101  # nosec B101 - checked above
     day, shift = found
     with transaction.atomic():
         entry = DutyLogEntry.objects.create(

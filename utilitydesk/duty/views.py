@@ -292,9 +292,10 @@ def _shift_or_404(shift_id) -> Shift:
         raise Http404 from None
 
 
-def _handover_url(unit: OrgUnit, day: date, shift: Shift) -> str:
+def _shift_url(unit: OrgUnit, day: date, shift: Shift, view: str = "duty:handover") -> str:
+    """The handover page of a shift (or, with ``view``, its printable log)."""
     query = urlencode({"unit": str(unit.pk), "day": f"{day:%Y-%m-%d}", "shift": str(shift.pk)})
-    return f"{reverse('duty:handover')}?{query}"
+    return f"{reverse(view)}?{query}"
 
 
 def _render_handover(
@@ -345,10 +346,9 @@ def _render_handover(
             "notes_form": notes_form,
             "accept_form": accept_form or AcceptForm(),
             "refuse_form": refuse_form or RefuseForm(),
-            "previous_url": _handover_url(unit, *previous[-1]) if previous else "",
-            "next_url": _handover_url(unit, incoming_day, incoming),
-            "print_url": f"{reverse('duty:print')}?"
-            + urlencode({"unit": str(unit.pk), "day": f"{day:%Y-%m-%d}", "shift": str(shift.pk)}),
+            "previous_url": _shift_url(unit, *previous[-1]) if previous else "",
+            "next_url": _shift_url(unit, incoming_day, incoming),
+            "print_url": _shift_url(unit, day, shift, "duty:print"),
         },
         status=status,
     )
@@ -399,7 +399,7 @@ def handover_write(request, unit_id: int, day: str, shift_id: int):
                 if sign
                 else _("The handover notes are saved."),
             )
-            return redirect(_handover_url(unit, duty_day, shift))
+            return redirect(_shift_url(unit, duty_day, shift))
     return _render_handover(request, unit, duty_day, shift, notes_form=form, status=400)
 
 
@@ -410,26 +410,38 @@ def _handover_or_404(pk: int):
     return found
 
 
+def _incoming_decision(request, pk: int, form_class, form_name: str, decide, done: str):
+    """The incoming shift takes over or refuses: the same round trip with another form and
+    service. ``decide(handover_id, cleaned_data)``; ``form_name`` is the form's slot on the
+    handover page when it comes back with errors."""
+    found = _handover_or_404(pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            decide(found.pk, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(_shift_url(found.unit, found.day, found.shift))
+    return _render_handover(
+        request, found.unit, found.day, found.shift, **{form_name: form}, status=400
+    )
+
+
 @login_required
 @permission_required(KEEP_LOG, raise_exception=True)
 @require_POST
 def handover_accept(request, pk: int):
-    found = _handover_or_404(pk)
-    form = AcceptForm(request.POST)
-    if form.is_valid():
-        try:
-            services.accept_handover(
-                found.pk,
-                confirm_unfinished=form.cleaned_data["confirm_unfinished"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("You have taken over the shift."))
-            return redirect(_handover_url(found.unit, found.day, found.shift))
-    return _render_handover(
-        request, found.unit, found.day, found.shift, accept_form=form, status=400
+    return _incoming_decision(
+        request,
+        pk,
+        AcceptForm,
+        "accept_form",
+        lambda handover_id, data: services.accept_handover(
+            handover_id, confirm_unfinished=data["confirm_unfinished"], actor=request.user
+        ),
+        _("You have taken over the shift."),
     )
 
 
@@ -437,25 +449,15 @@ def handover_accept(request, pk: int):
 @permission_required(KEEP_LOG, raise_exception=True)
 @require_POST
 def handover_refuse(request, pk: int):
-    found = _handover_or_404(pk)
-    form = RefuseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.refuse_handover(
-                found.pk,
-                conditions=form.cleaned_data["conditions"],
-                note=form.cleaned_data["note"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The handover is refused: the outgoing shift stays on duty.")
-            )
-            return redirect(_handover_url(found.unit, found.day, found.shift))
-    return _render_handover(
-        request, found.unit, found.day, found.shift, refuse_form=form, status=400
+    return _incoming_decision(
+        request,
+        pk,
+        RefuseForm,
+        "refuse_form",
+        lambda handover_id, data: services.refuse_handover(
+            handover_id, conditions=data["conditions"], note=data["note"], actor=request.user
+        ),
+        _("The handover is refused: the outgoing shift stays on duty."),
     )
 
 

@@ -8,6 +8,7 @@ from utilitydesk.duty import services
 from utilitydesk.duty.defaults import install_default_shifts
 from utilitydesk.duty.models import DutyRole, Roster, Shift
 from utilitydesk.org.models import Position
+from utilitydesk.outages.models import MajorFault
 
 # January 2026: in the heating season, 1–3 January are New Year holidays.
 JAN_FIRST, JAN_LAST = date(2026, 1, 1), date(2026, 1, 31)
@@ -34,42 +35,44 @@ def duty(org, people):
     }
 
 
+def put_on(duty, roster, person, shift, role, first_day: date, last_day: date | None = None):
+    """``person`` on ``shift`` as ``role`` for a day (or through ``last_day``), entered by the
+    service office."""
+    return services.add_entries(
+        roster.pk,
+        first_day=first_day,
+        last_day=last_day,
+        shift_id=shift.pk,
+        person_id=person.pk,
+        role=role,
+        actor=duty["office"],
+    )
+
+
+def major_fault(duty) -> MajorFault:
+    """A major fault being repaired: unfinished work on every handover."""
+    return MajorFault.objects.create(
+        title="城东主干线泄漏",
+        occurred_at=timezone.now(),
+        place="东环路",
+        symptoms="压力下降",
+        response_plan="关阀抢修",
+        reported_by=duty["director"],
+    )
+
+
 def staffed_roster(
     duty, first: date = JAN_FIRST, last: date = JAN_LAST, *, managers=True, nights=True
 ) -> Roster:
     """A draft roster: agent on every day shift, agent2 on every night, the director as the
     manager on duty on the holidays."""
-    office = duty["office"]
-    roster = services.create_roster(duty["unit"].pk, first, last, actor=office)
-    services.add_entries(
-        roster.pk,
-        first_day=first,
-        last_day=last,
-        shift_id=duty["day"].pk,
-        person_id=duty["agent"].pk,
-        role=DutyRole.AGENT,
-        actor=office,
-    )
+    roster = services.create_roster(duty["unit"].pk, first, last, actor=duty["office"])
+    put_on(duty, roster, duty["agent"], duty["day"], DutyRole.AGENT, first, last)
     if nights:
-        services.add_entries(
-            roster.pk,
-            first_day=first,
-            last_day=last,
-            shift_id=duty["night"].pk,
-            person_id=duty["agent2"].pk,
-            role=DutyRole.AGENT,
-            actor=office,
-        )
+        put_on(duty, roster, duty["agent2"], duty["night"], DutyRole.AGENT, first, last)
     if managers:
-        services.add_entries(
-            roster.pk,
-            first_day=first,
-            last_day=min(last, first.replace(day=3)),
-            shift_id=duty["day"].pk,
-            person_id=duty["director"].pk,
-            role=DutyRole.MANAGER,
-            actor=office,
-        )
+        holidays_end = min(last, first.replace(day=3))
+        put_on(duty, roster, duty["director"], duty["day"], DutyRole.MANAGER, first, holidays_end)
     return roster
 
 

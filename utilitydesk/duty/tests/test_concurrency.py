@@ -11,7 +11,7 @@ from utilitydesk.duty import services
 from utilitydesk.duty.models import DutyRole, Handover, HandoverRefusal, HandoverStatus
 from utilitydesk.outages.tests.test_interruption_concurrency import run_together
 
-from .conftest import at, staffed_roster
+from .conftest import at, put_on, staffed_roster
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -21,26 +21,24 @@ pytestmark = [
 DAY = date(2026, 1, 10)
 
 
-def test_accept_and_refuse_at_once_give_one_outcome(duty):
+def handed_over(duty, third_role: str, now=None) -> Handover:
+    """The day shift of DAY signed over to a night shift of two: agent2 and agent3."""
     roster = staffed_roster(duty)
-    services.add_entries(
-        roster.pk,
-        first_day=DAY,
-        shift_id=duty["night"].pk,
-        person_id=duty["agent3"].pk,
-        role=DutyRole.SHIFT_LEADER,
-        actor=duty["office"],
-    )
+    put_on(duty, roster, duty["agent3"], duty["night"], third_role, DAY)
     services.publish_roster(roster.pk, actor=duty["office"])
-    handover = services.hand_over(
+    return services.hand_over(
         duty["unit"].pk,
         DAY,
         duty["day"].pk,
         notes="无遗留",
         sign=True,
         actor=duty["agent"],
-        now=at(DAY, 19, 55),
+        now=now,
     )
+
+
+def test_accept_and_refuse_at_once_give_one_outcome(duty):
+    handover = handed_over(duty, DutyRole.SHIFT_LEADER, now=at(DAY, 19, 55))
     results = run_together(
         [
             lambda: services.accept_handover(handover.pk, actor=duty["agent2"], now=at(DAY, 20)),
@@ -62,19 +60,7 @@ def test_accept_and_refuse_at_once_give_one_outcome(duty):
 
 
 def test_two_incoming_accepting_at_once_sign_once(duty):
-    roster = staffed_roster(duty)
-    services.add_entries(
-        roster.pk,
-        first_day=DAY,
-        shift_id=duty["night"].pk,
-        person_id=duty["agent3"].pk,
-        role=DutyRole.AGENT,
-        actor=duty["office"],
-    )
-    services.publish_roster(roster.pk, actor=duty["office"])
-    handover = services.hand_over(
-        duty["unit"].pk, DAY, duty["day"].pk, notes="无遗留", sign=True, actor=duty["agent"]
-    )
+    handover = handed_over(duty, DutyRole.AGENT)
     results = run_together(
         [
             lambda who=who: services.accept_handover(handover.pk, actor=who, now=at(DAY, 20))

@@ -6,52 +6,35 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from tests.factories import open_case
 from utilitydesk.duty import selectors, services
 from utilitydesk.duty.models import HandoverStatus, RefusalCondition
-from utilitydesk.outages.models import MajorFault
 
-from .conftest import at
+from .conftest import at, major_fault
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 1, 10)  # day shift: agent; night shift: agent2 (the published roster)
 
 
-def sign_day_shift(duty, notes="3 号楼抢修仍在进行，维修部已到场"):
+def sign_day_shift(
+    duty, notes="3 号楼抢修仍在进行，维修部已到场", *, sign=True, actor=None, now=None
+):
+    """The day shift of DAY writes its handover notes and signs them (agent, at 19:50 unless
+    told otherwise)."""
     return services.hand_over(
         duty["unit"].pk,
         DAY,
         duty["day"].pk,
         notes=notes,
-        sign=True,
-        actor=duty["agent"],
-        now=at(DAY, 19, 50),
-    )
-
-
-def major_fault(duty):
-    return MajorFault.objects.create(
-        title="城东主干线泄漏",
-        occurred_at=timezone.now(),
-        place="东环路",
-        symptoms="压力下降",
-        response_plan="关阀抢修",
-        reported_by=duty["director"],
+        sign=sign,
+        actor=actor or duty["agent"],
+        now=now or at(DAY, 19, 50),
     )
 
 
 def test_both_sides_sign(published, duty):
-    draft = services.hand_over(
-        duty["unit"].pk,
-        DAY,
-        duty["day"].pk,
-        notes="草稿",
-        sign=False,
-        actor=duty["agent"],
-        now=at(DAY, 19),
-    )
+    draft = sign_day_shift(duty, "草稿", sign=False, now=at(DAY, 19))
     assert draft.status == HandoverStatus.OPEN and draft.outgoing_signed_by is None
     handover = sign_day_shift(duty)
     assert handover.pk == draft.pk
@@ -68,15 +51,7 @@ def test_both_sides_sign(published, duty):
 
 def test_only_the_shifts_on_the_roster_sign(published, duty):
     with pytest.raises(ValidationError) as refused:
-        services.hand_over(
-            duty["unit"].pk,
-            DAY,
-            duty["day"].pk,
-            notes="x",
-            sign=True,
-            actor=duty["agent3"],
-            now=at(DAY, 19),
-        )
+        sign_day_shift(duty, "x", actor=duty["agent3"], now=at(DAY, 19))
     assert "不在" in refused.value.message_dict["notes"][0]
     handover = sign_day_shift(duty)
     for who in (duty["agent3"], duty["agent"]):
@@ -88,9 +63,7 @@ def test_only_the_shifts_on_the_roster_sign(published, duty):
 
 def test_no_roster_no_handover(duty):
     with pytest.raises(ValidationError) as refused:
-        services.hand_over(
-            duty["unit"].pk, DAY, duty["day"].pk, notes="x", sign=True, actor=duty["agent"]
-        )
+        sign_day_shift(duty, "x")
     assert "没有已发布的值班表" in refused.value.message_dict["notes"][0]
 
 
@@ -127,15 +100,7 @@ def test_refused_then_put_right_and_taken_over(published, duty):
     assert (refusal.refused_by, refusal.note) == (duty["agent2"], "耳麦少一副")
     with pytest.raises(ValidationError):  # refused: the outgoing shift must sign again
         services.accept_handover(handover.pk, actor=duty["agent2"])
-    services.hand_over(
-        duty["unit"].pk,
-        DAY,
-        duty["day"].pk,
-        notes="桌面已清理，耳麦已找到",
-        sign=True,
-        actor=duty["agent"],
-        now=at(DAY, 20, 10),
-    )
+    sign_day_shift(duty, "桌面已清理，耳麦已找到", now=at(DAY, 20, 10))
     taken = services.accept_handover(handover.pk, actor=duty["agent2"], now=at(DAY, 20, 12))
     assert taken.status == HandoverStatus.ACCEPTED
     assert taken.refusals.count() == 1  # the refusal stays on record

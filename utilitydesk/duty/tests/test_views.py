@@ -11,10 +11,8 @@ from django.utils import timezone
 
 from utilitydesk.duty import pdf, selectors, services
 from utilitydesk.duty.models import DutyLogEntry, DutyRole, Handover, HandoverStatus, Roster
-from utilitydesk.outages.models import MajorFault
-from utilitydesk.policy.models import CalendarDay
 
-from .conftest import staffed_roster
+from .conftest import major_fault, put_on, staffed_roster
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +27,10 @@ def this_month(duty):
     """A published roster of the current month: agent on every day shift, agent2 on every
     night, the director as manager on each holiday."""
     today = timezone.localdate()
-    first = today.replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    first, last = selectors.month_bounds(today.year, today.month)
     roster = staffed_roster(duty, first, last, managers=False)
-    for holiday in CalendarDay.objects.filter(kind="holiday", date__range=(first, last)):
-        services.add_entries(
-            roster.pk,
-            first_day=holiday.date,
-            shift_id=duty["day"].pk,
-            person_id=duty["director"].pk,
-            role=DutyRole.MANAGER,
-            actor=duty["office"],
-        )
+    for holiday in selectors.holiday_names(first, last):
+        put_on(duty, roster, duty["director"], duty["day"], DutyRole.MANAGER, holiday)
     return services.publish_roster(roster.pk, actor=duty["office"])
 
 
@@ -81,32 +71,27 @@ def test_a_bad_entry_keeps_what_was_typed(client, duty, people):
         duty["unit"].pk, date(2026, 1, 1), date(2026, 1, 31), actor=duty["office"]
     )
     client_for(client, duty["office"])
-    response = client.post(
-        reverse("duty:roster_add", args=[roster.pk]),
-        {
-            "first_day": "2026-01-05",
-            "last_day": "2026-01-09",
-            "shift": duty["night"].pk,
-            "person": duty["agent"].pk,
-            "role": DutyRole.MANAGER,
-        },
-    )
+
+    def add(role):
+        return client.post(
+            reverse("duty:roster_add", args=[roster.pk]),
+            {
+                "first_day": "2026-01-05",
+                "last_day": "2026-01-09",
+                "shift": duty["night"].pk,
+                "person": duty["agent"].pk,
+                "role": role,
+            },
+        )
+
+    response = add(DutyRole.MANAGER)
     assert response.status_code == 400
     page = response.content.decode()
     assert "值班领导须为部门负责人及以上" in page
     assert 'value="2026-01-05"' in page and 'value="2026-01-09"' in page
     assert f'<option value="{duty["agent"].pk}" selected>' in page
     assert not roster.entries.exists()
-    response = client.post(
-        reverse("duty:roster_add", args=[roster.pk]),
-        {
-            "first_day": "2026-01-05",
-            "last_day": "2026-01-09",
-            "shift": duty["night"].pk,
-            "person": duty["agent"].pk,
-            "role": DutyRole.AGENT,
-        },
-    )
+    response = add(DutyRole.AGENT)
     assert response.status_code == 302 and roster.entries.count() == 5
 
 
@@ -162,14 +147,7 @@ def test_the_log_filters_and_paginates(client, duty):
 def test_handover_sign_refuse_and_take_over_through_the_page(client, duty, this_month):
     today = timezone.localdate()
     day_shift, night = duty["day"], duty["night"]
-    MajorFault.objects.create(
-        title="城东主干线泄漏",
-        occurred_at=timezone.now(),
-        place="东环路",
-        symptoms="压力下降",
-        response_plan="关阀抢修",
-        reported_by=duty["director"],
-    )
+    major_fault(duty)
     client_for(client, duty["agent"])
     url = reverse("duty:handover")
     query = {"day": today.isoformat(), "shift": day_shift.pk}
