@@ -125,3 +125,25 @@ def open_case(agent, customer, kind: str = "repair", content: str = "暖气不�
         **kw,
     )
     return services.create_contact(data, actor=agent, now=now).case
+
+
+def settled_deadline(case, name: str, *, late: bool = False, breached: bool = False):
+    """A 24-hour deadline of ``case`` already settled: met an hour early (or, ``late``, an
+    hour after it was due) or breached at its due time — the rows KPIs count."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from utilitydesk.cases.deadline_models import CaseDeadline
+
+    due = case.received_at + timedelta(hours=24)
+    return CaseDeadline.objects.create(
+        case=case,
+        name=name,
+        due_at=due,
+        original_due_at=due,
+        amount=Decimal(24),
+        unit="hours",
+        state=CaseDeadline.State.BREACHED if breached else CaseDeadline.State.MET,
+        met_at=None if breached else due + timedelta(hours=1 if late else -1),
+        breached_at=due if breached else None,
+    )

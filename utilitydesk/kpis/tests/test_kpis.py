@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.factories import settled_deadline as deadline
 from tests.factories import staff
 from utilitydesk.audit.models import ChangeRecord
 from utilitydesk.callbacks.models import CallbackTask
-from utilitydesk.cases.deadline_models import CaseDeadline
 from utilitydesk.cases.models import Case, Channel, Contact, Kind, Status
 from utilitydesk.complaints.models import Appeal, Complaint
 from utilitydesk.customers.models import Customer, EntryError
@@ -47,21 +47,6 @@ def case(unit, kind=Kind.REPAIR, *, received=NOV, resolved=NOV, first_responder,
         responsible_unit=unit,
         first_responder=first_responder,
         **kw,
-    )
-
-
-def deadline(case_, name, *, late=False, breached=False):
-    due = case_.received_at + timedelta(hours=24)
-    CaseDeadline.objects.create(
-        case=case_,
-        name=name,
-        due_at=due,
-        original_due_at=due,
-        amount=Decimal(24),
-        unit="hours",
-        state=CaseDeadline.State.BREACHED if breached else CaseDeadline.State.MET,
-        met_at=None if breached else due + timedelta(hours=1 if late else -1),
-        breached_at=due if breached else None,
     )
 
 

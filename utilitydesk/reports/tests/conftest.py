@@ -2,14 +2,13 @@
 figures each report must show are worked out in the tests' comments."""
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.factories import settled_deadline as deadline
 from utilitydesk.callbacks.models import CallbackTask
-from utilitydesk.cases.deadline_models import CaseDeadline
 from utilitydesk.cases.models import Case, Channel, Contact, Kind, Status
 from utilitydesk.complaints.models import Appeal, Complaint
 from utilitydesk.knowledge.models import Entry
@@ -31,21 +30,6 @@ def case(unit, kind=Kind.REPAIR, *, channel=Channel.PHONE, received=NOV, resolve
         status=Status.RESOLVED if resolved else Status.DISPATCHED,
         responsible_unit=unit,
         **kw,
-    )
-
-
-def deadline(case_, name, *, late=False, breached=False):
-    due = case_.received_at + timedelta(hours=24)
-    CaseDeadline.objects.create(
-        case=case_,
-        name=name,
-        due_at=due,
-        original_due_at=due,
-        amount=Decimal(24),
-        unit="hours",
-        state=CaseDeadline.State.BREACHED if breached else CaseDeadline.State.MET,
-        met_at=None if breached else due + timedelta(hours=1 if late else -1),
-        breached_at=due if breached else None,
     )
 
 

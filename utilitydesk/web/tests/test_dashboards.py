@@ -4,7 +4,6 @@ behind it; tiles refresh through their own URL; scripts only from this server.""
 import json
 import re
 from datetime import timedelta
-from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlparse
 
@@ -12,9 +11,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
+from tests.factories import settled_deadline as deadline
 from tests.factories import staff
 from utilitydesk.callbacks.models import CallbackTask
-from utilitydesk.cases.deadline_models import CaseDeadline, CaseEscalation
+from utilitydesk.cases.deadline_models import CaseEscalation
 from utilitydesk.cases.models import Case, Channel, Contact, Kind, Status
 from utilitydesk.kpis import selectors
 from utilitydesk.kpis.periods import PeriodKind, period_containing
@@ -37,21 +37,6 @@ def make_case(unit, agent, *, received, status=Status.DISPATCHED, resolved=None,
         responsible_unit=unit,
         first_responder=agent,
         **kw,
-    )
-
-
-def deadline(case, name, *, breached=False, late=False):
-    due = case.received_at + timedelta(hours=24)
-    CaseDeadline.objects.create(
-        case=case,
-        name=name,
-        due_at=due,
-        original_due_at=due,
-        amount=Decimal(24),
-        unit="hours",
-        state=CaseDeadline.State.BREACHED if breached else CaseDeadline.State.MET,
-        met_at=None if breached else due + timedelta(hours=1 if late else -1),
-        breached_at=due if breached else None,
     )
 
 
