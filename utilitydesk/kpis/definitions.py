@@ -400,6 +400,20 @@ MEASURES: dict[str, Measure] = {
                 Q(state__in=list(ACTIVE_STATES)),
             ),
         ),
+        # Contacts taken (every call, visit, letter, message), charged to the person who
+        # took them and, through their assignments, to their units.
+        Measure(
+            "contacts",
+            _("Contacts taken"),
+            Source(
+                Contact,
+                ListKind.CONTACT,
+                "received_at",
+                None,
+                "first_responder",
+                unit_by_person=True,
+            ),
+        ),
         Measure(
             "callbacks_due",
             _("Callbacks to make"),

@@ -203,10 +203,12 @@ def tile_stations(user: Any, moment: Moment) -> dict[str, Any]:
 def tile_intake(user: Any, moment: Moment) -> dict[str, Any]:
     company = _company(user)
     intake = data.intake(user, moment.today.start, moment.today.end)
-    received = data.counts(user, ["received"], day=moment.today, unit=company)["received"]
+    numbers = data.counts(user, ["contacts", "received"], day=moment.today, unit=company)
     return {
         "intake": intake,
-        "received": received,
+        "contacts": numbers["contacts"],
+        "contacts_url": links.rows_url(period=moment.today, unit=company, measure="contacts"),
+        "received": numbers["received"],
         "received_url": links.rows_url(period=moment.today, unit=company, measure="received"),
         "hours_chart": {
             "type": "bar",
@@ -229,7 +231,7 @@ def tile_agents(user: Any, moment: Moment) -> dict[str, Any]:
         {
             "person": load.person,
             "count": load.count,
-            "url": links.overview_url(period=moment.today, person=load.person),
+            "url": links.rows_url(period=moment.today, person=load.person, measure="contacts"),
         }
         for load in loads
     ]

@@ -161,6 +161,7 @@ def test_the_service_centre_head_sees_intake_agents_and_callbacks(world, org, pe
     client.force_login(head)
     html = client.get("/").content.decode()
     assert figure(html, "contacts_today") == 4
+    assert door_of(html, "contacts")["measure"] == ["contacts"]
     assert figure(html, "received") == 4
     chart = json.loads(re.search(r'id="chart-hours"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert [p["value"] for p in chart["points"]][8:10] == [2, 2] and len(chart["points"]) == 24
@@ -175,6 +176,12 @@ def test_the_service_centre_head_sees_intake_agents_and_callbacks(world, org, pe
     agents = html[html.index('id="tile-agents"') :]
     assert re.search(rf'data-person="{people["agent"].pk}"><td>[^<]+</td><td><a [^>]+>3<', agents)
     assert re.search(rf'data-person="{people["office"].pk}"><td>[^<]+</td><td><a [^>]+>1<', agents)
+    # Each agent's count opens the contacts they took today: as many as it says.
+    href = re.search(
+        rf'data-person="{people["agent"].pk}"><td>[^<]+</td><td><a href="([^"]+)"', agents
+    ).group(1)
+    listed = client.get(href.replace("&amp;", "&")).content.decode()
+    assert "measure=contacts" in href and "· 3 条 ·" in listed
     assert figure(html, "callbacks_due") == 1
     assert "本月指标" not in html  # the company's KPI table is the leaders'
 
