@@ -56,7 +56,8 @@ deps: system-deps python-deps assets messages
 run: deps
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_demo
-	DEBUG=$${DEBUG:-0} $(PY) manage.py serve 127.0.0.1:8000
+	@echo "Serving http://127.0.0.1:8000 (gunicorn and its companion process; Ctrl-C stops both)"
+	DEBUG=$${DEBUG:-0} BACKGROUND_MODE=$${BACKGROUND_MODE:-thread} $(VENV)/bin/honcho --procfile Procfile start
 
 # --- test ------------------------------------------------------------------------------
 lint: python-deps

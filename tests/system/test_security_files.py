@@ -1,6 +1,7 @@
 """Issue 10, files: exports that cannot carry formulas or break on control characters,
 text cleaned at the edge, bounded imports run outside the web process, failed imports
-that report every row's fate, retention of import files, exports that name customers."""
+that report every row's fate, retention of
+import files, exports that name customers."""
 
 import csv
 import io
@@ -337,6 +338,22 @@ def test_the_embedded_server_starts_the_worker_process(settings, monkeypatch):
     monkeypatch.setattr(serve, "call_command", lambda *a, **k: None)
     call_command("serve")
     assert launched[0][2:4] == ["worker", "--parent"] and launched[-1] == "terminated"
+
+
+def test_the_companion_process_runs_the_periodic_jobs(settings, monkeypatch):
+    """`make run`'s companion (Procfile): the queued jobs and, with --periodic-jobs, the
+    periodic jobs, until it is stopped."""
+    from utilitydesk.kernel import background
+    from utilitydesk.kernel.management.commands import worker
+
+    started = []
+    monkeypatch.setattr(worker.scheduler, "start_in_thread", lambda: started.append("jobs"))
+    monkeypatch.setattr(background, "work", lambda should_stop, idle_seconds: None)
+    out = io.StringIO()
+    call_command("worker", "--periodic-jobs", stdout=out)
+    assert started == ["jobs"] and "sla.sweep" in out.getvalue()
+    call_command("worker", stdout=io.StringIO())
+    assert started == ["jobs"]
 
 
 def test_a_job_interrupted_by_a_server_stop_is_marked_failed(people):

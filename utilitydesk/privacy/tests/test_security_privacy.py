@@ -258,9 +258,18 @@ def test_import_files_need_the_import_permission(people, customers, client):
 
 
 def test_make_run_serves_with_debug_off_by_default():
-    makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text()
-    run_line = next(line for line in makefile.splitlines() if "manage.py serve" in line)
-    assert "DEBUG=$${DEBUG:-0}" in run_line
+    root = Path(__file__).resolve().parents[3]
+    makefile = (root / "Makefile").read_text()
+    run_line = next(line for line in makefile.splitlines() if "honcho" in line)
+    assert "DEBUG=$${DEBUG:-0}" in run_line and "--procfile Procfile start" in run_line
+    # A production WSGI server, not Django's development server, and the companion process.
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (root / "Procfile").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert procfile["web"].startswith(".venv/bin/gunicorn utilitydesk.wsgi")
+    assert "manage.py worker --periodic-jobs" in procfile["companion"]
 
 
 # --- 16. headers, request logs, admin phones -------------------------------------------------

@@ -1,5 +1,7 @@
 """The embedded server's companion process: runs the heavy background jobs (customer
-imports) that wait in the database, outside the web server (core/background.py)."""
+imports) that wait in the database, outside the web server (kernel/background.py), and
+with --periodic-jobs the periodic jobs of settings.PERIODIC_JOBS (kernel/scheduler.py):
+`make run` starts it beside gunicorn (Procfile)."""
 
 import contextlib
 import os
@@ -8,7 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from utilitydesk.kernel import background
+from utilitydesk.kernel import background, scheduler
 
 
 def _exit(signum, frame):
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--once", action="store_true", help="run what is queued now, then stop")
         parser.add_argument("--idle-seconds", type=float, default=1.0)
+        parser.add_argument(
+            "--periodic-jobs",
+            action="store_true",
+            help="also run the periodic jobs (the sweeper, notices, reports, …) in this process",
+        )
 
     def handle(self, *args, **options):
         if options["once"]:
@@ -33,6 +40,11 @@ class Command(BaseCommand):
                 pass
             return
         signal.signal(signal.SIGTERM, _exit)
+        if options["periodic_jobs"]:
+            scheduler.start_in_thread()
+            names = ", ".join(job.name for job in scheduler.jobs()) or "-"
+            self.stdout.write(f"Periodic jobs running: {names}")
+            self.stdout.flush()
         parent = options["parent"]
         with contextlib.suppress(KeyboardInterrupt):
             background.work(
