@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "utilitydesk.kernel.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -223,14 +224,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Logs (docs/operations.md, "Watching it"): JSON lines with the request id by default
+# (LOG_FORMAT=text for a terminal), one line per request from utilitydesk.requests.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Request lines carry query strings: phone numbers in them are masked before writing.
-    "filters": {"mask_phones": {"()": "utilitydesk.privacy.logs.MaskPhoneNumbers"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_phones"]}},
+    "formatters": {
+        "json": {"()": "utilitydesk.kernel.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    # Phone numbers in a message or a request's path are masked before writing.
+    "filters": {
+        "request_id": {"()": "utilitydesk.kernel.observability.RequestIdFilter"},
+        "mask_phones": {"()": "utilitydesk.privacy.logs.MaskPhoneNumbers"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "mask_phones"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "utilitydesk.requests": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
@@ -313,10 +331,20 @@ PERIODIC_JOBS = {
     "notifications.deliver_notices": float(os.environ.get("NOTIFICATION_RETRY_SCAN_SECONDS", "30")),
     # The reports due: weekly on Mondays, monthly on the 1st, quarterly (reports/tasks.py).
     "reports.generate_due": 3600.0,
+    # Proof that the periodic jobs run (/readyz, /metrics; kernel/tasks.py).
+    "kernel.heartbeat": 30.0,
     # The KPIs' daily counts: today's often, the recent days' daily (kpis/tasks.py).
     "kpis.count_today": float(os.environ.get("KPI_COUNT_SECONDS", "600")),
     "kpis.recount_recent": 86400.0,
 }
+# /readyz: the periodic jobs' heartbeat may be this old; next year's calendar missing
+# fails readiness in the year's last days (before, a warning). /metrics: who may scrape.
+READY_HEARTBEAT_SECONDS = int(os.environ.get("READY_HEARTBEAT_SECONDS", "180"))
+READY_CALENDAR_DAYS = int(os.environ.get("READY_CALENDAR_DAYS", "14"))
+METRICS_ALLOWED_NETWORKS = [
+    n for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n
+]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # Days recounted daily: a month's figures settle as its callbacks and complaints do.
 KPI_RECOUNT_DAYS = int(os.environ.get("KPI_RECOUNT_DAYS", "40"))
 # The hotline number the outage notices give customers (docs/outages.md).

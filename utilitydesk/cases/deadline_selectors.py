@@ -115,3 +115,29 @@ def escalations_of(case: Case) -> list[CaseEscalation]:
 
 def pauses_of(case: Case) -> list[CasePause]:
     return list(CasePause.objects.filter(case=case))
+
+
+class WatchFigures(TypedDict):
+    open: int
+    overdue: int
+    escalations_last_hour: int
+    sweeper_lag_seconds: float
+
+
+def watch_figures(now: datetime) -> WatchFigures:
+    """The case figures of the metrics endpoint (docs/operations.md, "Watching it"): open
+    cases, open cases past a deadline, escalations in the last hour, and the sweeper's lag
+    (how long the oldest case due for a check has waited; 0 when none waits)."""
+    waiting = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at")
+    oldest = waiting.values_list("next_check_at", flat=True).first()
+    open_statuses, _resolved = case_statuses_with_deadlines()
+    return {
+        "open": Case.objects.filter(status__in=list(OPEN_STATUSES)).count(),
+        "overdue": Case.objects.filter(
+            Exists(_live_deadlines(due_at__lte=now)), status__in=open_statuses
+        ).count(),
+        "escalations_last_hour": CaseEscalation.objects.filter(
+            at__gt=now - timedelta(hours=1), at__lte=now
+        ).count(),
+        "sweeper_lag_seconds": (now - oldest).total_seconds() if oldest else 0.0,
+    }

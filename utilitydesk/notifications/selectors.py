@@ -66,3 +66,15 @@ def group_ids(user: AnyUser, group: str) -> list[int]:
         pk = group[len(SINGLE) :]
         return [int(pk)] if pk.isdecimal() and len(pk) < 19 else []
     return list(inbox(user).filter(reference=group).values_list("pk", flat=True))
+
+
+def delivery_figures() -> dict[str, int]:
+    """The customer and staff messages waiting to go out by SMS or WeChat (queued or being
+    sent) and those failed and not yet handled by an agent (the metrics endpoint)."""
+    outbound = Message.objects.exclude(channel=Channel.INBOX)
+    return {
+        "queued": outbound.filter(
+            status__in=[Message.Status.QUEUED, Message.Status.SENDING]
+        ).count(),
+        "failed": outbound.filter(status=Message.Status.FAILED, handling="").count(),
+    }

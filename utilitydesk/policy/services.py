@@ -60,6 +60,11 @@ _calendar_cache: dict[str, Any] = {"at": 0.0, "calendar": None}
 CALENDAR_TTL_SECONDS = 60
 
 
+def calendar_loaded(year: int) -> bool:
+    """Whether the holidays of ``year`` are loaded (the working-day calendar of that year)."""
+    return CalendarYear.objects.filter(year=year).exists()
+
+
 def calendar(refresh: bool = False) -> arithmetic.TableCalendar:
     """The working-day calendar from the database, cached for a minute per process."""
     if (

@@ -268,7 +268,7 @@ def test_make_run_serves_with_debug_off_by_default():
         for line in (root / "Procfile").read_text().splitlines()
         if line and not line.startswith("#")
     )
-    assert procfile["web"].startswith(".venv/bin/gunicorn utilitydesk.wsgi")
+    assert procfile["web"].startswith(".venv/bin/gunicorn utilitydesk.wsgi --config deploy/")
     assert "manage.py worker --periodic-jobs" in procfile["companion"]
 
 
