@@ -1,9 +1,29 @@
+import ipaddress
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 from utilitydesk.kernel.text import clean_query_dict
+
+
+class TrustedProxyMiddleware:
+    """Behind nginx every request comes from the proxy's address: the client's is the one
+    nginx passes in X-Real-IP, believed only from an address in settings.TRUSTED_PROXIES
+    (access logs, sign-in lockouts and the metrics check read REMOTE_ADDR)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.META.get("REMOTE_ADDR") in settings.TRUSTED_PROXIES:
+            real = request.META.get("HTTP_X_REAL_IP", "").strip()
+            try:
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(real))
+            except ValueError:
+                pass
+        return self.get_response(request)
 
 
 class DefaultLanguageMiddleware:

@@ -163,3 +163,22 @@ def test_the_log_configuration_writes_json_lines(settings):
     assert line["message"] == "callback for GD0001 failed"
     assert line["level"] == "WARNING" and line["request_id"] == "-"
     assert date.fromisoformat(line["time"][:10])
+
+
+def test_behind_the_proxy_the_clients_address_is_the_one_nginx_passes(client, settings):
+    settings.TRUSTED_PROXIES = {"127.0.0.1"}
+    # A client elsewhere, through nginx on this host: not allowed to scrape.
+    assert (
+        client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="10.9.8.7").status_code
+        == 403
+    )
+    # Only the trusted proxy is believed: a client cannot claim to be the loopback.
+    assert (
+        client.get("/metrics", REMOTE_ADDR="10.9.8.7", HTTP_X_REAL_IP="127.0.0.1").status_code
+        == 403
+    )
+    settings.TRUSTED_PROXIES = set()
+    assert (
+        client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="10.9.8.7").status_code
+        == 200
+    )
