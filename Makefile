@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/utilitydesk
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: screens help run test deps system-deps python-deps assets messages lint migrate-check test-sqlite test-postgres bench clean lock
+.PHONY: prod-check screens help run test deps system-deps python-deps assets messages lint migrate-check test-sqlite test-postgres bench clean lock
 
 help:
 	@echo "make run   - install what is missing, migrate, load the demo company, serve on http://127.0.0.1:8000"
@@ -27,6 +27,8 @@ system-deps:
 	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v pg_isready >/dev/null || missing="$$missing postgresql-client"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -81,7 +83,13 @@ test-postgres: deps
 	  UTILITYDESK_VAR_DIR=$(CURDIR)/var/test DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q $(PYTEST_ARGS); \
 	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: PostgreSQL tests skipped"; fi
 
-test: lint migrate-check test-sqlite test-postgres
+test: lint migrate-check test-sqlite test-postgres prod-check
+
+# The production stack on loopback: nginx → gunicorn → PostgreSQL, Redis, Celery worker and
+# beat, started from deploy/ (tests/system/test_production_stack.py).
+prod-check: deps
+	PROD_CHECK=1 UTILITYDESK_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -q \
+	  tests/system/test_production_stack.py
 
 bench: deps
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "make bench needs PostgreSQL on 127.0.0.1:5432"; exit 1; }

@@ -1,0 +1,292 @@
+"""The production stack started together on loopback (issue 18, `make prod-check`): nginx
+with deploy/nginx/utilitydesk.conf → gunicorn, the Celery worker and beat as the units in
+deploy/systemd/ start them, with deploy/utilitydesk.env.example's variables, on a
+PostgreSQL database and a Redis server of the test's own. Cases are submitted through
+nginx; a Celery worker is killed and replaced; Redis is restarted.
+
+Runs with PROD_CHECK=1 (make prod-check), on PostgreSQL, where nginx is installed."""
+
+import http.client
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+PG = os.environ.get("PROD_CHECK_PG", "postgres://postgres@127.0.0.1:5432")
+DATABASE = f"ud_prodcheck_{os.getpid()}"
+
+pytestmark = [
+    pytest.mark.skipif(os.environ.get("PROD_CHECK") != "1", reason="make prod-check runs it"),
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def exec_start(unit: str) -> list[str]:
+    """The unit's ExecStart, pointed at this checkout instead of /srv/utilitydesk."""
+    text = (DEPLOY / "systemd" / unit).read_text()
+    line = next(line for line in text.splitlines() if line.startswith("ExecStart="))
+    return shlex.split(line.removeprefix("ExecStart=").replace("/srv/utilitydesk", str(ROOT)))
+
+
+def env_file(overrides: dict[str, str]) -> dict[str, str]:
+    values = {}
+    for line in (DEPLOY / "utilitydesk.env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _eq, value = line.partition("=")
+            values[key] = value
+    return {**os.environ, **values, **overrides}
+
+
+class Stack:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.redis_port, self.app_port, self.web_port = free_port(), free_port(), free_port()
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = env_file(
+            {
+                "DATABASE_URL": f"{PG}/{DATABASE}",
+                "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+                "SECRET_KEY": "prod-check-" + "x" * 40,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{self.web_port}",
+                "UTILITYDESK_VAR_DIR": str(tmp / "var"),
+                "BIND": f"127.0.0.1:{self.app_port}",
+                "WEB_WORKERS": "2",
+                "DJANGO_SETTINGS_MODULE": "utilitydesk.settings",
+                "PROMETHEUS_MULTIPROC_DIR": str(tmp / "var" / "prometheus"),
+                "THROTTLE_PERSONAL_DATA": "100000/min",
+                # Celery: a message of a killed worker comes back soon.
+                "CELERY_VISIBILITY_TIMEOUT": "15",
+            }
+        )
+
+    def start(self, name: str, command: list[str], **kw) -> subprocess.Popen:
+        log = (self.tmp / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **kw,
+        )
+        self.processes[name] = process
+        return process
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name, None)
+        if process and process.poll() is None:
+            os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    def start_redis(self) -> None:
+        self.start(
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+        )
+        wait_for(
+            lambda: socket.create_connection(("127.0.0.1", self.redis_port), 1).close() or True
+        )
+
+    def start_nginx(self) -> None:
+        site = (DEPLOY / "nginx" / "utilitydesk.conf").read_text()
+        site = site.replace("listen 80;", f"listen 127.0.0.1:{self.web_port};")
+        site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{self.app_port};")
+        site = site.replace("/srv/utilitydesk/var/", f"{self.tmp / 'var'}/")
+        for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
+            (self.tmp / "nginx" / folder).mkdir(parents=True, exist_ok=True)
+        user = "user root;\n" if os.getuid() == 0 else ""
+        conf = self.tmp / "nginx" / "nginx.conf"
+        conf.write_text(
+            f"{user}worker_processes 1;\ndaemon off;\npid {self.tmp}/nginx/nginx.pid;\n"
+            f"error_log {self.tmp}/nginx/logs/error.log warn;\nevents {{}}\nhttp {{\n"
+            "include /etc/nginx/mime.types;\n"
+            f"access_log {self.tmp}/nginx/logs/access.log;\n"
+            + "".join(
+                f"{kind}_temp_path {self.tmp}/nginx/{folder};\n"
+                for kind, folder in (
+                    ("client_body", "body"),
+                    ("proxy", "proxy"),
+                    ("fastcgi", "fastcgi"),
+                    ("uwsgi", "uwsgi"),
+                    ("scgi", "scgi"),
+                )
+            )
+            + site
+            + "\n}\n"
+        )
+        self.start("nginx", [NGINX, "-c", str(conf), "-p", str(self.tmp / "nginx")])
+
+    def request(self, method: str, path: str, body: dict | None = None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=30)
+        payload = json.dumps(body).encode() if body is not None else None
+        conn.request(
+            method,
+            path,
+            body=payload,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        response = conn.getresponse()
+        return response, response.read()
+
+
+def wait_for(check, timeout: float = 60, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as error:  # the stack is still starting
+            last = error
+        time.sleep(every)
+    raise AssertionError(f"timed out; last error: {last!r}")
+
+
+@pytest.fixture
+def stack(tmp_path):
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as pg:
+        pg.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+        pg.execute(f'CREATE DATABASE "{DATABASE}"')
+    running = Stack(tmp_path)
+    try:
+        running.start_redis()
+        running.manage("migrate", "--noinput", "-v", "0")
+        running.manage("load_demo", "--customers", "300")
+        running.manage("collectstatic", "--noinput", "-v", "0")
+        running.start("web", exec_start("utilitydesk-web.service"))
+        running.start("worker", exec_start("utilitydesk-worker.service"))
+        running.start("beat", exec_start("utilitydesk-beat.service"))
+        running.start_nginx()
+        wait_for(lambda: running.request("GET", "/healthz")[0].status == 200)
+        yield running
+    finally:
+        for name in list(running.processes):
+            running.stop(name)
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as pg:
+            pg.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+
+
+def _ready(stack) -> dict:
+    response, body = stack.request("GET", "/readyz")
+    return json.loads(body) if response.status == 200 else {}
+
+
+def _token(stack) -> str:
+    response, body = stack.request(
+        "POST", "/api/v1/auth/token/", {"username": "agent", "password": "demo-2026"}
+    )
+    assert response.status == 200, body
+    return json.loads(body)["token"]
+
+
+def _submit(stack, token: str, count: int) -> list[str]:
+    numbers = []
+    for index in range(count):
+        response, body = stack.request(
+            "POST",
+            "/api/v1/contacts/",
+            {
+                "channel": "phone",
+                "kind": "repair",
+                "content": f"暖气不热（上线检查 {index}）",
+                "caller_phone": f"1390000{index:04d}",
+                "caller_name": "王先生",
+                "allow_duplicate": True,
+            },
+            {"Authorization": f"Token {token}"},
+        )
+        assert response.status == 201, body
+        numbers.append(json.loads(body)["case"]["number"])
+    return numbers
+
+
+def test_the_stack_serves_through_nginx_and_survives_a_worker_kill_and_a_redis_restart(stack):
+    # nginx serves the static files itself and passes its request id to the application.
+    response, _body = stack.request("GET", "/static/vendor/htmx/htmx.min.js")
+    assert response.status == 200 and response.getheader("Content-Type").endswith("javascript")
+    response, _body = stack.request("GET", "/healthz")
+    assert re.fullmatch(r"[0-9a-f]{32}", response.getheader("X-Request-ID"))
+    # The beat schedules the heartbeat, the worker runs it: ready.
+    checks = wait_for(lambda: _ready(stack), timeout=90, every=2)
+    assert checks["checks"]["redis"]["state"] == "ok"
+    token = _token(stack)
+    numbers = _submit(stack, token, 20)
+    assert len(set(numbers)) == 20
+    # /metrics is the monitoring host's: through nginx only from the loopback.
+    response, body = stack.request("GET", "/metrics")
+    assert response.status == 200 and b"utilitydesk_cases_open" in body
+
+    # A worker killed outright: a new one takes over; the periodic jobs go on.
+    stack.stop("worker", signal.SIGKILL)
+    beat_before = json.loads(stack.request("GET", "/readyz")[1])["checks"]["heartbeat"]["detail"]
+    stack.start("worker", exec_start("utilitydesk-worker.service"))
+    wait_for(
+        lambda: (
+            json.loads(stack.request("GET", "/readyz")[1])["checks"]["heartbeat"]["detail"]
+            != beat_before
+        ),
+        timeout=90,
+        every=2,
+    )
+
+    # Redis restarted: not ready while it is down, ready again after, nothing lost.
+    stack.stop("redis")
+    wait_for(lambda: stack.request("GET", "/readyz")[0].status == 503, timeout=30)
+    numbers += _submit(stack, token, 5)  # the database still takes cases
+    stack.start_redis()
+    wait_for(lambda: _ready(stack), timeout=120, every=2)
+    numbers += _submit(stack, token, 5)
+    with psycopg.connect(f"{PG}/{DATABASE}") as pg:
+        stored = pg.execute(
+            "SELECT count(*), count(DISTINCT number) FROM cases_case WHERE number = ANY(%s)",
+            [numbers],
+        ).fetchone()
+    assert stored == (30, 30)
