@@ -1,0 +1,353 @@
+"""What a household does on its own pages (/my/): sign in with a texted code, bind its
+accounts, report a fault, rate a resolved case. Every action a case sees is recorded as
+the self-service account (settings.SELFSERVICE_ACTOR), through the same services the
+hotline uses."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import cast
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from utilitydesk.accounts.typing import Actor
+from utilitydesk.billing.models import Bill, BillStatus
+from utilitydesk.callbacks import services as callbacks
+from utilitydesk.callbacks.models import CallbackTask, Outcome
+from utilitydesk.cases import services as cases
+from utilitydesk.cases.models import Case, Channel, Contact, Kind, Status
+from utilitydesk.customers import phones as phone_numbers
+from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.notifications.services import send_sms
+
+from .models import BindFailure, Binding, Rating, SignInCode
+
+CODE_DIGITS = 6
+# What a household may report from its page: the kinds the hotline opens a case for.
+REPORT_KINDS = (Kind.REPAIR, Kind.COMPLAINT, Kind.CONSULTATION, Kind.SUGGESTION, Kind.PRAISE)
+RATINGS = (Outcome.SATISFIED, Outcome.BASICALLY, Outcome.DISSATISFIED)
+RATABLE = {Status.RESOLVED, Status.CALLBACK_DONE, Status.CLOSED}
+DESCRIPTION_MAX = 1000
+
+
+class NotConfigured(Exception):
+    """The self-service account named by settings.SELFSERVICE_ACTOR is missing."""
+
+
+def actor() -> Actor:
+    account = (
+        get_user_model().objects.filter(username=settings.SELFSERVICE_ACTOR, is_active=True).first()
+    )
+    if account is None:
+        raise NotConfigured(settings.SELFSERVICE_ACTOR)
+    return account
+
+
+def clean_phone(raw: str) -> str:
+    phone = phone_numbers.normalize(raw)
+    if not phone_numbers.MOBILE.match(phone):
+        raise ValidationError({"phone": [_("Give a mobile phone number of 11 digits.")]})
+    return phone
+
+
+def _digest(phone: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"selfservice:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+def request_code(raw_phone: str, *, ip_address: str | None, now: datetime | None = None) -> str:
+    """Text a sign-in code to the number; returns the number as stored. Refused when the
+    number or the address asked too often (the code rows are the counters)."""
+    now = now or timezone.now()
+    phone = clean_phone(raw_phone)
+    hour_ago = now - timedelta(hours=1)
+    with transaction.atomic():
+        recent = SignInCode.objects.filter(phone=phone, created_at__gte=hour_ago)
+        last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+        if last is not None and now - last < timedelta(
+            seconds=settings.SELFSERVICE_CODE_INTERVAL_SECONDS
+        ):
+            raise ValidationError(
+                {"phone": [_("A code was just sent. Wait a minute before asking again.")]}
+            )
+        if recent.count() >= settings.SELFSERVICE_CODES_PER_PHONE_PER_HOUR:
+            raise ValidationError(
+                {"phone": [_("Too many codes for this number. Try again in an hour.")]}
+            )
+        if (
+            ip_address
+            and SignInCode.objects.filter(ip_address=ip_address, created_at__gte=hour_ago).count()
+            >= settings.SELFSERVICE_CODES_PER_ADDRESS_PER_HOUR
+        ):
+            raise ValidationError(
+                {"phone": [_("Too many codes from this network. Try again in an hour.")]}
+            )
+        code = "".join(secrets.choice("0123456789") for _i in range(CODE_DIGITS))
+        SignInCode.objects.create(
+            phone=phone,
+            digest=_digest(phone, code),
+            ip_address=ip_address,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.SELFSERVICE_CODE_TTL_SECONDS),
+        )
+    minutes = max(1, settings.SELFSERVICE_CODE_TTL_SECONDS // 60)
+    # The code reaches only the gateway: the stored message and the outbox read ******.
+    send_sms(
+        phone,
+        _("Your sign-in code is {code}, valid for %(minutes)d minutes. Do not tell anyone.")
+        % {"minutes": minutes},
+        reference="selfservice:sign-in",
+        secret={"code": code},
+    )
+    return phone
+
+
+def verify_code(raw_phone: str, code: str, *, now: datetime | None = None) -> str:
+    """The number, when ``code`` is its latest live code; each wrong try counts, and a code
+    tried too often is dead."""
+    now = now or timezone.now()
+    phone = clean_phone(raw_phone)
+    code = (code or "").strip()
+    error: str | None = None
+    with transaction.atomic():
+        latest = (
+            SignInCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if latest is None or latest.expires_at <= now:
+            error = _("The code has expired or was never sent. Ask for a new one.")
+        elif latest.attempts >= settings.SELFSERVICE_CODE_MAX_ATTEMPTS:
+            error = _("Too many wrong codes. Ask for a new one.")
+        else:
+            latest.attempts += 1
+            if hmac.compare_digest(latest.digest, _digest(phone, code)):
+                latest.used_at = now
+            else:
+                error = _("The code is wrong.")
+            latest.save(update_fields=["attempts", "used_at"])
+    if error:
+        raise ValidationError({"code": [error]})
+    return phone
+
+
+# --- binding accounts -------------------------------------------------------------------------
+
+
+def _amount(raw: str) -> Decimal | None:
+    try:
+        return Decimal((raw or "").strip().replace(",", "").replace("¥", "")).quantize(
+            Decimal("0.01")
+        )
+    except InvalidOperation:
+        return None
+
+
+def last_bill(customer: Customer) -> Bill | None:
+    return (
+        Bill.objects.filter(customer=customer, status=BillStatus.ISSUED)
+        .order_by("-season", "-issued_at", "-pk")
+        .first()
+    )
+
+
+def bind(
+    phone: str,
+    account_no: str,
+    name: str = "",
+    bill_amount: str = "",
+    *,
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> Binding:
+    """Bind an account to the signed-in number on proof: the account number with the
+    holder's name, or with the last bill's amount. The answer to a wrong proof never says
+    which part was wrong, and failures per number are limited."""
+    now = now or timezone.now()
+    account_no, name = (account_no or "").strip(), "".join((name or "").split())
+    errors: dict[str, list[str]] = {}
+    if not account_no:
+        errors["account_no"] = [_("Give the account number printed on your bill.")]
+    if not name and not (bill_amount or "").strip():
+        errors["name"] = [_("Give the account holder's name or the last bill's amount.")]
+    amount = _amount(bill_amount) if (bill_amount or "").strip() else None
+    if (bill_amount or "").strip() and amount is None:
+        errors["bill_amount"] = [_("Give the amount as a number, for example 2316.60.")]
+    if errors:
+        raise ValidationError(errors)
+    day_ago = now - timedelta(days=1)
+    if (
+        BindFailure.objects.filter(phone=phone, at__gte=day_ago).count()
+        >= settings.SELFSERVICE_BIND_FAILURES_PER_DAY
+    ):
+        raise ValidationError(
+            {"account_no": [_("Too many failed tries today. Call the hotline for help.")]}
+        )
+    customer = Customer.objects.filter(account_no=account_no).first()
+    proof = ""
+    if customer is not None:
+        if name and "".join(customer.name.split()) == name:
+            proof = Binding.Proof.NAME
+        elif amount is not None:
+            bill = last_bill(customer)
+            if bill is not None and bill.total == amount:
+                proof = Binding.Proof.BILL
+    if customer is None or not proof:
+        BindFailure.objects.create(phone=phone, ip_address=ip_address, at=now)
+        raise ValidationError(
+            {"account_no": [_("The account number and the proof do not match our records.")]}
+        )
+    try:
+        with transaction.atomic():
+            return Binding.objects.create(
+                phone=phone, customer=customer, proof=proof, created_at=now
+            )
+    except IntegrityError:
+        return Binding.objects.get(phone=phone, customer=customer)
+
+
+def unbind(phone: str, customer_id: int) -> bool:
+    deleted, _rows = Binding.objects.filter(phone=phone, customer_id=customer_id).delete()
+    return deleted > 0
+
+
+# --- reporting a fault ------------------------------------------------------------------------
+
+
+@dataclass
+class FaultReport:
+    premises_id: int
+    kind: str
+    description: str
+
+
+def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Contact:
+    """A contact on the web channel through the hotline's intake: the same duplicate check
+    (``cases.DuplicateWarning`` when the household has such a case open), hold by an
+    interruption and routing."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    premises = (
+        Premises.objects.filter(
+            pk=data.premises_id,
+            customer_id__in=Binding.objects.filter(phone=phone).values("customer_id"),
+        )
+        .select_related("customer")
+        .first()
+    )
+    if premises is None:
+        errors["premises"] = [_("Choose one of your addresses.")]
+    if data.kind not in REPORT_KINDS:
+        errors["kind"] = [_("Choose what it is about.")]
+    description = (data.description or "").strip()
+    if not description:
+        errors["description"] = [_("Describe the problem.")]
+    elif len(description) > DESCRIPTION_MAX:
+        errors["description"] = [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]
+    if errors or premises is None:
+        raise ValidationError(errors)
+    return cases.create_contact(
+        cases.ContactInput(
+            channel=Channel.WEB,
+            kind=data.kind,
+            content=description,
+            customer_id=premises.customer_id,
+            premises_id=premises.pk,
+            caller_name=premises.customer.name,
+            caller_phone=phone,
+        ),
+        actor=actor(),
+        now=now,
+    )
+
+
+# --- rating a resolved case -------------------------------------------------------------------
+
+
+def may_rate(case: Case, now: datetime) -> bool:
+    """A resolved case not yet rated for this resolution, within the reopening window."""
+    return (
+        case.status in RATABLE
+        and case.resolved_at is not None
+        and now - case.resolved_at <= timedelta(days=settings.SELFSERVICE_REOPEN_DAYS)
+        and not Rating.objects.filter(case=case, resolved_at=case.resolved_at).exists()
+    )
+
+
+def rate(
+    phone: str, number: str, outcome: str, comment: str = "", *, now: datetime | None = None
+) -> Rating:
+    """The household's rating of its resolved case. It answers the case's open callback
+    when that is the self-service account's to record; dissatisfied reopens the case
+    (back to its unit, as a dissatisfied callback does)."""
+    now = now or timezone.now()
+    comment = (comment or "").strip()
+    if outcome not in RATINGS:
+        raise ValidationError({"outcome": [_("Choose how satisfied you are.")]})
+    if outcome == Outcome.DISSATISFIED and not comment:
+        raise ValidationError({"comment": [_("Tell us what is still wrong.")]})
+    if len(comment) > DESCRIPTION_MAX:
+        raise ValidationError(
+            {"comment": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]}
+        )
+    account = actor()
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update()
+            .filter(
+                number=number,
+                customer_id__in=Binding.objects.filter(phone=phone).values("customer_id"),
+            )
+            .first()
+        )
+        if case is None:
+            raise ValidationError({"outcome": [_("Unknown case.")]})
+        if not may_rate(case, now):
+            raise ValidationError(
+                {"outcome": [_("This case can no longer be rated here. Call the hotline.")]}
+            )
+        rating = Rating.objects.create(
+            case=case,
+            phone=phone,
+            outcome=outcome,
+            comment=comment,
+            resolved_at=cast(datetime, case.resolved_at),
+            reopened=outcome == Outcome.DISSATISFIED,
+            at=now,
+        )
+        task = CallbackTask.objects.filter(
+            case=case, purpose=CallbackTask.Purpose.FIRST, status=CallbackTask.Status.OPEN
+        ).first()
+        if task is not None and callbacks.may_record(task, actor=account):
+            callbacks.record_outcome(task.pk, outcome, comment, "reopen", actor=account, now=now)
+            return rating
+        label = Outcome(outcome).label
+        if outcome == Outcome.DISSATISFIED:
+            cases.reopen(
+                number,
+                _("Customer rated on the self-service page: dissatisfied — %(comment)s")
+                % {"comment": comment},
+                actor=account,
+                now=now,
+            )
+        else:
+            cases.add_note(
+                number,
+                _("Customer rated on the self-service page: %(label)s %(comment)s")
+                % {"label": label, "comment": comment},
+                actor=account,
+                now=now,
+            )
+    return rating
