@@ -52,3 +52,12 @@ def resolve(case, people):
     cases.arrive(case.number, actor=people["tech"])
     cases.exempt_signoff(case.number, "电话确认", actor=people["head_east"])
     return cases.resolve(case.number, cases.Resolution(work_done="排气"), actor=people["tech"])
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service errors are matched by their English text here; the pages stay Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
