@@ -276,13 +276,20 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
 # --- rating a resolved case -------------------------------------------------------------------
 
 
+def finished_at(case: Case) -> datetime | None:
+    """When the work ended: resolved, or closed with its cause (settled after an
+    interruption) without a resolution of its own."""
+    return case.resolved_at or case.closed_at
+
+
 def may_rate(case: Case, now: datetime) -> bool:
-    """A resolved case not yet rated for this resolution, within the reopening window."""
+    """A finished case not yet rated for this resolution, within the reopening window."""
+    finished = finished_at(case)
     return (
         case.status in RATABLE
-        and case.resolved_at is not None
-        and now - case.resolved_at <= timedelta(days=settings.SELFSERVICE_REOPEN_DAYS)
-        and not Rating.objects.filter(case=case, resolved_at=case.resolved_at).exists()
+        and finished is not None
+        and now - finished <= timedelta(days=settings.SELFSERVICE_REOPEN_DAYS)
+        and not Rating.objects.filter(case=case, resolved_at=finished).exists()
     )
 
 
@@ -323,7 +330,7 @@ def rate(
             phone=phone,
             outcome=outcome,
             comment=comment,
-            resolved_at=cast(datetime, case.resolved_at),
+            resolved_at=cast(datetime, finished_at(case)),
             reopened=outcome == Outcome.DISSATISFIED,
             at=now,
         )
