@@ -66,6 +66,9 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("For example: radiators cold in every room since yesterday evening."),
     )
+    # The files themselves are read from request.FILES (several under one name); the
+    # field carries their errors.
+    photos = forms.Field(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, premises_choices=(), **kwargs):
         super().__init__(*args, **kwargs)

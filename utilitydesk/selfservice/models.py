@@ -99,3 +99,24 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.outcome}"
+
+
+PHOTO_FOLDER = "selfservice-photos"
+
+
+class Photo(models.Model):
+    """A photo the household attached to its report, re-encoded as JPEG (no metadata kept:
+    a phone's photo carries where it was taken). Served only through the media check."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+    )
+    file = models.FileField(_("file"), upload_to=f"{PHOTO_FOLDER}/%Y/%m/", max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.file.name or ""

@@ -5,7 +5,9 @@ hotline uses."""
 
 import hashlib
 import hmac
+import io
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -14,9 +16,12 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.billing.models import Bill, BillStatus
@@ -28,7 +33,9 @@ from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.notifications.services import send_sms
 
-from .models import BindFailure, Binding, Rating, SignInCode
+from .models import BindFailure, Binding, Photo, Rating, SignInCode
+
+type Upload = UploadedFile[bytes]
 
 CODE_DIGITS = 6
 # What a household may report from its page: the kinds the hotline opens a case for.
@@ -231,14 +238,62 @@ class FaultReport:
     premises_id: int
     kind: str
     description: str
+    photos: Sequence[Upload] = ()
+
+
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
+PHOTO_LONGEST_SIDE = 1600
+
+
+def _photo_jpeg(upload: Upload) -> bytes | None:
+    """The photo re-encoded as a JPEG of at most 1600 px, turned upright and without its
+    metadata; None when it is not a picture."""
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            # Opening reads only the header: the size is known before any pixel is decoded.
+            if image.format not in PHOTO_FORMATS or (
+                image.width * image.height > settings.SELFSERVICE_PHOTO_MAX_PIXELS
+            ):
+                return None
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+            upright.thumbnail((PHOTO_LONGEST_SIDE, PHOTO_LONGEST_SIDE))
+            out = io.BytesIO()
+            upright.save(out, "JPEG", quality=82)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _clean_photos(photos: Sequence[Upload], errors: dict[str, list[str]]) -> list[bytes]:
+    if len(photos) > settings.SELFSERVICE_PHOTOS_PER_REPORT:
+        errors["photos"] = [
+            _("At most %(n)d photos.") % {"n": settings.SELFSERVICE_PHOTOS_PER_REPORT}
+        ]
+        return []
+    cleaned = []
+    for photo in photos:
+        if (photo.size or 0) > settings.SELFSERVICE_PHOTO_MAX_BYTES:
+            errors["photos"] = [
+                _("Each photo at most %(mb)d MB.")
+                % {"mb": settings.SELFSERVICE_PHOTO_MAX_BYTES // (1024 * 1024)}
+            ]
+            return []
+        jpeg = _photo_jpeg(photo)
+        if jpeg is None:
+            errors["photos"] = [_("Attach photos only (JPEG, PNG or WebP).")]
+            return []
+        cleaned.append(jpeg)
+    return cleaned
 
 
 def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Contact:
     """A contact on the web channel through the hotline's intake: the same duplicate check
     (``cases.DuplicateWarning`` when the household has such a case open), hold by an
-    interruption and routing."""
+    interruption and routing; the photos kept with the case."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
+    photos = _clean_photos(data.photos, errors)
     premises = (
         Premises.objects.filter(
             pk=data.premises_id,
@@ -258,19 +313,25 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
         errors["description"] = [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]
     if errors or premises is None:
         raise ValidationError(errors)
-    return cases.create_contact(
-        cases.ContactInput(
-            channel=Channel.WEB,
-            kind=data.kind,
-            content=description,
-            customer_id=premises.customer_id,
-            premises_id=premises.pk,
-            caller_name=premises.customer.name,
-            caller_phone=phone,
-        ),
-        actor=actor(),
-        now=now,
-    )
+    with transaction.atomic():
+        contact = cases.create_contact(
+            cases.ContactInput(
+                channel=Channel.WEB,
+                kind=data.kind,
+                content=description,
+                customer_id=premises.customer_id,
+                premises_id=premises.pk,
+                caller_name=premises.customer.name,
+                caller_phone=phone,
+            ),
+            actor=actor(),
+            now=now,
+        )
+        for jpeg in photos:
+            photo = Photo(case=cast(Case, contact.case), created_at=now)
+            photo.file.save(f"{secrets.token_hex(12)}.jpg", ContentFile(jpeg), save=False)
+            photo.save()
+    return contact
 
 
 # --- rating a resolved case -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
@@ -162,7 +163,7 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
         return redirect("selfservice:bind")
     choices = [(p.pk, p.address_text) for p in premises]
     form = ReportForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         premises_choices=choices,
         initial={"premises": premises[0].pk, "kind": Kind.REPAIR},
     )
@@ -175,6 +176,7 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
                     premises_id=form.cleaned_data["premises"],
                     kind=form.cleaned_data["kind"],
                     description=form.cleaned_data["description"],
+                    photos=request.FILES.getlist("photos"),
                 ),
             )
         except DuplicateWarning as warning:
@@ -193,7 +195,12 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
     return render(
         request,
         "selfservice/report.html",
-        {"form": form, "duplicates": duplicates, "nav": "report"},
+        {
+            "form": form,
+            "duplicates": duplicates,
+            "nav": "report",
+            "max_photos": settings.SELFSERVICE_PHOTOS_PER_REPORT,
+        },
     )
 
 
