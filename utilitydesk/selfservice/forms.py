@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from utilitydesk.arrears.models import ApplicationKind
 from utilitydesk.callbacks.models import Outcome
 from utilitydesk.cases.models import Kind
 
@@ -87,3 +88,28 @@ class RatingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class TemperatureForm(forms.Form):
+    premises = forms.TypedChoiceField(label=_("Address"), coerce=int)
+    note = forms.CharField(
+        label=_("When are you at home? Anything we should know?"),
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, premises_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["premises"].choices = list(premises_choices)
+
+
+class HeatApplicationForm(TemperatureForm):
+    kind = forms.ChoiceField(
+        label=_("Application"), choices=ApplicationKind.choices, widget=forms.RadioSelect
+    )
+    field_order = ["kind", "premises", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].label = _("Note (optional)")

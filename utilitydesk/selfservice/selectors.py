@@ -3,11 +3,14 @@ read starts from the bindings of the signed-in number, so another household's ca
 bill is simply not found (404), whatever id is typed."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from utilitydesk.accounts.names import display_name
+from utilitydesk.arrears.models import HeatApplication
+from utilitydesk.arrears.services import Window, application_window, current_arrears_policy
 from utilitydesk.billing.models import Bill, BillStatus
 from utilitydesk.billing.selectors import balances_of
 from utilitydesk.cases.labels import ACTION_LABELS
@@ -168,6 +171,19 @@ def my_bill(phone: str, number: str) -> Bill | None:
         .select_related("premises", "customer")
         .first()
     )
+
+
+def my_applications(phone: str) -> list[HeatApplication]:
+    return list(
+        HeatApplication.objects.filter(premises__customer_id__in=bound_customer_ids(phone))
+        .select_related("premises")
+        .order_by("-requested_at")[:20]
+    )
+
+
+def heat_window(on: date) -> Window | None:
+    policy = current_arrears_policy()
+    return application_window(on, policy) if policy is not None else None
 
 
 def faq(query: str = "") -> list[Entry]:

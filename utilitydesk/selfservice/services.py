@@ -24,14 +24,17 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from utilitydesk.accounts.typing import Actor
+from utilitydesk.arrears import services as arrears
+from utilitydesk.arrears.models import HeatApplication
 from utilitydesk.billing.models import Bill, BillStatus
 from utilitydesk.callbacks import services as callbacks
 from utilitydesk.callbacks.models import CallbackTask, Outcome
 from utilitydesk.cases import services as cases
-from utilitydesk.cases.models import Case, Channel, Contact, Kind, Status
+from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Contact, Kind, Status
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.notifications.services import send_sms
+from utilitydesk.temperature import services as temperature
 
 from .models import BindFailure, Binding, Photo, Rating, SignInCode
 
@@ -332,6 +335,67 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
             photo.file.save(f"{secrets.token_hex(12)}.jpg", ContentFile(jpeg), save=False)
             photo.save()
     return contact
+
+
+def _bound_premises(phone: str, premises_id: int | None) -> Premises:
+    premises = (
+        Premises.objects.filter(
+            pk=premises_id or 0,
+            customer_id__in=Binding.objects.filter(phone=phone).values("customer_id"),
+        )
+        .select_related("customer")
+        .first()
+    )
+    if premises is None:
+        raise ValidationError({"premises": [_("Choose one of your addresses.")]})
+    return premises
+
+
+def request_temperature(
+    phone: str, premises_id: int | None, note: str = "", *, now: datetime | None = None
+) -> Case:
+    """A measurement of the home's temperature, through the temperature app's request (a
+    temperature case routed to the station); one open request per home."""
+    now = now or timezone.now()
+    premises = _bound_premises(phone, premises_id)
+    note = (note or "").strip()
+    if len(note) > DESCRIPTION_MAX:
+        raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]})
+    open_case = (
+        Case.objects.filter(premises=premises, kind=Kind.TEMPERATURE, status__in=OPEN_STATUSES)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if open_case:
+        raise ValidationError(
+            {
+                "premises": [
+                    _("A measurement for this home is already under way: case %(number)s.")
+                    % {"number": open_case}
+                ]
+            }
+        )
+    return temperature.request_measurement(
+        premises.pk,
+        note,
+        channel=Channel.WEB,
+        caller_name=premises.customer.name,
+        caller_phone=phone,
+        actor=actor(),
+        now=now,
+    )
+
+
+def apply_for_heat(
+    phone: str, premises_id: int | None, kind: str, note: str = "", *, now: datetime | None = None
+) -> HeatApplication:
+    """Stop or resume heat for the next season, through the arrears app's application (its
+    window, its checks, the station's valve work order)."""
+    premises = _bound_premises(phone, premises_id)
+    note = (note or "").strip()
+    if len(note) > DESCRIPTION_MAX:
+        raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]})
+    return arrears.apply_for_heat(premises.pk, kind, note, actor=actor(), now=now)
 
 
 # --- rating a resolved case -------------------------------------------------------------------

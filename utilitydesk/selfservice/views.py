@@ -22,7 +22,16 @@ from utilitydesk.privacy.access import Action, client_ip, record_access
 from utilitydesk.privacy.masking import mask_phone
 
 from . import selectors, services
-from .forms import BindForm, CodeForm, PhoneForm, RatingForm, ReportForm, add_errors
+from .forms import (
+    BindForm,
+    CodeForm,
+    HeatApplicationForm,
+    PhoneForm,
+    RatingForm,
+    ReportForm,
+    TemperatureForm,
+    add_errors,
+)
 
 SESSION_KEY = "selfservice_phone"
 
@@ -200,6 +209,78 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
             "duplicates": duplicates,
             "nav": "report",
             "max_photos": settings.SELFSERVICE_PHOTOS_PER_REPORT,
+        },
+    )
+
+
+@customer_page
+def temperature(request: HttpRequest, phone: str) -> HttpResponse:
+    premises = selectors.my_premises(phone)
+    if not premises:
+        messages.info(request, _("Bind your account first."))
+        return redirect("selfservice:bind")
+    form = TemperatureForm(
+        request.POST or None,
+        premises_choices=[(p.pk, p.address_text) for p in premises],
+        initial={"premises": premises[0].pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.request_temperature(
+                phone, form.cleaned_data["premises"], form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your request is registered as case %(number)s. The station will call you.")
+                % {"number": case.number},
+            )
+            return redirect("selfservice:case", number=case.number)
+    return render(request, "selfservice/temperature.html", {"form": form, "nav": "report"})
+
+
+@customer_page
+def heat(request: HttpRequest, phone: str) -> HttpResponse:
+    premises = selectors.my_premises(phone)
+    if not premises:
+        messages.info(request, _("Bind your account first."))
+        return redirect("selfservice:bind")
+    form = HeatApplicationForm(
+        request.POST or None,
+        premises_choices=[(p.pk, p.address_text) for p in premises],
+        initial={"premises": premises[0].pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.apply_for_heat(
+                phone,
+                form.cleaned_data["premises"],
+                form.cleaned_data["kind"],
+                form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your application for the %(season)s season is registered.")
+                % {"season": application.season},
+            )
+            return redirect("selfservice:heat")
+    applications = selectors.my_applications(phone)
+    if applications:
+        _log(request, phone, Action.VIEW, {p.customer_id for p in premises}, page_kind="heat")
+    return render(
+        request,
+        "selfservice/heat.html",
+        {
+            "form": form,
+            "applications": applications,
+            "window": selectors.heat_window(timezone.localdate()),
+            "today": timezone.localdate(),
+            "nav": "home",
         },
     )
 

@@ -12,7 +12,16 @@ from .conftest import PHONE, sign_in
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ("/my/", "/my/bind/", "/my/report/", "/my/cases/", "/my/interruptions/", "/my/bills/")
+PAGES = (
+    "/my/",
+    "/my/bind/",
+    "/my/report/",
+    "/my/cases/",
+    "/my/interruptions/",
+    "/my/bills/",
+    "/my/temperature/",
+    "/my/heat/",
+)
 
 
 @pytest.fixture
