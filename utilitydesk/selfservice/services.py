@@ -30,6 +30,7 @@ from utilitydesk.billing.models import Bill, BillStatus
 from utilitydesk.callbacks import services as callbacks
 from utilitydesk.callbacks.models import CallbackTask, Outcome
 from utilitydesk.cases import services as cases
+from utilitydesk.cases.hooks import CaseHappened
 from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Contact, Kind, Status
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
@@ -396,6 +397,26 @@ def apply_for_heat(
     if len(note) > DESCRIPTION_MAX:
         raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]})
     return arrears.apply_for_heat(premises.pk, kind, note, actor=actor(), now=now)
+
+
+def release_callback(happened: CaseHappened) -> None:
+    """A resolved web case: its callback would be the self-service account's to make (the
+    first responder's, R-203), which nobody can; it is left unassigned for any agent, and
+    the household's own rating still answers it."""
+    case = happened.case
+    if case.channel != Channel.WEB:
+        return
+    account_id = (
+        get_user_model()
+        .objects.filter(username=settings.SELFSERVICE_ACTOR)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if account_id is None or case.first_responder_id != account_id:
+        return
+    CallbackTask.objects.filter(
+        case=case, caller_id=account_id, status=CallbackTask.Status.OPEN
+    ).update(caller=None)
 
 
 # --- rating a resolved case -------------------------------------------------------------------
