@@ -3,11 +3,13 @@ a household signs in with a texted code, binds its account, reports no heat, see
 interruption announced for its building, follows the case to resolution, rates it
 dissatisfied and it reopens; it sees its bill."""
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from tests.e2e.conftest import PHONE, fits_width
 from tests.factories import staff
@@ -19,6 +21,7 @@ from utilitydesk.notifications.defaults import install_default_templates
 from utilitydesk.notifications.models import NoticeTemplate
 from utilitydesk.org.models import Position
 from utilitydesk.outages import interruptions
+from utilitydesk.selfservice.models import Photo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -54,6 +57,12 @@ def mobile_page(browser):
     context.close()
 
 
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (180, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
 def code_texted() -> str:
     text = next(t for t in reversed(MemoryBackend.sent) if t["to"] == MOBILE)
     return re.search(r"\d{6}", text["text"]).group(0)
@@ -81,12 +90,16 @@ def test_a_household_reports_follows_rates_and_sees_its_bill(
 
     page.get_by_role("link", name="我要报修").first.click()
     page.get_by_label("问题描述").fill("家里暖气全都不热")
+    page.get_by_label("照片（选填，最多 3 张）").set_input_files(
+        [{"name": "radiator.png", "mimeType": "image/png", "buffer": png()}]
+    )
     page.get_by_role("button", name="提交").click()
     page.wait_for_url(re.compile(r"/my/cases/GD\d+/$"))
     assert fits_width(page)
     case = Case.objects.get(customer=household)
     assert case.channel == Channel.WEB and case.responsible_unit == org["east"]
     assert case.number in page.inner_text(".flash")
+    assert Photo.objects.filter(case=case).count() == 1
 
     # The station announces an interruption on the building's substation.
     dispatcher = staff("dispatcher", Position.DISPATCHER, org["centre"])
