@@ -339,7 +339,9 @@ SELFSERVICE_CODE_INTERVAL_SECONDS = int(os.environ.get("SELFSERVICE_CODE_INTERVA
 SELFSERVICE_BIND_FAILURES_PER_DAY = int(os.environ.get("SELFSERVICE_BIND_FAILURES_PER_DAY", "5"))
 SELFSERVICE_REOPEN_DAYS = int(os.environ.get("SELFSERVICE_REOPEN_DAYS", "7"))
 SELFSERVICE_PHOTOS_PER_REPORT = int(os.environ.get("SELFSERVICE_PHOTOS_PER_REPORT", "3"))
-SELFSERVICE_PHOTO_MAX_BYTES = int(os.environ.get("SELFSERVICE_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+SELFSERVICE_PHOTO_MAX_BYTES = int(
+    os.environ.get("SELFSERVICE_PHOTO_MAX_BYTES", str(8 * 1024 * 1024))
+)
 SELFSERVICE_PHOTO_MAX_PIXELS = int(os.environ.get("SELFSERVICE_PHOTO_MAX_PIXELS", "40000000"))
 
 # --- Security and personal data (docs/security.md lists every limit) ----------------------
