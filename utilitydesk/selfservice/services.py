@@ -35,6 +35,8 @@ from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Contact, Kind
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
 from utilitydesk.notifications.services import send_sms
+from utilitydesk.org.models import OrgUnit, Position
+from utilitydesk.org.services import assign_position
 from utilitydesk.temperature import services as temperature
 
 from .models import BindFailure, Binding, Photo, Rating, SignInCode
@@ -59,6 +61,21 @@ def actor() -> Actor:
     )
     if account is None:
         raise NotConfigured(settings.SELFSERVICE_ACTOR)
+    return account
+
+
+@transaction.atomic
+def create_account(unit: OrgUnit) -> Actor:
+    """The self-service account (settings.SELFSERVICE_ACTOR), or the existing one: a
+    hotline agent of ``unit`` (the service centre) nobody can sign in as."""
+    account, _created = get_user_model().objects.get_or_create(
+        username=settings.SELFSERVICE_ACTOR,
+        defaults={"first_name": _("Self-service"), "is_active": True},
+    )
+    account.set_unusable_password()
+    account.is_active, account.is_staff, account.is_superuser = True, False, False
+    account.save()
+    assign_position(account, unit, Position.AGENT)
     return account
 
 

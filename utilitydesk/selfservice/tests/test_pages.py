@@ -80,3 +80,16 @@ def test_pages_stay_within_the_weight_budget(signed_in, people, customers):
         assert len(style.read()) <= STYLE_BUDGET_BYTES
     body = signed_in.get("/my/cases/").content.decode()
     assert "<script" not in body and body.count('rel="stylesheet"') == 1
+
+
+def test_the_command_makes_an_agent_nobody_signs_in_as(org, client):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("selfservice_account")
+    call_command("selfservice_account")  # twice is once
+    account = get_user_model().objects.get(username="selfservice")
+    assert not account.has_usable_password() and not account.is_staff
+    assert account.has_perm("cases.add_contact") and account.has_perm("cases.reopen_case")
+    assert services.actor() == account
+    assert not client.login(username="selfservice", password="")
