@@ -246,7 +246,12 @@ def bind(
         return Binding.objects.get(phone=phone, customer=customer)
 
 
+MAX_ID = 2**31 - 1  # the id columns' range: a longer number in a URL is simply not found
+
+
 def unbind(phone: str, customer_id: int) -> bool:
+    if not 0 < customer_id <= MAX_ID:
+        return False
     deleted, _rows = Binding.objects.filter(phone=phone, customer_id=customer_id).delete()
     return deleted > 0
 

@@ -65,3 +65,7 @@ def test_bind_page_keeps_what_was_typed(client, texts, customers, ss_actor):
     response = client.post(f"/my/bind/{customers['east'].pk}/remove/")
     assert response.status_code == 302 and not Binding.objects.exists()
     assert client.post(f"/my/bind/{customers['west'].pk}/remove/").status_code == 404
+    assert client.post(f"/my/bind/{10**30}/remove/").status_code == 404
+    long = "GD" + "9" * 40
+    assert client.get(f"/my/cases/{long}/").status_code == 404
+    assert client.get(f"/my/bills/{long}/").status_code == 404
