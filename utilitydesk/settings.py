@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "utilitydesk.kpis",
     "utilitydesk.duty",
     "utilitydesk.reports",
+    "utilitydesk.selfservice",
     "utilitydesk.demo",
 ]
 
@@ -361,6 +362,28 @@ OUTAGE_NOTICE_HOTLINE = os.environ.get("OUTAGE_NOTICE_HOTLINE", "96300")
 CELERY_BEAT_SCHEDULE = {
     name: {"task": name, "schedule": every} for name, every in PERIODIC_JOBS.items()
 }
+
+# --- Customer self-service pages /my/ (docs/selfservice.md) --------------------------------
+# The staff account the customer's actions are recorded as (intake on the web channel, a
+# rating, a reopening): an active account holding the hotline-agent position, with no
+# usable password.
+SELFSERVICE_ACTOR = os.environ.get("SELFSERVICE_ACTOR", "selfservice")
+SELFSERVICE_CODE_TTL_SECONDS = int(os.environ.get("SELFSERVICE_CODE_TTL_SECONDS", "300"))
+SELFSERVICE_CODE_MAX_ATTEMPTS = int(os.environ.get("SELFSERVICE_CODE_MAX_ATTEMPTS", "5"))
+SELFSERVICE_CODES_PER_PHONE_PER_HOUR = int(
+    os.environ.get("SELFSERVICE_CODES_PER_PHONE_PER_HOUR", "5")
+)
+SELFSERVICE_CODES_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("SELFSERVICE_CODES_PER_ADDRESS_PER_HOUR", "20")
+)
+SELFSERVICE_CODE_INTERVAL_SECONDS = int(os.environ.get("SELFSERVICE_CODE_INTERVAL_SECONDS", "60"))
+SELFSERVICE_BIND_FAILURES_PER_DAY = int(os.environ.get("SELFSERVICE_BIND_FAILURES_PER_DAY", "5"))
+SELFSERVICE_REOPEN_DAYS = int(os.environ.get("SELFSERVICE_REOPEN_DAYS", "7"))
+SELFSERVICE_PHOTOS_PER_REPORT = int(os.environ.get("SELFSERVICE_PHOTOS_PER_REPORT", "3"))
+SELFSERVICE_PHOTO_MAX_BYTES = int(
+    os.environ.get("SELFSERVICE_PHOTO_MAX_BYTES", str(8 * 1024 * 1024))
+)
+SELFSERVICE_PHOTO_MAX_PIXELS = int(os.environ.get("SELFSERVICE_PHOTO_MAX_PIXELS", "40000000"))
 
 # --- Security and personal data (docs/security.md lists every limit) ----------------------
 # Content-Security-Policy: scripts only from this server (no inline scripts or handlers);

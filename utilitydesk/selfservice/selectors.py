@@ -1,0 +1,192 @@
+"""What a household sees on its pages: only the accounts its number is bound to. Every
+read starts from the bindings of the signed-in number, so another household's case or
+bill is simply not found (404), whatever id is typed."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from utilitydesk.accounts.names import display_name
+from utilitydesk.arrears.models import HeatApplication
+from utilitydesk.arrears.services import Window, application_window, current_arrears_policy
+from utilitydesk.billing.models import Bill, BillStatus
+from utilitydesk.billing.selectors import balances_of
+from utilitydesk.cases.labels import ACTION_LABELS
+from utilitydesk.cases.models import Case, CaseEvent, Status
+from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.knowledge import selectors as knowledge
+from utilitydesk.knowledge.models import Entry
+from utilitydesk.outages.interruption_selectors import active_for_premises
+from utilitydesk.outages.models import Interruption
+from utilitydesk.payments.models import Payment
+
+from .models import Binding
+
+MY_CASES_SHOWN = 50
+# The steps a household is shown on its case's timeline; notes, escalations and deadline
+# events are the company's own.
+CUSTOMER_STEPS = {
+    "registered",
+    "dispatched",
+    "dispatch",
+    "redispatch",
+    "accept",
+    "assign",
+    "book",
+    "not_home",
+    "arrive",
+    "resolve",
+    "record_callback",
+    "close",
+    "reopen",
+    "cancel",
+    "settle",
+    "held",
+    "reply",
+    "contact_added",
+}
+# Of those, the steps whose text is written for the customer.
+STEPS_WITH_TEXT = {"reply"}
+
+
+def bound_customer_ids(phone: str) -> QuerySet[Binding, int]:
+    return Binding.objects.filter(phone=phone).values_list("customer_id", flat=True)
+
+
+def my_customers(phone: str) -> list[Customer]:
+    return list(
+        Customer.objects.filter(pk__in=bound_customer_ids(phone))
+        .prefetch_related("premises")
+        .order_by("account_no")
+    )
+
+
+def my_premises(phone: str) -> list[Premises]:
+    return list(
+        Premises.objects.filter(customer_id__in=bound_customer_ids(phone))
+        .select_related("customer")
+        .order_by("customer__account_no", "pk")
+    )
+
+
+def my_cases(phone: str) -> list[Case]:
+    """The bound accounts' latest cases: one query, by the (customer, status) index."""
+    return list(
+        Case.objects.filter(customer_id__in=bound_customer_ids(phone))
+        .only("number", "kind", "status", "received_at", "address_text", "appointment_at")
+        .order_by("-received_at")[:MY_CASES_SHOWN]
+    )
+
+
+def my_case(phone: str, number: str) -> Case | None:
+    return (
+        Case.objects.filter(number=number, customer_id__in=bound_customer_ids(phone))
+        .select_related("assignee")
+        .first()
+    )
+
+
+@dataclass
+class Step:
+    at: object
+    label: str
+    text: str = ""
+
+
+def customer_timeline(case: Case) -> list[Step]:
+    events = (
+        CaseEvent.objects.filter(case=case, action__in=CUSTOMER_STEPS)
+        .only("at", "action", "note")
+        .order_by("seq")
+    )
+    return [
+        Step(
+            event.at,
+            str(ACTION_LABELS.get(event.action, event.action)),
+            event.note if event.action in STEPS_WITH_TEXT else "",
+        )
+        for event in events
+    ]
+
+
+def technician_of(case: Case) -> str:
+    """The technician's name once the case is theirs, for the household to recognise."""
+    if case.assignee is None or case.status in (Status.REGISTERED, Status.DISPATCHED):
+        return ""
+    return display_name(case.assignee)
+
+
+@dataclass
+class PremisesInterruptions:
+    premises: Premises
+    interruptions: list[Interruption] = field(default_factory=list)
+
+
+def my_interruptions(phone: str) -> list[PremisesInterruptions]:
+    premises = my_premises(phone)
+    found = active_for_premises([p.pk for p in premises])
+    return [PremisesInterruptions(p, found.get(p.pk, [])) for p in premises]
+
+
+@dataclass
+class AccountMoney:
+    customer: Customer
+    balance: Decimal
+    overdue: Decimal
+    bills: list[Bill]
+    payments: list[Payment]
+
+
+def my_money(phone: str) -> list[AccountMoney]:
+    customers = my_customers(phone)
+    ids = [c.pk for c in customers]
+    balances = balances_of(ids)
+    bills: dict[int, list[Bill]] = {}
+    for bill in (
+        Bill.objects.filter(customer_id__in=ids, status=BillStatus.ISSUED)
+        .select_related("premises")
+        .order_by("-season", "number")
+    ):
+        bills.setdefault(bill.customer_id, []).append(bill)
+    payments: dict[int, list[Payment]] = {}
+    for payment in Payment.objects.filter(customer_id__in=ids).order_by("-received_at")[:100]:
+        payments.setdefault(payment.customer_id, []).append(payment)
+    return [
+        AccountMoney(
+            customer,
+            balances[customer.pk].balance,
+            balances[customer.pk].overdue,
+            bills.get(customer.pk, []),
+            payments.get(customer.pk, [])[:20],
+        )
+        for customer in customers
+    ]
+
+
+def my_bill(phone: str, number: str) -> Bill | None:
+    return (
+        Bill.objects.filter(number=number, customer_id__in=bound_customer_ids(phone))
+        .select_related("premises", "customer")
+        .first()
+    )
+
+
+def my_applications(phone: str) -> list[HeatApplication]:
+    return list(
+        HeatApplication.objects.filter(premises__customer_id__in=bound_customer_ids(phone))
+        .select_related("premises")
+        .order_by("-requested_at")[:20]
+    )
+
+
+def heat_window(on: date) -> Window | None:
+    policy = current_arrears_policy()
+    return application_window(on, policy) if policy is not None else None
+
+
+def faq(query: str = "") -> list[Entry]:
+    if query.strip():
+        return knowledge.search(query, limit=20)
+    return list(Entry.objects.filter(is_active=True).order_by("kind", "-used_count", "pk")[:40])

@@ -1,0 +1,528 @@
+"""What a household does on its own pages (/my/): sign in with a texted code, bind its
+accounts, report a fault, rate a resolved case. Every action a case sees is recorded as
+the self-service account (settings.SELFSERVICE_ACTOR), through the same services the
+hotline uses."""
+
+import hashlib
+import hmac
+import io
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import cast
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from utilitydesk.accounts.typing import Actor
+from utilitydesk.arrears import services as arrears
+from utilitydesk.arrears.models import HeatApplication
+from utilitydesk.billing.models import Bill, BillStatus
+from utilitydesk.callbacks import services as callbacks
+from utilitydesk.callbacks.models import CallbackTask, Outcome
+from utilitydesk.cases import services as cases
+from utilitydesk.cases.hooks import CaseHappened
+from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Contact, Kind, Status
+from utilitydesk.customers import phones as phone_numbers
+from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.notifications.services import send_sms
+from utilitydesk.org.models import OrgUnit, Position
+from utilitydesk.org.services import assign_position
+from utilitydesk.temperature import services as temperature
+
+from .models import BindFailure, Binding, Photo, Rating, SignInCode
+
+type Upload = UploadedFile[bytes]
+
+CODE_DIGITS = 6
+# What a household may report from its page: the kinds the hotline opens a case for.
+REPORT_KINDS = (Kind.REPAIR, Kind.COMPLAINT, Kind.CONSULTATION, Kind.SUGGESTION, Kind.PRAISE)
+RATINGS = (Outcome.SATISFIED, Outcome.BASICALLY, Outcome.DISSATISFIED)
+RATABLE = {Status.RESOLVED, Status.CALLBACK_DONE, Status.CLOSED}
+DESCRIPTION_MAX = 1000
+
+
+class NotConfigured(Exception):
+    """The self-service account named by settings.SELFSERVICE_ACTOR is missing."""
+
+
+def actor() -> Actor:
+    account = (
+        get_user_model().objects.filter(username=settings.SELFSERVICE_ACTOR, is_active=True).first()
+    )
+    if account is None:
+        raise NotConfigured(settings.SELFSERVICE_ACTOR)
+    return account
+
+
+@transaction.atomic
+def create_account(unit: OrgUnit) -> Actor:
+    """The self-service account (settings.SELFSERVICE_ACTOR), or the existing one: a
+    hotline agent of ``unit`` (the service centre) nobody can sign in as."""
+    account, _created = get_user_model().objects.get_or_create(
+        username=settings.SELFSERVICE_ACTOR,
+        defaults={"first_name": _("Self-service"), "is_active": True},
+    )
+    account.set_unusable_password()
+    account.is_active, account.is_staff, account.is_superuser = True, False, False
+    account.save()
+    assign_position(account, unit, Position.AGENT)
+    return account
+
+
+def clean_phone(raw: str) -> str:
+    phone = phone_numbers.normalize(raw)
+    if not phone_numbers.MOBILE.match(phone):
+        raise ValidationError({"phone": [_("Give a mobile phone number of 11 digits.")]})
+    return phone
+
+
+def _digest(phone: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"selfservice:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+def request_code(raw_phone: str, *, ip_address: str | None, now: datetime | None = None) -> str:
+    """Text a sign-in code to the number; returns the number as stored. Refused when the
+    number or the address asked too often (the code rows are the counters)."""
+    now = now or timezone.now()
+    phone = clean_phone(raw_phone)
+    hour_ago = now - timedelta(hours=1)
+    with transaction.atomic():
+        recent = SignInCode.objects.filter(phone=phone, created_at__gte=hour_ago)
+        last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+        if last is not None and now - last < timedelta(
+            seconds=settings.SELFSERVICE_CODE_INTERVAL_SECONDS
+        ):
+            raise ValidationError(
+                {"phone": [_("A code was just sent. Wait a minute before asking again.")]}
+            )
+        if recent.count() >= settings.SELFSERVICE_CODES_PER_PHONE_PER_HOUR:
+            raise ValidationError(
+                {"phone": [_("Too many codes for this number. Try again in an hour.")]}
+            )
+        if (
+            ip_address
+            and SignInCode.objects.filter(ip_address=ip_address, created_at__gte=hour_ago).count()
+            >= settings.SELFSERVICE_CODES_PER_ADDRESS_PER_HOUR
+        ):
+            raise ValidationError(
+                {"phone": [_("Too many codes from this network. Try again in an hour.")]}
+            )
+        code = "".join(secrets.choice("0123456789") for _i in range(CODE_DIGITS))
+        SignInCode.objects.create(
+            phone=phone,
+            digest=_digest(phone, code),
+            ip_address=ip_address,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.SELFSERVICE_CODE_TTL_SECONDS),
+        )
+    minutes = max(1, settings.SELFSERVICE_CODE_TTL_SECONDS // 60)
+    # The code reaches only the gateway: the stored message and the outbox read ******.
+    send_sms(
+        phone,
+        _("Your sign-in code is {code}, valid for %(minutes)d minutes. Do not tell anyone.")
+        % {"minutes": minutes},
+        reference="selfservice:sign-in",
+        secret={"code": code},
+    )
+    return phone
+
+
+def verify_code(raw_phone: str, code: str, *, now: datetime | None = None) -> str:
+    """The number, when ``code`` is its latest live code; each wrong try counts, and a code
+    tried too often is dead."""
+    now = now or timezone.now()
+    phone = clean_phone(raw_phone)
+    code = (code or "").strip()
+    error: str | None = None
+    with transaction.atomic():
+        latest = (
+            SignInCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if latest is None or latest.expires_at <= now:
+            error = _("The code has expired or was never sent. Ask for a new one.")
+        elif latest.attempts >= settings.SELFSERVICE_CODE_MAX_ATTEMPTS:
+            error = _("Too many wrong codes. Ask for a new one.")
+        else:
+            latest.attempts += 1
+            if hmac.compare_digest(latest.digest, _digest(phone, code)):
+                latest.used_at = now
+            else:
+                error = _("The code is wrong.")
+            latest.save(update_fields=["attempts", "used_at"])
+    if error:
+        raise ValidationError({"code": [error]})
+    return phone
+
+
+# --- binding accounts -------------------------------------------------------------------------
+
+
+def _amount(raw: str) -> Decimal | None:
+    try:
+        return Decimal((raw or "").strip().replace(",", "").replace("¥", "")).quantize(
+            Decimal("0.01")
+        )
+    except InvalidOperation:
+        return None
+
+
+def last_bill(customer: Customer) -> Bill | None:
+    return (
+        Bill.objects.filter(customer=customer, status=BillStatus.ISSUED)
+        .order_by("-season", "-issued_at", "-pk")
+        .first()
+    )
+
+
+def bind(
+    phone: str,
+    account_no: str,
+    name: str = "",
+    bill_amount: str = "",
+    *,
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> Binding:
+    """Bind an account to the signed-in number on proof: the account number with the
+    holder's name, or with the last bill's amount. The answer to a wrong proof never says
+    which part was wrong, and failures per number are limited."""
+    now = now or timezone.now()
+    account_no, name = (account_no or "").strip(), "".join((name or "").split())
+    errors: dict[str, list[str]] = {}
+    if not account_no:
+        errors["account_no"] = [_("Give the account number printed on your bill.")]
+    if not name and not (bill_amount or "").strip():
+        errors["name"] = [_("Give the account holder's name or the last bill's amount.")]
+    amount = _amount(bill_amount) if (bill_amount or "").strip() else None
+    if (bill_amount or "").strip() and amount is None:
+        errors["bill_amount"] = [_("Give the amount as a number, for example 2316.60.")]
+    if errors:
+        raise ValidationError(errors)
+    day_ago = now - timedelta(days=1)
+    if (
+        BindFailure.objects.filter(phone=phone, at__gte=day_ago).count()
+        >= settings.SELFSERVICE_BIND_FAILURES_PER_DAY
+    ):
+        raise ValidationError(
+            {"account_no": [_("Too many failed tries today. Call the hotline for help.")]}
+        )
+    customer = Customer.objects.filter(account_no=account_no).first()
+    proof = ""
+    if customer is not None:
+        if name and "".join(customer.name.split()) == name:
+            proof = Binding.Proof.NAME
+        elif amount is not None:
+            bill = last_bill(customer)
+            if bill is not None and bill.total == amount:
+                proof = Binding.Proof.BILL
+    if customer is None or not proof:
+        BindFailure.objects.create(phone=phone, ip_address=ip_address, at=now)
+        raise ValidationError(
+            {"account_no": [_("The account number and the proof do not match our records.")]}
+        )
+    try:
+        with transaction.atomic():
+            return Binding.objects.create(
+                phone=phone, customer=customer, proof=proof, created_at=now
+            )
+    except IntegrityError:
+        return Binding.objects.get(phone=phone, customer=customer)
+
+
+MAX_ID = 2**31 - 1  # the id columns' range: a longer number in a URL is simply not found
+
+
+def unbind(phone: str, customer_id: int) -> bool:
+    if not 0 < customer_id <= MAX_ID:
+        return False
+    deleted, _rows = Binding.objects.filter(phone=phone, customer_id=customer_id).delete()
+    return deleted > 0
+
+
+# --- reporting a fault ------------------------------------------------------------------------
+
+
+@dataclass
+class FaultReport:
+    premises_id: int
+    kind: str
+    description: str
+    photos: Sequence[Upload] = ()
+
+
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
+PHOTO_LONGEST_SIDE = 1600
+
+
+def _photo_jpeg(upload: Upload) -> bytes | None:
+    """The photo re-encoded as a JPEG of at most 1600 px, turned upright and without its
+    metadata; None when it is not a picture."""
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            # Opening reads only the header: the size is known before any pixel is decoded.
+            if image.format not in PHOTO_FORMATS or (
+                image.width * image.height > settings.SELFSERVICE_PHOTO_MAX_PIXELS
+            ):
+                return None
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+            upright.thumbnail((PHOTO_LONGEST_SIDE, PHOTO_LONGEST_SIDE))
+            out = io.BytesIO()
+            upright.save(out, "JPEG", quality=82)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _clean_photos(photos: Sequence[Upload], errors: dict[str, list[str]]) -> list[bytes]:
+    if len(photos) > settings.SELFSERVICE_PHOTOS_PER_REPORT:
+        errors["photos"] = [
+            _("At most %(n)d photos.") % {"n": settings.SELFSERVICE_PHOTOS_PER_REPORT}
+        ]
+        return []
+    cleaned = []
+    for photo in photos:
+        if (photo.size or 0) > settings.SELFSERVICE_PHOTO_MAX_BYTES:
+            errors["photos"] = [
+                _("Each photo at most %(mb)d MB.")
+                % {"mb": settings.SELFSERVICE_PHOTO_MAX_BYTES // (1024 * 1024)}
+            ]
+            return []
+        jpeg = _photo_jpeg(photo)
+        if jpeg is None:
+            errors["photos"] = [_("Attach photos only (JPEG, PNG or WebP).")]
+            return []
+        cleaned.append(jpeg)
+    return cleaned
+
+
+def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Contact:
+    """A contact on the web channel through the hotline's intake: the same duplicate check
+    (``cases.DuplicateWarning`` when the household has such a case open), hold by an
+    interruption and routing; the photos kept with the case."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    photos = _clean_photos(data.photos, errors)
+    premises = (
+        Premises.objects.filter(
+            pk=data.premises_id,
+            customer_id__in=Binding.objects.filter(phone=phone).values("customer_id"),
+        )
+        .select_related("customer")
+        .first()
+    )
+    if premises is None:
+        errors["premises"] = [_("Choose one of your addresses.")]
+    if data.kind not in REPORT_KINDS:
+        errors["kind"] = [_("Choose what it is about.")]
+    description = (data.description or "").strip()
+    if not description:
+        errors["description"] = [_("Describe the problem.")]
+    elif len(description) > DESCRIPTION_MAX:
+        errors["description"] = [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]
+    if errors or premises is None:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        contact = cases.create_contact(
+            cases.ContactInput(
+                channel=Channel.WEB,
+                kind=data.kind,
+                content=description,
+                customer_id=premises.customer_id,
+                premises_id=premises.pk,
+                caller_name=premises.customer.name,
+                caller_phone=phone,
+            ),
+            actor=actor(),
+            now=now,
+        )
+        for jpeg in photos:
+            photo = Photo(case=cast(Case, contact.case), created_at=now)
+            photo.file.save(f"{secrets.token_hex(12)}.jpg", ContentFile(jpeg), save=False)
+            photo.save()
+    return contact
+
+
+def _bound_premises(phone: str, premises_id: int | None) -> Premises:
+    premises = (
+        Premises.objects.filter(
+            pk=premises_id or 0,
+            customer_id__in=Binding.objects.filter(phone=phone).values("customer_id"),
+        )
+        .select_related("customer")
+        .first()
+    )
+    if premises is None:
+        raise ValidationError({"premises": [_("Choose one of your addresses.")]})
+    return premises
+
+
+def request_temperature(
+    phone: str, premises_id: int | None, note: str = "", *, now: datetime | None = None
+) -> Case:
+    """A measurement of the home's temperature, through the temperature app's request (a
+    temperature case routed to the station); one open request per home."""
+    now = now or timezone.now()
+    premises = _bound_premises(phone, premises_id)
+    note = (note or "").strip()
+    if len(note) > DESCRIPTION_MAX:
+        raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]})
+    open_case = (
+        Case.objects.filter(premises=premises, kind=Kind.TEMPERATURE, status__in=OPEN_STATUSES)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if open_case:
+        raise ValidationError(
+            {
+                "premises": [
+                    _("A measurement for this home is already under way: case %(number)s.")
+                    % {"number": open_case}
+                ]
+            }
+        )
+    return temperature.request_measurement(
+        premises.pk,
+        note,
+        channel=Channel.WEB,
+        caller_name=premises.customer.name,
+        caller_phone=phone,
+        actor=actor(),
+        now=now,
+    )
+
+
+def apply_for_heat(
+    phone: str, premises_id: int | None, kind: str, note: str = "", *, now: datetime | None = None
+) -> HeatApplication:
+    """Stop or resume heat for the next season, through the arrears app's application (its
+    window, its checks, the station's valve work order)."""
+    premises = _bound_premises(phone, premises_id)
+    note = (note or "").strip()
+    if len(note) > DESCRIPTION_MAX:
+        raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]})
+    return arrears.apply_for_heat(premises.pk, kind, note, actor=actor(), now=now)
+
+
+def release_callback(happened: CaseHappened) -> None:
+    """A resolved web case: its callback would be the self-service account's to make (the
+    first responder's, R-203), which nobody can; it is left unassigned for any agent, and
+    the household's own rating still answers it."""
+    case = happened.case
+    if case.channel != Channel.WEB:
+        return
+    account_id = (
+        get_user_model()
+        .objects.filter(username=settings.SELFSERVICE_ACTOR)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if account_id is None or case.first_responder_id != account_id:
+        return
+    CallbackTask.objects.filter(
+        case=case, caller_id=account_id, status=CallbackTask.Status.OPEN
+    ).update(caller=None)
+
+
+# --- rating a resolved case -------------------------------------------------------------------
+
+
+def finished_at(case: Case) -> datetime | None:
+    """When the work ended: resolved, or closed with its cause (settled after an
+    interruption) without a resolution of its own."""
+    return case.resolved_at or case.closed_at
+
+
+def may_rate(case: Case, now: datetime) -> bool:
+    """A finished case not yet rated for this resolution, within the reopening window."""
+    finished = finished_at(case)
+    return (
+        case.status in RATABLE
+        and finished is not None
+        and now - finished <= timedelta(days=settings.SELFSERVICE_REOPEN_DAYS)
+        and not Rating.objects.filter(case=case, resolved_at=finished).exists()
+    )
+
+
+def rate(
+    phone: str, number: str, outcome: str, comment: str = "", *, now: datetime | None = None
+) -> Rating:
+    """The household's rating of its resolved case. It answers the case's open callback
+    when that is the self-service account's to record; dissatisfied reopens the case
+    (back to its unit, as a dissatisfied callback does)."""
+    now = now or timezone.now()
+    comment = (comment or "").strip()
+    if outcome not in RATINGS:
+        raise ValidationError({"outcome": [_("Choose how satisfied you are.")]})
+    if outcome == Outcome.DISSATISFIED and not comment:
+        raise ValidationError({"comment": [_("Tell us what is still wrong.")]})
+    if len(comment) > DESCRIPTION_MAX:
+        raise ValidationError(
+            {"comment": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]}
+        )
+    account = actor()
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update()
+            .filter(
+                number=number,
+                customer_id__in=Binding.objects.filter(phone=phone).values("customer_id"),
+            )
+            .first()
+        )
+        if case is None:
+            raise ValidationError({"outcome": [_("Unknown case.")]})
+        if not may_rate(case, now):
+            raise ValidationError(
+                {"outcome": [_("This case can no longer be rated here. Call the hotline.")]}
+            )
+        rating = Rating.objects.create(
+            case=case,
+            phone=phone,
+            outcome=outcome,
+            comment=comment,
+            resolved_at=cast(datetime, finished_at(case)),
+            reopened=outcome == Outcome.DISSATISFIED,
+            at=now,
+        )
+        task = CallbackTask.objects.filter(
+            case=case, purpose=CallbackTask.Purpose.FIRST, status=CallbackTask.Status.OPEN
+        ).first()
+        if task is not None and callbacks.may_record(task, actor=account):
+            callbacks.record_outcome(task.pk, outcome, comment, "reopen", actor=account, now=now)
+            return rating
+        label = Outcome(outcome).label
+        if outcome == Outcome.DISSATISFIED:
+            cases.reopen(
+                number,
+                _("Customer rated on the self-service page: dissatisfied — %(comment)s")
+                % {"comment": comment},
+                actor=account,
+                now=now,
+            )
+        else:
+            cases.add_note(
+                number,
+                _("Customer rated on the self-service page: %(label)s %(comment)s")
+                % {"label": label, "comment": comment},
+                actor=account,
+                now=now,
+            )
+    return rating

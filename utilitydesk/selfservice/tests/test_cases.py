@@ -1,0 +1,185 @@
+"""A household's fault report becomes a web-channel case through the hotline's intake;
+it follows only its own cases; a dissatisfied rating reopens the case."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import open_case
+from utilitydesk.audit.models import AccessLog
+from utilitydesk.billing import services as billing
+from utilitydesk.callbacks.models import CallbackTask
+from utilitydesk.cases.models import Case, Channel, Status
+from utilitydesk.cases.services import DuplicateWarning
+from utilitydesk.customers.models import Premises
+from utilitydesk.outages.tests.conftest import NOW
+from utilitydesk.selfservice import services
+from utilitydesk.selfservice.models import Rating
+
+from .conftest import PHONE, resolve, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bound(customers, ss_actor):
+    services.bind(PHONE, customers["east"].account_no, name="李雷")
+    return customers["east"]
+
+
+def premises_of(customer):
+    return Premises.objects.get(customer=customer)
+
+
+def test_a_report_is_a_web_contact_routed_like_the_hotline(bound, people, org):
+    contact = services.report(
+        PHONE,
+        services.FaultReport(premises_of(bound).pk, "repair", "全屋暖气不热"),
+    )
+    case = contact.case
+    assert contact.channel == Channel.WEB and case.channel == Channel.WEB
+    assert case.customer == bound and case.premises == premises_of(bound)
+    # Routed to the station of the building, as the hotline's case would be.
+    hotline = open_case(people["agent"], bound, content="同样不热")
+    assert case.responsible_unit == hotline.responsible_unit == org["east"]
+    assert case.status == Status.DISPATCHED
+    # The same duplicate check: a second report while it is open is refused.
+    with pytest.raises(DuplicateWarning):
+        services.report(PHONE, services.FaultReport(premises_of(bound).pk, "repair", "还是不热"))
+
+
+def test_a_report_only_for_bound_premises(bound, customers):
+    with pytest.raises(ValidationError) as error:
+        services.report(
+            PHONE, services.FaultReport(premises_of(customers["west"]).pk, "repair", "不热")
+        )
+    assert "premises" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.report(PHONE, services.FaultReport(premises_of(bound).pk, "temperature", ""))
+    assert set(error.value.message_dict) == {"kind", "description"}
+
+
+def test_report_page_shows_the_open_case_instead_of_a_duplicate(client, texts, bound):
+    sign_in(client, texts)
+    data = {"kind": "repair", "premises": premises_of(bound).pk, "description": "暖气不热"}
+    response = client.post("/my/report/", data)
+    case = Case.objects.get()
+    assert response.status_code == 302 and response.url == f"/my/cases/{case.number}/"
+    response = client.post("/my/report/", {**data, "description": "又不热了"})
+    body = response.content.decode()
+    assert response.status_code == 200 and case.number in body and "又不热了" in body
+    assert Case.objects.count() == 1
+    response = client.post("/my/report/", {"kind": "nonsense", "premises": "x"})
+    assert response.status_code == 200
+
+
+def test_another_households_case_and_bill_are_not_found(client, texts, bound, customers, people):
+    run = billing.start_run(2026, actor=None, now=NOW)
+    billing.generate_bills(run.pk, now=NOW)
+    mine = open_case(people["agent"], bound)
+    theirs = open_case(people["agent"], customers["west"])
+    sign_in(client, texts)
+    assert client.get(f"/my/cases/{mine.number}/").status_code == 200
+    assert client.get(f"/my/cases/{theirs.number}/").status_code == 404
+    # Guessing the neighbouring numbers finds nothing either.
+    for guess in (theirs.number[:-1] + "9", "GD000000000001", "../", "1"):
+        assert client.get(f"/my/cases/{guess}/").status_code == 404
+    assert (
+        client.post(f"/my/cases/{theirs.number}/", {"outcome": "dissatisfied"}).status_code == 404
+    )
+    my_bill, their_bill = (
+        bound_bill.number
+        for bound_bill in (
+            billing_bill(bound),
+            billing_bill(customers["west"]),
+        )
+    )
+    assert client.get(f"/my/bills/{my_bill}/").status_code == 200
+    assert client.get(f"/my/bills/{their_bill}/").status_code == 404
+    listing = client.get("/my/cases/").content.decode()
+    assert mine.number in listing and theirs.number not in listing
+    bills = client.get("/my/bills/").content.decode()
+    assert my_bill in bills and their_bill not in bills and "韩梅梅" not in bills
+    # Each page of personal data is in the access log, as the self-service account.
+    logged = AccessLog.objects.filter(detail__selfservice="136****5678")
+    assert logged.filter(action="case", customer=bound).exists()
+    assert not logged.filter(customer=customers["west"]).exists()
+
+
+def billing_bill(customer):
+    from utilitydesk.billing.models import Bill
+
+    return Bill.objects.get(customer=customer)
+
+
+def test_my_cases_is_one_query(client, texts, bound, people):
+    for _i in range(5):
+        open_case(people["agent"], bound)
+    sign_in(client, texts)
+    from utilitydesk.selfservice import selectors
+
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.my_cases(PHONE)
+    assert len(found) == 5 and len(queries) == 1
+
+
+def test_the_timeline_shows_steps_and_the_booking_not_internal_notes(client, texts, bound, people):
+    from utilitydesk.cases import services as cases
+
+    case = open_case(people["agent"], bound)
+    cases.add_note(case.number, "内部备注：客户脾气大", actor=people["agent"])
+    cases.accept(case.number, actor=people["tech"])
+    cases.book(case.number, timezone.now() + timedelta(hours=3), actor=people["tech"])
+    sign_in(client, texts)
+    body = client.get(f"/my/cases/{case.number}/").content.decode()
+    assert "内部备注" not in body
+    assert 'id="booking"' in body and "王小明" in body
+
+
+def test_rating_dissatisfied_reopens_the_case(client, texts, bound, people):
+    case = open_case(people["agent"], bound)
+    resolve(case, people)
+    sign_in(client, texts)
+    page = client.get(f"/my/cases/{case.number}/").content.decode()
+    assert 'id="rating"' in page
+    response = client.post(f"/my/cases/{case.number}/", {"outcome": "dissatisfied"})
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    response = client.post(
+        f"/my/cases/{case.number}/", {"outcome": "dissatisfied", "comment": "卧室还是不热"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.REOPENED
+    assert case.events.filter(action="reopen", note__contains="卧室还是不热").exists()
+    assert Rating.objects.get(case=case).reopened
+    # The hotline agent's callback task stays for the agent (theirs to record).
+    assert CallbackTask.objects.filter(case=case, status="open").count() <= 1
+    assert 'id="rating"' not in client.get(f"/my/cases/{case.number}/").content.decode()
+
+
+def test_rating_a_web_case_answers_its_callback(bound, people, ss_actor):
+    contact = services.report(PHONE, services.FaultReport(premises_of(bound).pk, "repair", "不热"))
+    case = resolve(contact.case, people)
+    task = CallbackTask.objects.get(case=case)
+    # Not left to the self-service account (nobody makes its calls): any agent's.
+    assert task.caller is None
+    services.rate(PHONE, case.number, "satisfied")
+    case.refresh_from_db()
+    task.refresh_from_db()
+    assert task.status == "done" and task.outcome == "satisfied"
+    assert case.status == Status.CALLBACK_DONE
+    with pytest.raises(ValidationError):
+        services.rate(PHONE, case.number, "dissatisfied", "又坏了")  # once per resolution
+
+
+def test_rating_only_within_the_window(bound, people, settings):
+    case = resolve(open_case(people["agent"], bound), people)
+    later = case.resolved_at + timedelta(days=settings.SELFSERVICE_REOPEN_DAYS, minutes=1)
+    with pytest.raises(ValidationError, match="no longer"):
+        services.rate(PHONE, case.number, "dissatisfied", "不热", now=later)
+    case.refresh_from_db()
+    assert case.status != Status.REOPENED

@@ -1,0 +1,77 @@
+"""Photos on a fault report: up to three pictures, re-encoded without their metadata,
+seen by the staff who may see the case."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from tests.factories import staff
+from utilitydesk.cases.models import Case
+from utilitydesk.customers.models import Premises
+from utilitydesk.org.models import Position
+from utilitydesk.selfservice import services
+from utilitydesk.selfservice.models import Photo
+
+from .conftest import PHONE, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def picture(name="radiator.jpg", size=(2400, 1800), fmt="JPEG"):
+    out = io.BytesIO()
+    image = Image.new("RGB", size, (200, 40, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # any tag: it must not survive
+    image.save(out, fmt, exif=exif) if fmt == "JPEG" else image.save(out, fmt)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def household(client, texts, customers, ss_actor):
+    services.bind(PHONE, customers["east"].account_no, name="李雷")
+    sign_in(client, texts)
+    return customers["east"]
+
+
+def post(client, household, photos):
+    premises = Premises.objects.get(customer=household)
+    return client.post(
+        "/my/report/",
+        {"kind": "repair", "premises": premises.pk, "description": "暖气片漏水", "photos": photos},
+    )
+
+
+def test_photos_are_kept_smaller_and_without_metadata(client, household, people, org, settings):
+    response = post(client, household, [picture(), picture("b.png", (300, 300), "PNG")])
+    assert response.status_code == 302
+    case = Case.objects.get()
+    photos = list(Photo.objects.filter(case=case))
+    assert len(photos) == 2
+    with photos[0].file.open("rb") as stored, Image.open(stored) as image:
+        assert image.format == "JPEG" and max(image.size) == 1600
+        assert not image.getexif()
+    # Staff who see the case see the photos on its page and may open them.
+    agent = Client()
+    agent.force_login(people["agent"])
+    page = agent.get(f"/cases/{case.number}/").content.decode()
+    assert 'id="customer-photos"' in page
+    assert agent.get(f"/media/{photos[0].file.name}").status_code == 200
+    west_tech = staff("west_tech", Position.TECHNICIAN, org["west"])
+    other = Client()
+    other.force_login(west_tech)
+    assert other.get(f"/media/{photos[0].file.name}").status_code == 404
+    # The household itself is not a staff user: no file by URL.
+    assert client.get(f"/media/{photos[0].file.name}").status_code in (302, 404)
+
+
+def test_more_than_three_or_not_pictures_are_form_errors(client, household):
+    response = post(client, household, [picture(f"{i}.jpg") for i in range(4)])
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    fake = SimpleUploadedFile("x.jpg", b"<html>not a picture</html>", content_type="image/jpeg")
+    response = post(client, household, [fake])
+    body = response.content.decode()
+    assert response.status_code == 200 and "暖气片漏水" in body and 'role="alert"' in body
+    assert not Case.objects.exists() and not Photo.objects.exists()
