@@ -79,7 +79,9 @@ def record_access(
 def _count_towards_harvest_alert(user: Actor, shown: int, now: datetime) -> None:
     """Counts customers shown to ``user`` in the current hour; past the threshold the
     service-management office is told once for that hour."""
-    if not shown:
+    # The self-service pages read each household's own record under one account: its
+    # volume is the number of households online, not a person harvesting.
+    if not shown or getattr(user, "username", None) == settings.SELFSERVICE_ACTOR:
         return
     hour = now.strftime("%Y%m%d%H")
     key = f"privacy:shown:{user.pk}:{hour}"

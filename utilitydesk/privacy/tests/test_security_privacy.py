@@ -89,6 +89,22 @@ def test_harvesting_volume_alerts_the_service_office_once(people, customers, mor
     assert "billing" in alerts.get().body
 
 
+def test_the_self_service_account_is_not_a_harvester(people, customers, settings):
+    """Households reading their own records through the /my/ pages: logged, no alert."""
+    from tests.factories import staff
+    from utilitydesk.org.models import Position
+    from utilitydesk.privacy.access import record_access
+
+    settings.HARVEST_ALERT_CUSTOMERS_PER_HOUR = 1
+    account = staff(
+        settings.SELFSERVICE_ACTOR, Position.AGENT, people["agent"].assignments.first().unit
+    )
+    for customer in customers.values():
+        record_access(account, "view", [customer])
+    assert rows(actor=account) == len(customers)
+    assert not Message.objects.filter(reference__startswith="privacy:harvest").exists()
+
+
 @pytest.mark.parametrize(
     "who,path",
     [

@@ -119,6 +119,10 @@ class Command(BaseCommand):
         from utilitydesk.demo.duty_demo import load_duty_demo
 
         load_duty_demo(users)
+        # The account the households' own pages (/my/) act as.
+        from utilitydesk.selfservice.services import create_account
+
+        create_account(units["D-SC"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company ready: {len(users)} staff, {len(buildings)} buildings, "
