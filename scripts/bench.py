@@ -831,6 +831,60 @@ def bench_dashboards(args, env) -> dict:
     }
 
 
+def bench_my_cases(args, env) -> dict:
+    """Issue 17: a household's "my cases" page (/my/cases/) over HTTP: the customers with
+    the most cases in the city, each bound to its own phone."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.db.models import Count
+
+    from utilitydesk.cases.models import Case
+    from utilitydesk.org.models import DepartmentFunction, OrgUnit
+    from utilitydesk.selfservice.models import Binding
+    from utilitydesk.selfservice.services import create_account
+    from utilitydesk.selfservice.views import SESSION_KEY
+
+    centre = OrgUnit.objects.filter(function=DepartmentFunction.SERVICE_CENTRE).first()
+    create_account(centre)
+    busiest = list(
+        Case.objects.filter(customer__isnull=False)
+        .values("customer")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:50]
+    )
+    cookies = []
+    for index, row in enumerate(busiest):
+        phone = f"1990000{index:04d}"
+        Binding.objects.get_or_create(
+            phone=phone, customer_id=row["customer"], defaults={"proof": "name"}
+        )
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[SESSION_KEY] = phone
+        store.create()
+        cookies.append({"Cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}"})
+    samples = []
+    with Server(env, workers=args.workers):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        for headers in cookies[:10]:
+            timed_get(conn, "/my/cases/", headers)
+        for index in range(args.requests):
+            samples.append(timed_get(conn, "/my/cases/", cookies[index % len(cookies)]))
+    summary = latency_summary(samples)
+    most = busiest[0]["n"] if busiest else 0
+    return {
+        "operation": "a household's 'my cases' page (/my/cases/, HTML)",
+        "volume": f"{Case.objects.count():,} cases; the 50 customers with the most cases (up to {most})",
+        "target": "p95 ≤ 50 ms",
+        "target_ms": 50,
+        "figure_ms": summary["p95_ms"],
+        "met": summary["p95_ms"] <= 50,
+        "queries_per_request": "see selfservice/tests (one query for the cases)",
+        "detail": {"my cases": summary},
+        "how": f"each customer bound to a phone of its own, a signed-in self-service session per phone, {args.requests} sequential requests over the 50 households after 10 warm-up, gunicorn -w {args.workers}",
+    }
+
+
 # --- issue 14: indoor temperature ----------------------------------------------------------
 
 
@@ -2168,6 +2222,7 @@ def main() -> None:
         "kpi_counts": bench_kpi_counts,
         "kpi_figures": bench_kpi_figures,
         "dashboards": bench_dashboards,
+        "my_cases": bench_my_cases,
         "temperature_pass_rates": bench_temperature,
         "outages": bench_outages,
         "notice_delivery": bench_delivery,
