@@ -361,6 +361,34 @@ def _person_holder(source: Source) -> str:
     return Holder.PERSON
 
 
+Members = Callable[[Source], Iterable[int]]
+
+
+def _table(
+    codes: list[str],
+    start: datetime,
+    end: datetime,
+    holder_of: Callable[[Source], str],
+    ids: dict[str, set[int]],
+    members_of: dict[int, Members],
+    targets: dict[str, Decimal],
+    margin: Decimal,
+) -> dict[int, dict[str, Figure]]:
+    """Each subject's figures: the totals counted once, summed over the holders each
+    subject's rows are charged to (``members_of``)."""
+    with transaction.atomic():
+        _tuned()
+        coverage = _coverage(start, end)
+        totals = _totals(codes, coverage, holder_of, ids)
+    return {
+        key: {
+            code: _figure_from(KPIS[code], totals, members, targets, margin, coverage.counted_at)
+            for code in codes
+        }
+        for key, members in members_of.items()
+    }
+
+
 def _unit_table(
     units: list[OrgUnit],
     codes: Iterable[str],
@@ -371,28 +399,18 @@ def _unit_table(
 ) -> dict[int, dict[str, Figure]]:
     """Each unit's figures, the units under it (or the people assigned there, for a
     source charged to people) included."""
-    codes = list(codes)
     trees = subtree_ids(u.pk for u in units)
     people = _persons_by_unit(trees)
     ids = {
         Holder.UNIT.value: set().union(*trees.values()),
         Holder.PERSON.value: set().union(*people.values()),
     }
-    with transaction.atomic():
-        _tuned()
-        coverage = _coverage(start, end)
-        totals = _totals(codes, coverage, _unit_holder, ids)
-    result: dict[int, dict[str, Figure]] = {}
-    for unit in units:
 
-        def members(source: Source, root: int = unit.pk) -> set[int]:
-            return people[root] if source.unit_by_person else trees[root]
+    def members_of(root: int) -> Members:
+        return lambda source: people[root] if source.unit_by_person else trees[root]
 
-        result[unit.pk] = {
-            code: _figure_from(KPIS[code], totals, members, targets, margin, coverage.counted_at)
-            for code in codes
-        }
-    return result
+    subjects = {unit.pk: members_of(unit.pk) for unit in units}
+    return _table(list(codes), start, end, _unit_holder, ids, subjects, targets, margin)
 
 
 def _person_table(
@@ -403,22 +421,12 @@ def _person_table(
     targets: dict[str, Decimal],
     margin: Decimal,
 ) -> dict[int, dict[str, Figure]]:
-    codes = list(codes)
-    with transaction.atomic():
-        _tuned()
-        coverage = _coverage(start, end)
-        totals = _totals(codes, coverage, _person_holder, {Holder.PERSON.value: person_ids})
-    result: dict[int, dict[str, Figure]] = {}
-    for pk in person_ids:
+    def members_of(person: int) -> Members:
+        return lambda _source: [person]
 
-        def members(source: Source, person: int = pk) -> list[int]:
-            return [person]
-
-        result[pk] = {
-            code: _figure_from(KPIS[code], totals, members, targets, margin, coverage.counted_at)
-            for code in codes
-        }
-    return result
+    subjects = {pk: members_of(pk) for pk in person_ids}
+    ids = {Holder.PERSON.value: person_ids}
+    return _table(list(codes), start, end, _person_holder, ids, subjects, targets, margin)
 
 
 def _figure(

@@ -213,17 +213,30 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
     )
 
 
-@customer_page
-def temperature(request: HttpRequest, phone: str) -> HttpResponse:
+def _premises_form(request: HttpRequest, phone: str, form_class: Any) -> tuple[Any, list[Any]]:
+    """A form about one of the household's premises (the first chosen), with the premises;
+    no form when nothing is bound yet."""
     premises = selectors.my_premises(phone)
     if not premises:
-        messages.info(request, _("Bind your account first."))
-        return redirect("selfservice:bind")
-    form = TemperatureForm(
+        return None, premises
+    form = form_class(
         request.POST or None,
         premises_choices=[(p.pk, p.address_text) for p in premises],
         initial={"premises": premises[0].pk},
     )
+    return form, premises
+
+
+def _bind_first(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Bind your account first."))
+    return redirect("selfservice:bind")
+
+
+@customer_page
+def temperature(request: HttpRequest, phone: str) -> HttpResponse:
+    form, _premises = _premises_form(request, phone, TemperatureForm)
+    if form is None:
+        return _bind_first(request)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.request_temperature(
@@ -243,15 +256,9 @@ def temperature(request: HttpRequest, phone: str) -> HttpResponse:
 
 @customer_page
 def heat(request: HttpRequest, phone: str) -> HttpResponse:
-    premises = selectors.my_premises(phone)
-    if not premises:
-        messages.info(request, _("Bind your account first."))
-        return redirect("selfservice:bind")
-    form = HeatApplicationForm(
-        request.POST or None,
-        premises_choices=[(p.pk, p.address_text) for p in premises],
-        initial={"premises": premises[0].pk},
-    )
+    form, premises = _premises_form(request, phone, HeatApplicationForm)
+    if form is None:
+        return _bind_first(request)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.apply_for_heat(
