@@ -98,6 +98,14 @@ bench: deps
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "make bench needs PostgreSQL on 127.0.0.1:5432"; exit 1; }
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/utilitydesk_bench} \
 	  $(PY) -m scripts.bench $(BENCH_ARGS)
+	@echo "== growth: the read paths on a city a tenth the size =="
+	mkdir -p var/bench-small
+	BENCH_DOCS_DIR=var/bench-small \
+	DATABASE_URL=$${BENCH_SMALL_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/utilitydesk_bench_small} \
+	  $(PY) -m scripts.bench --customers 100000 --cases 300000 --open-cases 3000 \
+	  --only screen_pop pages dashboards arrears
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/utilitydesk_bench} \
+	  $(PY) -m scripts.bench --growth-from var/bench-small/benchmarks.json
 
 # Each role's home and main page at its viewport, from the demo company (docs/screens/).
 screens: deps

@@ -2004,6 +2004,53 @@ def compare_with(rev: str, title: str, earlier: list[Path]) -> None:
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+# The read paths whose growth with the data is measured (issue 18: ≤ 1.3× for 10× the data).
+GROWTH_KEYS = ["screen_pop", "unit_queue", "case_search", "dashboard_tiles", "arrears"]
+GROWTH_TARGET = 1.3
+
+
+def record_growth(small_json: Path) -> None:
+    """Compare the read paths of a run on a city a tenth the size (its benchmarks.json)
+    with this run's, into docs/benchmarks.json ("growth")."""
+    json_path = DOCS / "benchmarks.json"
+    data = json.loads(json_path.read_text())
+    small = json.loads(small_json.read_text())["results"]
+    rows = {}
+    for key in GROWTH_KEYS:
+        big_row, small_row = data["results"].get(key), small.get(key)
+        if not big_row or not small_row:
+            continue
+        ratio = big_row["figure_ms"] / small_row["figure_ms"] if small_row["figure_ms"] else None
+        rows[key] = {
+            "operation": big_row["operation"],
+            "small": f"{small_row['figure_ms']} ms ({small_row['volume']})",
+            "big": f"{big_row['figure_ms']} ms ({big_row['volume']})",
+            "ratio": round(ratio, 2) if ratio else None,
+            "met": ratio is not None and ratio <= GROWTH_TARGET,
+        }
+    data["growth"] = {"rows": rows, "small_run": small.get("screen_pop", {}).get("run", "")}
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _growth_lines(growth: dict) -> list[str]:
+    lines = [
+        "## Growth: the read paths at two city sizes",
+        "",
+        "The same operations on a city of 100,000 customers and 300,000 cases and on the "
+        "benchmark city (1,000,000 customers, 3,000,000 cases), run one after the other on "
+        f"this machine; the target is at most {GROWTH_TARGET}× for 10× the data (p95).",
+        "",
+        "| operation | 300,000 cases | 3,000,000 cases | ratio | met |",
+        "|---|---|---|---|---|",
+    ]
+    for row in growth["rows"].values():
+        lines.append(
+            f"| {row['operation']} | {row['small']} | {row['big']} | {row['ratio']}× "
+            f"| {'yes' if row['met'] else 'NO'} |"
+        )
+    return [*lines, ""]
+
+
 def _comparison_lines(comparison: dict) -> list[str]:
     lines = [
         f"## {comparison['title']}",
@@ -2061,6 +2108,8 @@ def write_docs(results: dict, facts: dict) -> None:
     lines.append("")
     if data.get("comparison"):
         lines += _comparison_lines(data["comparison"])
+    if data.get("growth"):
+        lines += _growth_lines(data["growth"])
     lines += ["## Details", ""]
     for key, row in data["results"].items():
         lines.append(f"### {row['operation']} (`{key}`)")
@@ -2148,6 +2197,11 @@ def main() -> None:
         "--docs-only", action="store_true", help="rewrite the docs from benchmarks.json"
     )
     parser.add_argument(
+        "--growth-from",
+        metavar="JSON",
+        help="benchmarks.json of the same read paths on a city a tenth the size (growth table)",
+    )
+    parser.add_argument(
         "--compare-with",
         metavar="REV",
         help="compare the figures with REV's docs/benchmarks.json (git) and rewrite the docs",
@@ -2164,7 +2218,9 @@ def main() -> None:
     database_url = os.environ["DATABASE_URL"]
     if args.compare_with:
         compare_with(args.compare_with, args.compare_title, [Path(p) for p in args.compare_runs])
-    if args.docs_only or args.compare_with:
+    if args.growth_from:
+        record_growth(Path(args.growth_from))
+    if args.docs_only or args.compare_with or args.growth_from:
         write_docs({}, json.loads((DOCS / "benchmarks.json").read_text())["machine"])
         return
     ensure_database(database_url)
