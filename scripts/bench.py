@@ -2231,6 +2231,7 @@ def main() -> None:
         "DEBUG": "0",
         "BACKGROUND_MODE": "sync",
         "LOG_LEVEL": "ERROR",
+        "REQUEST_LOG_LEVEL": "WARNING",
         "THROTTLE_PERSONAL_DATA": "1000000/min",
         "HARVEST_ALERT_CUSTOMERS_PER_HOUR": "100000000",
     }

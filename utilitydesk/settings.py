@@ -138,6 +138,22 @@ else:
     # No JIT compilation (docs/decisions/0005-no-jit.md): it adds 10-50 ms to a query of
     # this application's size and saves nothing at it.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A read replica for reports (kernel/routing.py, docs/scaling.md). Without one the alias
+# is the primary itself, used only when READ_FROM_REPLICA (tests route to it that way).
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+READ_FROM_REPLICA = bool(REPLICA_DATABASE_URL)
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0)
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+else:
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+    }
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["utilitydesk.kernel.routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve PostgreSQL; SQLite builds them without the extra
 # columns, which is all the embedded mode needs.

@@ -19,6 +19,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from utilitydesk.accounts.typing import Actor
+from utilitydesk.kernel.routing import reading_from_replica
 from utilitydesk.kpis.periods import Period, PeriodKind, parse_period, period_containing
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import Assignment, OrgUnit, Position, UnitKind
@@ -123,7 +124,7 @@ def generate(
         if existing is not None:
             return existing
     policy = current_policy()
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), reading_from_replica():
         built = report_content.build(kind, unit, period, policy)
         draft = Report(
             kind=kind,
