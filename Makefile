@@ -103,7 +103,7 @@ bench: deps
 	BENCH_DOCS_DIR=var/bench-small \
 	DATABASE_URL=$${BENCH_SMALL_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/utilitydesk_bench_small} \
 	  $(PY) -m scripts.bench --customers 100000 --cases 300000 --open-cases 3000 \
-	  --only screen_pop pages dashboards arrears
+	  --only screen_pop pages kpi_counts dashboards arrears
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/utilitydesk_bench} \
 	  $(PY) -m scripts.bench --growth-from var/bench-small/benchmarks.json
 
