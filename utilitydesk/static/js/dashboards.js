@@ -46,14 +46,17 @@
     };
   }
 
-  function barOption(data) {
-    var category = { type: "category", data: data.labels, axisLabel: { interval: data.horizontal ? 0 : "auto" } };
+  function barOption(data, element) {
+    // A category axis may name its unit (the hours of the day: data-category-suffix=":00").
+    var suffix = (element && element.dataset.categorySuffix) || "";
+    var labels = suffix ? data.labels.map(function (label) { return label + suffix; }) : data.labels;
+    var category = { type: "category", data: labels, axisLabel: { interval: data.horizontal ? 0 : "auto" } };
     var value = { type: "value", minInterval: 1 };
     return {
       color: PALETTE,
       textStyle: { fontFamily: FONT },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      grid: { left: data.horizontal ? 80 : 36, right: 16, top: 16, bottom: 28 },
+      grid: { left: 16, right: 24, top: 16, bottom: 8, containLabel: true },
       xAxis: data.horizontal ? value : category,
       yAxis: data.horizontal ? category : value,
       series: [{ type: "bar", name: data.name, data: data.points, barMaxWidth: 28 }]
@@ -89,7 +92,7 @@
     var build = BUILDERS[data.type];
     if (!build) return;
     var chart = echarts.init(element, null, { renderer: "canvas", locale: locale() });
-    chart.setOption(build(data));
+    chart.setOption(build(data, element));
     chart.on("click", function (params) {
       var url = params.data && params.data.url;
       if (url) window.location.assign(url);
