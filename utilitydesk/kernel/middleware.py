@@ -1,3 +1,4 @@
+import contextlib
 import ipaddress
 
 from django.conf import settings
@@ -19,10 +20,8 @@ class TrustedProxyMiddleware:
     def __call__(self, request):
         if request.META.get("REMOTE_ADDR") in settings.TRUSTED_PROXIES:
             real = request.META.get("HTTP_X_REAL_IP", "").strip()
-            try:
+            with contextlib.suppress(ValueError):  # no address given: keep the proxy's
                 request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(real))
-            except ValueError:
-                pass
         return self.get_response(request)
 
 

@@ -129,3 +129,32 @@ def count_recent(*, now: datetime, days: int) -> int:
     """Recount the last ``days`` local days up to today (today's counts as of ``now``)."""
     today = timezone.localdate(now)
     return count_days(today - timedelta(days=max(days, 1) - 1), today, now=now)
+
+
+def backfill(*, now: datetime, before: date, days: int) -> int:
+    """Count up to ``days`` of the days before ``before`` that were never counted, the most
+    recent first, back to the first case received: a new installation (or one upgraded
+    with years of cases) converges without anyone running count_kpis."""
+    from utilitydesk.cases.models import Case
+
+    first_received = (
+        Case.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    )
+    if first_received is None:
+        return 0
+    first = timezone.localdate(first_received)
+    counted = set(
+        CountedDay.objects.filter(day__gte=first, day__lt=before).values_list("day", flat=True)
+    )
+    missing = [
+        day for day in days_between(first, before - timedelta(days=1)) if day not in counted
+    ][-days:]
+    stored = 0
+    run: list[date] = []
+    for day in [*missing, None]:  # consecutive days are counted together
+        if run and (day is None or day != run[-1] + timedelta(days=1)):
+            stored += count_days(run[0], run[-1], now=now)
+            run = []
+        if day is not None:
+            run.append(day)
+    return stored

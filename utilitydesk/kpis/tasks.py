@@ -15,10 +15,16 @@ def count_today_task() -> int:
 @shared_task(name="kpis.recount_recent")
 def recount_recent_task() -> int:
     """The last settings.KPI_RECOUNT_DAYS days again, daily: callbacks made, complaints
-    judged and appeals decided after a day change what it counts."""
+    judged and appeals decided after a day change what it counts; and a month of older
+    days never counted (a new installation's history)."""
+    from datetime import timedelta
+
     from django.conf import settings
     from django.utils import timezone
 
-    from .services import count_recent
+    from .services import backfill, count_recent
 
-    return count_recent(now=timezone.now(), days=settings.KPI_RECOUNT_DAYS)
+    now = timezone.now()
+    stored = count_recent(now=now, days=settings.KPI_RECOUNT_DAYS)
+    window_start = timezone.localdate(now) - timedelta(days=settings.KPI_RECOUNT_DAYS - 1)
+    return stored + backfill(now=now, before=window_start, days=31)

@@ -578,3 +578,36 @@ def test_the_count_command_refuses_bad_days(db):
     ):
         with pytest.raises(CommandError):
             call_command("count_kpis", *arguments, stdout=StringIO())
+
+
+def test_the_daily_job_counts_the_recent_days_and_backfills_older_ones(
+    world, org, people, settings
+):
+    """A new installation: the daily job counts the last days and, each run, a month of
+    the history never counted, most recent first, until every day is counted."""
+    from utilitydesk.kpis.models import CountedDay
+    from utilitydesk.kpis.tasks import recount_recent_task
+
+    settings.KPI_RECOUNT_DAYS = 5
+    now = datetime(2026, 11, 30, 9, tzinfo=SH)
+    with patch_now(now):
+        recount_recent_task()
+    counted = set(CountedDay.objects.values_list("day", flat=True))
+    # The fixture's first row is on October 20th: 5 recent days, then the 31 before them.
+    assert date(2026, 11, 30) in counted and date(2026, 11, 26) in counted
+    assert date(2026, 10, 26) in counted and date(2026, 10, 25) not in counted
+    assert len(counted) == 36
+    with patch_now(now):
+        recount_recent_task()
+    assert CountedDay.objects.filter(day=date(2026, 10, 20)).exists()
+    month = parse_period("2026-11")
+    figure = selectors.figures(
+        people["gm"], month.start, month.end, unit=org["east"], codes=["callback_rate"]
+    )[0]
+    assert (figure.numerator, figure.denominator) == (3, 4) and figure.counted_at == now
+
+
+def patch_now(moment):
+    from unittest import mock
+
+    return mock.patch("django.utils.timezone.now", return_value=moment)
