@@ -581,7 +581,9 @@ def rate(
             else None
         )
         label = Outcome(outcome).label
-        if task is not None:
+        if outcome == Outcome.DISSATISFIED and case.responsible_unit_id is None:
+            _complain_anew(case, phone, comment, actor=account, now=now)
+        elif task is not None:
             callbacks.record_outcome(task.pk, outcome, comment, "reopen", actor=account, now=now)
         elif outcome == Outcome.DISSATISFIED:
             cases.reopen(
@@ -599,23 +601,37 @@ def rate(
                 actor=account,
                 now=now,
             )
-        if outcome == Outcome.DISSATISFIED:
-            _route_reopened(number, actor=account, now=now)
     return rating
 
 
-def _route_reopened(number: str, *, actor: Actor, now: datetime) -> None:
-    """A case closed by an interruption's restoration was held without a unit: reopened,
-    it would be in nobody's queue. It is dispatched by the routing rules, as at intake."""
-    case = Case.objects.filter(number=number).values("status", "responsible_unit_id").first()
-    if case is None or case["status"] != Status.REOPENED or case["responsible_unit_id"]:
-        return
-    try:
-        with transaction.atomic():
-            cases.dispatch(number, actor=actor, now=now)
-    except ValidationError:
-        # No rule matches: left for the dispatcher's unrouted list, as at intake.
-        return
+def _complain_anew(case: Case, phone: str, comment: str, *, actor: Actor, now: datetime) -> None:
+    """A case without a unit (held by a supply interruption, closed on its restoration)
+    reopened would be in nobody's queue, and the self-service account may not dispatch: the
+    complaint becomes a new web case, routed by intake to the station, and the old case
+    points to it."""
+    contact = cases.create_contact(
+        cases.ContactInput(
+            channel=Channel.WEB,
+            kind=case.kind,
+            content=_("Still not fixed after case %(number)s: %(comment)s")
+            % {"number": case.number, "comment": comment},
+            customer_id=case.customer_id,
+            premises_id=case.premises_id,
+            caller_name=case.caller_name,
+            caller_phone=phone,
+            allow_duplicate=True,
+        ),
+        actor=actor,
+        now=now,
+    )
+    new = cast(Case, contact.case)
+    cases.add_note(
+        case.number,
+        _("Customer rated on the self-service page: dissatisfied — %(comment)s. New case %(new)s.")
+        % {"comment": comment, "new": new.number},
+        actor=actor,
+        now=now,
+    )
 
 
 def purge(now: datetime | None = None) -> int:

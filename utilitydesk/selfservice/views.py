@@ -343,7 +343,14 @@ def case(request: HttpRequest, phone: str, number: str) -> HttpResponse:
                 return redirect("selfservice:case", number=number)
             add_errors(form, exc)
         else:
-            if rating.reopened:
+            if rating.reopened and found.responsible_unit_id is None:
+                messages.success(
+                    request,
+                    _(
+                        "Sorry it is not fixed. It is registered as a new case and sent to the station."
+                    ),
+                )
+            elif rating.reopened:
                 messages.success(
                     request, _("Sorry it is not fixed. The case is reopened and sent back.")
                 )
