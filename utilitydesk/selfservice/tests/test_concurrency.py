@@ -2,6 +2,8 @@
 its rows before it counts, so ten at once do what ten in a row would. PostgreSQL only:
 row locks are what is being proved."""
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -75,7 +77,16 @@ def test_ten_wrong_proofs_at_once_hold_the_failure_limit(customers, ss_actor, se
     )
 
 
-def test_two_taps_on_send_make_one_case(customers, ss_actor):
+def test_two_taps_on_send_make_one_case(customers, ss_actor, monkeypatch):
+    from utilitydesk.cases.services import intake
+
+    hold_for = intake.hold_for
+
+    def slow_hold_for(*args, **kwargs):
+        time.sleep(0.5)  # widens the gap between intake's duplicate check and its insert
+        return hold_for(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "hold_for", slow_hold_for)
     services.bind(PHONE, customers["east"].account_no, name="李雷")
     premises = Premises.objects.get(customer=customers["east"])
     report = services.FaultReport(premises.pk, "repair", "全屋暖气不热")
