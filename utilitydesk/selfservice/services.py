@@ -250,6 +250,7 @@ def bind(
         raise ValidationError(errors)
     day_ago = now - timedelta(days=1)
     refused = _("Too many failed tries today. Call the hotline for help.")
+    created = False
     with transaction.atomic():
         _lock(
             f"bind:{phone}",
@@ -273,7 +274,7 @@ def bind(
         if customer is None or not proof:
             # Recorded and committed before the refusal is raised.
             BindFailure.objects.create(
-                phone=phone, account_no=account_no, ip_address=ip_address, at=now
+                phone=phone, account_no=account_no[:32], ip_address=ip_address, at=now
             )
             binding = None
         else:
