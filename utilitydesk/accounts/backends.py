@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,9 @@ class ThrottledModelBackend(ModelBackend):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
+            return None
+        # The account the households' actions are recorded as: nobody signs in as it.
+        if username == getattr(settings, "SELFSERVICE_ACTOR", None):
             return None
         ip_address = client_ip(request)
         try:

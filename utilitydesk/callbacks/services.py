@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -81,7 +82,15 @@ def _first_callback(case: Case, *, now: datetime) -> CallbackTask:
         case=case,
         purpose=CallbackTask.Purpose.FIRST,
         status=CallbackTask.Status.OPEN,
-        defaults={"caller": case.first_responder, "due_at": due, "created_at": now},
+        # The self-service account makes no calls: a web case's callback is any agent's.
+        defaults={
+            "caller": None
+            if case.first_responder
+            and case.first_responder.get_username() == getattr(settings, "SELFSERVICE_ACTOR", None)
+            else case.first_responder,
+            "due_at": due,
+            "created_at": now,
+        },
     )
     return task
 

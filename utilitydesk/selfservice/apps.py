@@ -36,11 +36,7 @@ class SelfserviceConfig(AppConfig):
         from utilitydesk.cases import hooks
         from utilitydesk.privacy import files
 
-        from . import services
         from .models import PHOTO_FOLDER
-
-        # After callbacks' own reaction has made the callback task.
-        hooks.react(hooks.CaseHook.RESOLVED, services.release_callback)
 
         # The household's photos: staff who may see the case, on its page.
         files.register(PHOTO_FOLDER, _photo_access)

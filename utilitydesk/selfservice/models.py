@@ -61,17 +61,36 @@ class Binding(models.Model):
 
 
 class BindFailure(models.Model):
-    """A failed proof: counted per phone number so account numbers cannot be tried out."""
+    """A failed proof: counted per phone number, per account number and per address, so
+    account numbers cannot be tried out nor one account's proof guessed from many numbers."""
 
     phone = models.CharField(_("phone"), max_length=20)
+    account_no = models.CharField(_("account number"), max_length=32, blank=True, default="")
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["phone", "at"])]
+        verbose_name = _("failed binding")
+        verbose_name_plural = _("failed bindings")
+        indexes = [
+            models.Index(fields=["phone", "at"]),
+            models.Index(fields=["account_no", "at"]),
+            models.Index(fields=["ip_address", "at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Gate(models.Model):
+    """One row per limited thing ("code:<phone>", "bind:<account>", "ip:<address>"): a
+    request locks its rows before it counts and inserts, so parallel requests wait for
+    each other and a limit holds exactly."""
+
+    key = models.CharField(max_length=80, unique=True)
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Rating(models.Model):

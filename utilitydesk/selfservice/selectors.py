@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models import Window as Over
+from django.db.models.functions import RowNumber
 
 from utilitydesk.accounts.names import display_name
 from utilitydesk.arrears.models import HeatApplication
@@ -21,10 +23,12 @@ from utilitydesk.knowledge.models import Entry
 from utilitydesk.outages.interruption_selectors import active_for_premises
 from utilitydesk.outages.models import Interruption
 from utilitydesk.payments.models import Payment
+from utilitydesk.privacy.masking import mask_phone
 
 from .models import Binding
 
 MY_CASES_SHOWN = 50
+PAYMENTS_SHOWN = 20  # per account
 # The steps a household is shown on its case's timeline; notes, escalations and deadline
 # events are the company's own.
 CUSTOMER_STEPS = {
@@ -61,6 +65,20 @@ def my_customers(phone: str) -> list[Customer]:
         .prefetch_related("premises")
         .order_by("account_no")
     )
+
+
+def other_numbers(phone: str, customer_ids: list[int]) -> dict[int, list[str]]:
+    """The other numbers bound to each account, masked: the household sees who else may
+    read its account."""
+    found: dict[int, list[str]] = {}
+    for customer_id, number in (
+        Binding.objects.filter(customer_id__in=customer_ids)
+        .exclude(phone=phone)
+        .order_by("created_at")
+        .values_list("customer_id", "phone")
+    ):
+        found.setdefault(customer_id, []).append(mask_phone(number))
+    return found
 
 
 def my_premises(phone: str) -> list[Premises]:
@@ -151,7 +169,15 @@ def my_money(phone: str) -> list[AccountMoney]:
     ):
         bills.setdefault(bill.customer_id, []).append(bill)
     payments: dict[int, list[Payment]] = {}
-    for payment in Payment.objects.filter(customer_id__in=ids).order_by("-received_at")[:100]:
+    latest = (
+        Payment.objects.filter(customer_id__in=ids)
+        .annotate(
+            row=Over(RowNumber(), partition_by=F("customer_id"), order_by=F("received_at").desc())
+        )
+        .filter(row__lte=PAYMENTS_SHOWN)
+        .order_by("customer_id", "-received_at")
+    )
+    for payment in latest:
         payments.setdefault(payment.customer_id, []).append(payment)
     return [
         AccountMoney(
@@ -159,7 +185,7 @@ def my_money(phone: str) -> list[AccountMoney]:
             balances[customer.pk].balance,
             balances[customer.pk].overdue,
             bills.get(customer.pk, []),
-            payments.get(customer.pk, [])[:20],
+            payments.get(customer.pk, []),
         )
         for customer in customers
     ]
@@ -167,7 +193,9 @@ def my_money(phone: str) -> list[AccountMoney]:
 
 def my_bill(phone: str, number: str) -> Bill | None:
     return (
-        Bill.objects.filter(number=number, customer_id__in=bound_customer_ids(phone))
+        Bill.objects.filter(
+            number=number, customer_id__in=bound_customer_ids(phone), status=BillStatus.ISSUED
+        )
         .select_related("premises", "customer")
         .first()
     )

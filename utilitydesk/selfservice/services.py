@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -30,16 +31,17 @@ from utilitydesk.billing.models import Bill, BillStatus
 from utilitydesk.callbacks import services as callbacks
 from utilitydesk.callbacks.models import CallbackTask, Outcome
 from utilitydesk.cases import services as cases
-from utilitydesk.cases.hooks import CaseHappened
 from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Contact, Kind, Status
 from utilitydesk.customers import phones as phone_numbers
 from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.notifications.models import Message
 from utilitydesk.notifications.services import send_sms
 from utilitydesk.org.models import OrgUnit, Position
 from utilitydesk.org.services import assign_position
+from utilitydesk.privacy.masking import mask_phone
 from utilitydesk.temperature import services as temperature
 
-from .models import BindFailure, Binding, Photo, Rating, SignInCode
+from .models import BindFailure, Binding, Gate, Photo, Rating, SignInCode
 
 type Upload = UploadedFile[bytes]
 
@@ -49,17 +51,20 @@ REPORT_KINDS = (Kind.REPAIR, Kind.COMPLAINT, Kind.CONSULTATION, Kind.SUGGESTION,
 RATINGS = (Outcome.SATISFIED, Outcome.BASICALLY, Outcome.DISSATISFIED)
 RATABLE = {Status.RESOLVED, Status.CALLBACK_DONE, Status.CLOSED}
 DESCRIPTION_MAX = 1000
+PURGE_AFTER_DAYS = 30
 
 
 class NotConfigured(Exception):
-    """The self-service account named by settings.SELFSERVICE_ACTOR is missing."""
+    """The self-service account named by settings.SELFSERVICE_ACTOR is missing, or has a
+    usable password."""
 
 
 def actor() -> Actor:
     account = (
         get_user_model().objects.filter(username=settings.SELFSERVICE_ACTOR, is_active=True).first()
     )
-    if account is None:
+    # An account someone could sign in as would let them act as every household.
+    if account is None or account.has_usable_password():
         raise NotConfigured(settings.SELFSERVICE_ACTOR)
     return account
 
@@ -91,6 +96,28 @@ def _digest(phone: str, code: str) -> str:
     return hmac.new(key, f"selfservice:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _lock(*keys: str) -> None:
+    """Lock the limits' rows (inside the caller's transaction), in one order so two
+    requests never wait for each other crosswise. The keys are stored as digests: no
+    phone number or address in this table."""
+    secret = settings.SECRET_KEY.encode()
+    digests = sorted(
+        {hmac.new(secret, f"gate:{k}".encode(), hashlib.sha256).hexdigest() for k in keys}
+    )
+    for digest in digests:
+        Gate.objects.get_or_create(key=digest)
+        Gate.objects.select_for_update().filter(key=digest).first()
+
+
+def normalize_account_no(raw: str) -> str:
+    """Full-width digits and spaces as typed on a phone: 1234 5678, １２３４５６７８."""
+    return "".join(unicodedata.normalize("NFKC", raw or "").split())
+
+
+def normalize_name(raw: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", raw or "").split())
+
+
 # --- signing in -------------------------------------------------------------------------------
 
 
@@ -101,6 +128,7 @@ def request_code(raw_phone: str, *, ip_address: str | None, now: datetime | None
     phone = clean_phone(raw_phone)
     hour_ago = now - timedelta(hours=1)
     with transaction.atomic():
+        _lock(f"code:{phone}", *([f"code-ip:{ip_address}"] if ip_address else []))
         recent = SignInCode.objects.filter(phone=phone, created_at__gte=hour_ago)
         last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
         if last is not None and now - last < timedelta(
@@ -131,13 +159,17 @@ def request_code(raw_phone: str, *, ip_address: str | None, now: datetime | None
         )
     minutes = max(1, settings.SELFSERVICE_CODE_TTL_SECONDS // 60)
     # The code reaches only the gateway: the stored message and the outbox read ******.
-    send_sms(
+    message = send_sms(
         phone,
         _("Your sign-in code is {code}, valid for %(minutes)d minutes. Do not tell anyone.")
         % {"minutes": minutes},
         reference="selfservice:sign-in",
         secret={"code": code},
     )
+    if message is None or message.status == Message.Status.FAILED:
+        raise ValidationError(
+            {"phone": [_("The text message could not be sent. Try again in a minute.")]}
+        )
     return phone
 
 
@@ -202,9 +234,10 @@ def bind(
 ) -> Binding:
     """Bind an account to the signed-in number on proof: the account number with the
     holder's name, or with the last bill's amount. The answer to a wrong proof never says
-    which part was wrong, and failures per number are limited."""
+    which part was wrong; failures are limited per number, per account and per address,
+    and the account's own numbers are told of every new binding."""
     now = now or timezone.now()
-    account_no, name = (account_no or "").strip(), "".join((name or "").split())
+    account_no, name = normalize_account_no(account_no), normalize_name(name)
     errors: dict[str, list[str]] = {}
     if not account_no:
         errors["account_no"] = [_("Give the account number printed on your bill.")]
@@ -216,34 +249,79 @@ def bind(
     if errors:
         raise ValidationError(errors)
     day_ago = now - timedelta(days=1)
-    if (
-        BindFailure.objects.filter(phone=phone, at__gte=day_ago).count()
-        >= settings.SELFSERVICE_BIND_FAILURES_PER_DAY
-    ):
-        raise ValidationError(
-            {"account_no": [_("Too many failed tries today. Call the hotline for help.")]}
+    refused = _("Too many failed tries today. Call the hotline for help.")
+    created = False
+    with transaction.atomic():
+        _lock(
+            f"bind:{phone}",
+            f"bind-account:{account_no}",
+            *([f"bind-ip:{ip_address}"] if ip_address else []),
         )
-    customer = Customer.objects.filter(account_no=account_no).first()
-    proof = ""
-    if customer is not None:
-        if name and "".join(customer.name.split()) == name:
-            proof = Binding.Proof.NAME
-        elif amount is not None:
-            bill = last_bill(customer)
-            if bill is not None and bill.total == amount:
-                proof = Binding.Proof.BILL
-    if customer is None or not proof:
-        BindFailure.objects.create(phone=phone, ip_address=ip_address, at=now)
+        recent = BindFailure.objects.filter(at__gte=day_ago)
+        if (
+            recent.filter(phone=phone).count() >= settings.SELFSERVICE_BIND_FAILURES_PER_DAY
+            or recent.filter(account_no=account_no).count()
+            >= getattr(settings, "SELFSERVICE_BIND_FAILURES_PER_ACCOUNT_PER_DAY", 10)
+            or (
+                ip_address
+                and recent.filter(ip_address=ip_address).count()
+                >= getattr(settings, "SELFSERVICE_BIND_FAILURES_PER_ADDRESS_PER_DAY", 30)
+            )
+        ):
+            raise ValidationError({"account_no": [refused]})
+        customer = Customer.objects.filter(account_no=account_no).first()
+        proof = _proof(customer, name, amount)
+        if customer is None or not proof:
+            # Recorded and committed before the refusal is raised.
+            BindFailure.objects.create(
+                phone=phone, account_no=account_no[:32], ip_address=ip_address, at=now
+            )
+            binding = None
+        else:
+            binding, created = Binding.objects.get_or_create(
+                phone=phone, customer=customer, defaults={"proof": proof, "created_at": now}
+            )
+    if binding is None:
         raise ValidationError(
             {"account_no": [_("The account number and the proof do not match our records.")]}
         )
-    try:
-        with transaction.atomic():
-            return Binding.objects.create(
-                phone=phone, customer=customer, proof=proof, created_at=now
+    if created:
+        _tell_account(binding)
+    return binding
+
+
+def _proof(customer: Customer | None, name: str, amount: Decimal | None) -> str:
+    if customer is None:
+        return ""
+    if name and normalize_name(customer.name) == name:
+        return Binding.Proof.NAME
+    if amount is not None:
+        bill = last_bill(customer)
+        if bill is not None and bill.total == amount:
+            return Binding.Proof.BILL
+    return ""
+
+
+def _tell_account(binding: Binding) -> None:
+    """A text to the account's numbers on record (not the one that bound it): whoever
+    bound it without the household's knowledge is found out."""
+    customer = binding.customer
+    numbers = set(customer.phones.values_list("number", flat=True)) - {binding.phone}
+    for number in sorted(numbers):
+        send_sms(
+            number,
+            _(
+                "Account %(account)s was bound to %(phone)s on the self-service pages. "
+                "If this was not you, call %(hotline)s."
             )
-    except IntegrityError:
-        return Binding.objects.get(phone=phone, customer=customer)
+            % {
+                "account": customer.account_no,
+                "phone": mask_phone(binding.phone),
+                "hotline": getattr(settings, "OUTAGE_NOTICE_HOTLINE", "96300"),
+            },
+            reference="selfservice:bound",
+            dedupe_key=f"selfservice:bound:{binding.pk}:{number}",
+        )
 
 
 MAX_ID = 2**31 - 1  # the id columns' range: a longer number in a URL is simply not found
@@ -267,7 +345,7 @@ class FaultReport:
     photos: Sequence[Upload] = ()
 
 
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}  # HEIF only with pillow_heif
 PHOTO_LONGEST_SIDE = 1600
 
 
@@ -282,6 +360,9 @@ def _photo_jpeg(upload: Upload) -> bytes | None:
                 image.width * image.height > settings.SELFSERVICE_PHOTO_MAX_PIXELS
             ):
                 return None
+            if image.format in ("JPEG", "MPO"):
+                # Decoded at a fraction of the size: a 48-megapixel photo never fills memory.
+                image.draft("RGB", (PHOTO_LONGEST_SIDE, PHOTO_LONGEST_SIDE))
             upright = ImageOps.exif_transpose(image).convert("RGB")
             upright.thumbnail((PHOTO_LONGEST_SIDE, PHOTO_LONGEST_SIDE))
             out = io.BytesIO()
@@ -340,6 +421,8 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
     if errors or premises is None:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Two taps on "send": the second waits here, then meets the first as a duplicate.
+        Premises.objects.select_for_update().filter(pk=premises.pk).first()
         contact = cases.create_contact(
             cases.ContactInput(
                 channel=Channel.WEB,
@@ -384,29 +467,33 @@ def request_temperature(
     note = (note or "").strip()
     if len(note) > DESCRIPTION_MAX:
         raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]})
-    open_case = (
-        Case.objects.filter(premises=premises, kind=Kind.TEMPERATURE, status__in=OPEN_STATUSES)
-        .values_list("number", flat=True)
-        .first()
-    )
-    if open_case:
-        raise ValidationError(
-            {
-                "premises": [
-                    _("A measurement for this home is already under way: case %(number)s.")
-                    % {"number": open_case}
-                ]
-            }
+    account = actor()
+    with transaction.atomic():
+        # Two taps on "send": the second waits here, then finds the first one's case.
+        Premises.objects.select_for_update().filter(pk=premises.pk).first()
+        open_case = (
+            Case.objects.filter(premises=premises, kind=Kind.TEMPERATURE, status__in=OPEN_STATUSES)
+            .values_list("number", flat=True)
+            .first()
         )
-    return temperature.request_measurement(
-        premises.pk,
-        note,
-        channel=Channel.WEB,
-        caller_name=premises.customer.name,
-        caller_phone=phone,
-        actor=actor(),
-        now=now,
-    )
+        if open_case:
+            raise ValidationError(
+                {
+                    "premises": [
+                        _("A measurement for this home is already under way: case %(number)s.")
+                        % {"number": open_case}
+                    ]
+                }
+            )
+        return temperature.request_measurement(
+            premises.pk,
+            note,
+            channel=Channel.WEB,
+            caller_name=premises.customer.name,
+            caller_phone=phone,
+            actor=account,
+            now=now,
+        )
 
 
 def apply_for_heat(
@@ -419,26 +506,6 @@ def apply_for_heat(
     if len(note) > DESCRIPTION_MAX:
         raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]})
     return arrears.apply_for_heat(premises.pk, kind, note, actor=actor(), now=now)
-
-
-def release_callback(happened: CaseHappened) -> None:
-    """A resolved web case: its callback would be the self-service account's to make (the
-    first responder's, R-203), which nobody can; it is left unassigned for any agent, and
-    the household's own rating still answers it."""
-    case = happened.case
-    if case.channel != Channel.WEB:
-        return
-    account_id = (
-        get_user_model()
-        .objects.filter(username=settings.SELFSERVICE_ACTOR)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if account_id is None or case.first_responder_id != account_id:
-        return
-    CallbackTask.objects.filter(
-        case=case, caller_id=account_id, status=CallbackTask.Status.OPEN
-    ).update(caller=None)
 
 
 # --- rating a resolved case -------------------------------------------------------------------
@@ -502,14 +569,24 @@ def rate(
             reopened=outcome == Outcome.DISSATISFIED,
             at=now,
         )
-        task = CallbackTask.objects.filter(
-            case=case, purpose=CallbackTask.Purpose.FIRST, status=CallbackTask.Status.OPEN
-        ).first()
-        if task is not None and callbacks.may_record(task, actor=account):
-            callbacks.record_outcome(task.pk, outcome, comment, "reopen", actor=account, now=now)
-            return rating
+        # Only a web case's callback is the household's to answer, and only while no
+        # agent has taken it; any other case's callback stays for the hotline.
+        task = (
+            CallbackTask.objects.filter(
+                case=case,
+                purpose=CallbackTask.Purpose.FIRST,
+                status=CallbackTask.Status.OPEN,
+                caller__isnull=True,
+            ).first()
+            if case.channel == Channel.WEB
+            else None
+        )
         label = Outcome(outcome).label
-        if outcome == Outcome.DISSATISFIED:
+        if outcome == Outcome.DISSATISFIED and case.responsible_unit_id is None:
+            _complain_anew(case, phone, comment, actor=account, now=now)
+        elif task is not None:
+            callbacks.record_outcome(task.pk, outcome, comment, "reopen", actor=account, now=now)
+        elif outcome == Outcome.DISSATISFIED:
             cases.reopen(
                 number,
                 _("Customer rated on the self-service page: dissatisfied — %(comment)s")
@@ -526,3 +603,42 @@ def rate(
                 now=now,
             )
     return rating
+
+
+def _complain_anew(case: Case, phone: str, comment: str, *, actor: Actor, now: datetime) -> None:
+    """A case without a unit (held by a supply interruption, closed on its restoration)
+    reopened would be in nobody's queue, and the self-service account may not dispatch: the
+    complaint becomes a new web case, routed by intake to the station, and the old case
+    points to it."""
+    contact = cases.create_contact(
+        cases.ContactInput(
+            channel=Channel.WEB,
+            kind=case.kind,
+            content=_("Still not fixed after case %(number)s: %(comment)s")
+            % {"number": case.number, "comment": comment},
+            customer_id=case.customer_id,
+            premises_id=case.premises_id,
+            caller_name=case.caller_name,
+            caller_phone=phone,
+            allow_duplicate=True,
+        ),
+        actor=actor,
+        now=now,
+    )
+    new = cast(Case, contact.case)
+    cases.add_note(
+        case.number,
+        _("Customer rated on the self-service page: dissatisfied — %(comment)s. New case %(new)s.")
+        % {"comment": comment, "new": new.number},
+        actor=actor,
+        now=now,
+    )
+
+
+def purge(now: datetime | None = None) -> int:
+    """Sign-in codes and failed bindings older than 30 days: past every limit's window,
+    and they hold phone numbers."""
+    cutoff = (now or timezone.now()) - timedelta(days=PURGE_AFTER_DAYS)
+    codes, _rows = SignInCode.objects.filter(created_at__lt=cutoff).delete()
+    failures, _rows = BindFailure.objects.filter(at__lt=cutoff).delete()
+    return codes + failures

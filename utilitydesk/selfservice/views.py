@@ -111,7 +111,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 add_errors(phone_form, exc)
             else:
                 code_form = CodeForm(initial={"phone": phone})
-                messages.success(request, _("A code was sent to %(phone)s.") % {"phone": phone})
+                messages.success(
+                    request, _("A code was sent to %(phone)s.") % {"phone": mask_phone(phone)}
+                )
     return render(
         request,
         "selfservice/sign_in.html",
@@ -131,10 +133,16 @@ def home(request: HttpRequest, phone: str) -> HttpResponse:
     customers = selectors.my_customers(phone)
     if customers:
         _log(request, phone, Action.VIEW, customers)
+    others = selectors.other_numbers(phone, [c.pk for c in customers])
     return render(
         request,
         "selfservice/home.html",
-        {"customers": customers, "phone": mask_phone(phone), "nav": "home"},
+        {
+            "accounts": [(c, others.get(c.pk, [])) for c in customers],
+            "customers": customers,
+            "phone": mask_phone(phone),
+            "nav": "home",
+        },
     )
 
 
@@ -177,6 +185,20 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
         initial={"premises": premises[0].pk, "kind": Kind.REPAIR},
     )
     duplicates = []
+    photos = request.FILES.getlist("photos") if request.method == "POST" else []
+    too_many = len(photos) > settings.SELFSERVICE_PHOTOS_PER_REPORT
+    if request.method == "POST" and form.is_valid():
+        # Stopped before the service reads a byte of them.
+        if getattr(request, "upload_too_large", False):
+            form.add_error(
+                "photos",
+                _("The photos are larger than allowed together. Attach fewer or smaller ones."),
+            )
+        elif too_many:
+            form.add_error(
+                "photos",
+                _("At most %(n)d photos.") % {"n": settings.SELFSERVICE_PHOTOS_PER_REPORT},
+            )
     if request.method == "POST" and form.is_valid():
         try:
             contact = services.report(
@@ -185,7 +207,7 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
                     premises_id=form.cleaned_data["premises"],
                     kind=form.cleaned_data["kind"],
                     description=form.cleaned_data["description"],
-                    photos=request.FILES.getlist("photos"),
+                    photos=photos,
                 ),
             )
         except DuplicateWarning as warning:
@@ -201,6 +223,7 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
                 )
                 return redirect("selfservice:case", number=case.number)
             return redirect("selfservice:cases")
+    _log(request, phone, Action.VIEW, {p.customer_id for p in premises}, page_kind="report")
     return render(
         request,
         "selfservice/report.html",
@@ -234,7 +257,7 @@ def _bind_first(request: HttpRequest) -> HttpResponse:
 
 @customer_page
 def temperature(request: HttpRequest, phone: str) -> HttpResponse:
-    form, _premises = _premises_form(request, phone, TemperatureForm)
+    form, premises = _premises_form(request, phone, TemperatureForm)
     if form is None:
         return _bind_first(request)
     if request.method == "POST" and form.is_valid():
@@ -251,6 +274,7 @@ def temperature(request: HttpRequest, phone: str) -> HttpResponse:
                 % {"number": case.number},
             )
             return redirect("selfservice:case", number=case.number)
+    _log(request, phone, Action.VIEW, {p.customer_id for p in premises}, page_kind="temperature")
     return render(request, "selfservice/temperature.html", {"form": form, "nav": "report"})
 
 
@@ -312,9 +336,21 @@ def case(request: HttpRequest, phone: str, number: str) -> HttpResponse:
                 phone, number, form.cleaned_data["outcome"], form.cleaned_data["comment"]
             )
         except ValidationError as exc:
+            if not services.may_rate(found, timezone.now()):
+                # The form is not shown any more: its errors would vanish with it.
+                for text in exc.messages:
+                    messages.error(request, text)
+                return redirect("selfservice:case", number=number)
             add_errors(form, exc)
         else:
-            if rating.reopened:
+            if rating.reopened and found.responsible_unit_id is None:
+                messages.success(
+                    request,
+                    _(
+                        "Sorry it is not fixed. It is registered as a new case and sent to the station."
+                    ),
+                )
+            elif rating.reopened:
                 messages.success(
                     request, _("Sorry it is not fixed. The case is reopened and sent back.")
                 )
@@ -338,6 +374,14 @@ def case(request: HttpRequest, phone: str, number: str) -> HttpResponse:
 @customer_page
 def interruptions(request: HttpRequest, phone: str) -> HttpResponse:
     rows = selectors.my_interruptions(phone)
+    if rows:
+        _log(
+            request,
+            phone,
+            Action.VIEW,
+            {r.premises.customer_id for r in rows},
+            page_kind="interruptions",
+        )
     return render(request, "selfservice/interruptions.html", {"rows": rows, "nav": "home"})
 
 

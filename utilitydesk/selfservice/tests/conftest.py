@@ -7,6 +7,7 @@ from tests.factories import staff
 from utilitydesk.cases import services as cases
 from utilitydesk.notifications.backends import MemoryBackend
 from utilitydesk.org.models import Position
+from utilitydesk.outages.tests.conftest import net  # noqa: F401  (the interruption tests' network)
 
 PHONE = "13612345678"
 

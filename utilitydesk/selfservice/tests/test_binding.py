@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from utilitydesk.billing import services as billing
 from utilitydesk.outages.tests.conftest import NOW
 from utilitydesk.selfservice import services
-from utilitydesk.selfservice.models import Binding
+from utilitydesk.selfservice.models import BindFailure, Binding
 
 from .conftest import PHONE, sign_in
 
@@ -69,3 +69,47 @@ def test_bind_page_keeps_what_was_typed(client, texts, customers, ss_actor):
     long = "GD" + "9" * 40
     assert client.get(f"/my/cases/{long}/").status_code == 404
     assert client.get(f"/my/bills/{long}/").status_code == 404
+
+
+def test_typed_account_numbers_and_names_are_normalised(customers, ss_actor):
+    east = customers["east"]
+    wide = "".join(chr(ord(d) + 0xFEE0) for d in east.account_no)  # full-width digits
+    spaced = f"{wide[:4]} {wide[4:]}"
+    binding = services.bind(PHONE, spaced, name="李\u3000雷")
+    assert binding.customer == east
+
+
+def test_failures_are_limited_per_account_and_per_address(customers, ss_actor, settings):
+    east = customers["east"]
+    settings.SELFSERVICE_BIND_FAILURES_PER_ACCOUNT_PER_DAY = 3
+    for i in range(3):  # three numbers, one wrong try each
+        with pytest.raises(ValidationError, match="do not match"):
+            services.bind(f"1390000000{i}", east.account_no, name="王五")
+    with pytest.raises(ValidationError, match="Too many"):
+        services.bind("13900000009", east.account_no, name="李雷")
+    assert BindFailure.objects.filter(account_no=east.account_no).count() == 3
+
+    settings.SELFSERVICE_BIND_FAILURES_PER_ADDRESS_PER_DAY = 2
+    for i in range(2):
+        with pytest.raises(ValidationError, match="do not match"):
+            services.bind(f"1370000000{i}", f"7700000{i}", name="王五", ip_address="10.1.1.1")
+    with pytest.raises(ValidationError, match="Too many"):
+        services.bind(
+            "13700000009", customers["west"].account_no, name="韩梅梅", ip_address="10.1.1.1"
+        )
+
+
+def test_a_new_binding_is_texted_to_the_accounts_numbers(client, texts, customers, ss_actor):
+    east = customers["east"]
+    on_record = set(east.phones.values_list("number", flat=True))
+    assert on_record and PHONE not in on_record
+    services.bind(PHONE, east.account_no, name="李雷")
+    told = [t for t in texts if t["to"] in on_record]
+    assert len(told) == len(on_record)
+    assert all(east.account_no in t["text"] and "136****5678" in t["text"] for t in told)
+    services.bind(PHONE, east.account_no, name="李雷")  # already bound: not told again
+    assert len([t for t in texts if t["to"] in on_record]) == len(on_record)
+    # The household sees which other numbers may read its account, masked.
+    services.bind("13912345678", east.account_no, name="李雷")
+    body = sign_in(client, texts).get("/my/").content.decode()
+    assert "139****5678" in body and "13912345678" not in body

@@ -4,6 +4,7 @@ it follows only its own cases; a dissatisfied rating reopens the case."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,8 @@ from utilitydesk.callbacks.models import CallbackTask
 from utilitydesk.cases.models import Case, Channel, Status
 from utilitydesk.cases.services import DuplicateWarning
 from utilitydesk.customers.models import Premises
-from utilitydesk.outages.tests.conftest import NOW
+from utilitydesk.outages import interruptions
+from utilitydesk.outages.tests.conftest import NOW, burst
 from utilitydesk.selfservice import services
 from utilitydesk.selfservice.models import Rating
 
@@ -157,7 +159,8 @@ def test_rating_dissatisfied_reopens_the_case(client, texts, bound, people):
     assert case.events.filter(action="reopen", note__contains="卧室还是不热").exists()
     assert Rating.objects.get(case=case).reopened
     # The hotline agent's callback task stays for the agent (theirs to record).
-    assert CallbackTask.objects.filter(case=case, status="open").count() <= 1
+    task = CallbackTask.objects.get(case=case, purpose="first")
+    assert task.status == "open" and task.caller == people["agent"] and task.outcome == ""
     assert 'id="rating"' not in client.get(f"/my/cases/{case.number}/").content.decode()
 
 
@@ -183,3 +186,68 @@ def test_rating_only_within_the_window(bound, people, settings):
         services.rate(PHONE, case.number, "dissatisfied", "不热", now=later)
     case.refresh_from_db()
     assert case.status != Status.REOPENED
+
+
+def running(net):
+    return interruptions.announce(burst(net).pk, actor=net["dispatcher"], now=NOW)
+
+
+def test_a_web_case_closed_by_restoration_gets_a_callback_any_agent_sees(
+    net, bound, people, ss_actor
+):
+    interruption = running(net)
+    case = services.report(
+        PHONE, services.FaultReport(premises_of(bound).pk, "repair", "不热")
+    ).case
+    interruptions.link_case(interruption.pk, number=case.number, actor=people["agent"], now=NOW)
+    interruptions.restore(
+        interruption.pk, note="已恢复供热", actor=net["dispatcher"], now=NOW + timedelta(hours=2)
+    )
+    assert Case.objects.get(pk=case.pk).status == Status.CLOSED
+    task = CallbackTask.objects.get(case=case, purpose="first", status="open")
+    # Not the self-service account's (nobody makes its calls): in every agent's list.
+    assert task.caller is None
+
+
+def test_dissatisfied_with_a_case_closed_by_restoration_puts_it_in_a_queue(
+    net, bound, people, org, ss_actor
+):
+    interruption = running(net)
+    held = open_case(people["agent"], bound, reaction_data={"interruption": interruption.pk})
+    assert held.responsible_unit is None  # held by the interruption: no unit
+    interruptions.restore(
+        interruption.pk, note="已恢复供热", actor=net["dispatcher"], now=NOW + timedelta(hours=2)
+    )
+    services.rate(PHONE, held.number, "dissatisfied", "还是不热", now=NOW + timedelta(hours=3))
+    # Reopened it would have no unit, and the self-service account may not dispatch: the
+    # complaint is a new web case, routed by intake to the station's queue.
+    new = Case.objects.exclude(pk=held.pk).get()
+    assert new.channel == Channel.WEB and new.responsible_unit == org["east"]
+    assert new.status == Status.DISPATCHED
+    assert "还是不热" in new.content and held.number in new.content
+    case = Case.objects.get(pk=held.pk)
+    assert case.events.filter(action="note", note__contains=new.number).exists()
+    # The hotline's callback stays the agent's; the rating does not answer it.
+    task = CallbackTask.objects.get(case=case, purpose="first")
+    assert task.status == "open" and task.caller == people["agent"]
+
+
+def test_a_rating_does_not_answer_a_hotline_cases_unassigned_callback(bound, people, ss_actor):
+    case = resolve(open_case(people["agent"], bound), people)
+    task = CallbackTask.objects.get(case=case, purpose="first")
+    task.caller = None
+    task.save()
+    services.rate(PHONE, case.number, "satisfied")
+    task.refresh_from_db()
+    assert task.status == "open"
+    assert case.events.filter(action="note", note__contains="self-service").exists()
+
+
+def test_a_refused_rating_without_the_form_is_shown_as_a_message(client, texts, bound, people):
+    case = resolve(open_case(people["agent"], bound), people)
+    sign_in(client, texts)
+    assert client.post(f"/my/cases/{case.number}/", {"outcome": "satisfied"}).status_code == 302
+    response = client.post(f"/my/cases/{case.number}/", {"outcome": "satisfied"})
+    assert response.status_code == 302
+    shown = list(get_messages(response.wsgi_request))
+    assert [m.level_tag for m in shown][-1] == "error"  # after the first one's thanks

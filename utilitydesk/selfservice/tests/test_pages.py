@@ -74,7 +74,6 @@ def test_pages_stay_within_the_weight_budget(signed_in, people, customers):
     for _i in range(10):
         open_case(people["agent"], customers["east"])
     sizes = {path: len(signed_in.get(path).content) for path in (*PAGES, "/my/faq/")}
-    print(sizes)
     assert max(sizes.values()) <= PAGE_BUDGET_BYTES, sizes
     with open(finders.find("selfservice/my.css"), "rb") as style:
         assert len(style.read()) <= STYLE_BUDGET_BYTES
@@ -93,3 +92,78 @@ def test_the_command_makes_an_agent_nobody_signs_in_as(org, client):
     assert account.has_perm("cases.add_contact") and account.has_perm("cases.reopen_case")
     assert services.actor() == account
     assert not client.login(username="selfservice", password="")
+
+
+def test_pages_showing_addresses_are_in_the_access_log(signed_in, customers):
+    from utilitydesk.audit.models import AccessLog
+
+    for path, kind in (
+        ("/my/interruptions/", "interruptions"),
+        ("/my/report/", "report"),
+        ("/my/temperature/", "temperature"),
+    ):
+        assert signed_in.get(path).status_code == 200
+        assert AccessLog.objects.filter(
+            customer=customers["east"], detail__page_kind=kind, detail__selfservice="136****5678"
+        ).exists(), path
+
+
+def test_money_shows_issued_bills_and_each_accounts_own_payments(customers, ss_actor):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from utilitydesk.billing import services as billing
+    from utilitydesk.billing.models import Bill, BillStatus
+    from utilitydesk.outages.tests.conftest import NOW
+    from utilitydesk.payments.models import Payment
+    from utilitydesk.selfservice import selectors
+
+    east, west = customers["east"], customers["west"]
+    services.bind(PHONE, east.account_no, name="李雷")
+    services.bind(PHONE, west.account_no, name=west.name)
+    billing.generate_bills(billing.start_run(2026, actor=None, now=NOW).pk, now=NOW)
+    bill = Bill.objects.get(customer=east)
+    assert selectors.my_bill(PHONE, bill.number) == bill
+    Bill.objects.filter(pk=bill.pk).update(status=BillStatus.SUPERSEDED)
+    assert selectors.my_bill(PHONE, bill.number) is None
+
+    now = timezone.now()
+    channel = Payment._meta.get_field("channel").choices[0][0]
+
+    def paid(customer, n, at):
+        return Payment(
+            number=f"P{customer.pk}-{n}",
+            customer=customer,
+            channel=channel,
+            amount=Decimal("10.00"),
+            received_at=at,
+            ledger_reference=f"ss-test-{customer.pk}-{n}",
+        )
+
+    # The east account's many recent payments do not crowd out the west account's.
+    Payment.objects.bulk_create(
+        [paid(east, n, now - timedelta(minutes=n)) for n in range(110)]
+        + [paid(west, n, now - timedelta(days=30 + n)) for n in range(3)]
+    )
+    shown = {money.customer.pk: money.payments for money in selectors.my_money(PHONE)}
+    assert len(shown[east.pk]) == selectors.PAYMENTS_SHOWN and len(shown[west.pk]) == 3
+    assert shown[east.pk][0].received_at == now
+
+
+def test_the_purge_forgets_old_codes_and_failures(ss_actor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from utilitydesk.selfservice.models import BindFailure, SignInCode
+    from utilitydesk.selfservice.tasks import purge
+
+    now = timezone.now()
+    for days in (31, 1):
+        at = now - timedelta(days=days)
+        SignInCode.objects.create(phone=PHONE, digest="x", created_at=at, expires_at=at)
+        BindFailure.objects.create(phone=PHONE, account_no="1", at=at)
+    assert purge() == 2
+    assert SignInCode.objects.count() == 1 and BindFailure.objects.count() == 1

@@ -75,3 +75,36 @@ def test_more_than_three_or_not_pictures_are_form_errors(client, household):
     body = response.content.decode()
     assert response.status_code == 200 and "暖气片漏水" in body and 'role="alert"' in body
     assert not Case.objects.exists() and not Photo.objects.exists()
+
+
+def test_too_many_photos_are_refused_before_any_is_read(client, household, monkeypatch):
+    read = []
+    monkeypatch.setattr(services, "_photo_jpeg", lambda upload: read.append(upload) or b"")
+    response = post(client, household, [picture(f"{i}.jpg", (10, 10)) for i in range(4)])
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    assert read == [] and not Case.objects.exists()
+
+
+def test_an_upload_stopped_as_too_large_is_a_form_error(client, household, settings):
+    settings.IMPORT_MAX_FILE_BYTES = 1000
+    response = post(client, household, [picture()])
+    body = response.content.decode()
+    assert response.status_code == 200 and 'role="alert"' in body and "暖气片漏水" in body
+    assert not Case.objects.exists()
+
+
+def test_a_large_jpeg_is_decoded_scaled_down(monkeypatch):
+    from PIL import JpegImagePlugin
+
+    asked = []
+    draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        asked.append(size)
+        return draft(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    jpeg = services._photo_jpeg(picture(size=(4800, 3600)))
+    assert asked == [(1600, 1600)]
+    with Image.open(io.BytesIO(jpeg)) as image:
+        assert max(image.size) == 1600

@@ -4,6 +4,8 @@ tries, and codes are limited per number and per address."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import authenticate
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -76,8 +78,8 @@ def test_only_the_latest_code_counts(texts, ss_actor):
 
 def test_codes_are_limited_per_number_and_per_address(texts, ss_actor, settings):
     now = timezone.now()
+    services.request_code(PHONE, ip_address="10.0.0.1", now=now)
     with pytest.raises(ValidationError, match="just sent"):
-        services.request_code(PHONE, ip_address="10.0.0.1", now=now)
         services.request_code(PHONE, ip_address="10.0.0.1", now=now + timedelta(seconds=10))
     for i in range(1, settings.SELFSERVICE_CODES_PER_PHONE_PER_HOUR):
         services.request_code(PHONE, ip_address="10.0.0.1", now=now + timedelta(minutes=2 * i))
@@ -115,3 +117,43 @@ def test_the_customer_session_adds_nothing_to_staff_pages(client, texts, ss_acto
     response = client.get("/cases/")
     assert response.status_code == 302 and "/accounts/login/" in response.url
     assert client.get("/api/v1/cases/").status_code in (401, 403)
+
+
+def test_signing_in_changes_the_session_key(client, texts, ss_actor):
+    client.get("/my/sign-in/")
+    client.post("/my/sign-in/", {"step": "phone", "phone": PHONE})
+    before = client.session.session_key
+    assert before
+    response = client.post(
+        "/my/sign-in/", {"step": "code", "phone": PHONE, "code": last_code(texts)}
+    )
+    assert response.status_code == 302
+    assert client.session.session_key != before
+
+
+def test_the_code_sent_message_masks_the_number(client, texts, ss_actor):
+    response = client.post("/my/sign-in/", {"step": "phone", "phone": PHONE})
+    shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "136****5678" in shown and PHONE not in shown
+
+
+def test_a_text_that_could_not_be_sent_is_said(client, ss_actor, settings):
+    settings.NOTIFICATION_BACKENDS = {**settings.NOTIFICATION_BACKENDS, "sms": ""}
+    with pytest.raises(ValidationError, match="could not be sent"):
+        services.request_code(PHONE, ip_address=None)
+    response = client.post("/my/sign-in/", {"step": "phone", "phone": "13612345679"})
+    assert response.status_code == 200 and 'name="code"' not in response.content.decode()
+    assert not list(get_messages(response.wsgi_request))
+
+
+def test_the_self_service_account_never_signs_in(client, ss_actor, settings):
+    # With a password somebody set, the pages refuse to act as it ...
+    ss_actor.set_password("Geheim-2026-lang")
+    ss_actor.save()
+    with pytest.raises(services.NotConfigured):
+        services.actor()
+    # ... and no sign-in accepts it, whatever the password.
+    assert (
+        authenticate(None, username=settings.SELFSERVICE_ACTOR, password="Geheim-2026-lang") is None
+    )
+    assert not client.login(username=settings.SELFSERVICE_ACTOR, password="Geheim-2026-lang")
