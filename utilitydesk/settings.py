@@ -359,6 +359,8 @@ PERIODIC_JOBS = {
     "reports.generate_due": 3600.0,
     # Proof that the periodic jobs run (/readyz, /metrics; kernel/tasks.py).
     "kernel.heartbeat": 30.0,
+    # Sign-in codes and failed bindings older than 30 days (selfservice/tasks.py).
+    "selfservice.purge": 86400.0,
     # The KPIs' daily counts: today's often, the recent days' daily (kpis/tasks.py).
     "kpis.count_today": float(os.environ.get("KPI_COUNT_SECONDS", "600")),
     "kpis.recount_recent": 86400.0,
@@ -384,6 +386,14 @@ CELERY_BEAT_SCHEDULE = {
 # rating, a reopening): an active account holding the hotline-agent position, with no
 # usable password.
 SELFSERVICE_ACTOR = os.environ.get("SELFSERVICE_ACTOR", "selfservice")
+SELFSERVICE_BIND_FAILURES_PER_ACCOUNT_PER_DAY = int(
+    os.environ.get("SELFSERVICE_BIND_FAILURES_PER_ACCOUNT_PER_DAY", "10")
+)
+SELFSERVICE_BIND_FAILURES_PER_ADDRESS_PER_DAY = int(
+    os.environ.get("SELFSERVICE_BIND_FAILURES_PER_ADDRESS_PER_DAY", "30")
+)
+# Files in one upload (the fault report takes 3 photos); more are refused unread.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 SELFSERVICE_CODE_TTL_SECONDS = int(os.environ.get("SELFSERVICE_CODE_TTL_SECONDS", "300"))
 SELFSERVICE_CODE_MAX_ATTEMPTS = int(os.environ.get("SELFSERVICE_CODE_MAX_ATTEMPTS", "5"))
 SELFSERVICE_CODES_PER_PHONE_PER_HOUR = int(
