@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET  # nosec B405 - DOCTYPE refused before parsin
 from dataclasses import dataclass
 
 MAX_BODY = 64 * 1024
+LAST_TIME = 4_102_444_800  # 2100-01-01: a CreateTime beyond is no message's
 # Entity expansion needs a DOCTYPE: a message with one is refused before it is parsed.
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -65,14 +66,14 @@ def parse(body: bytes) -> Incoming:
     fields = {child.tag: (child.text or "").strip() for child in root}
     to_user, from_user = fields.get("ToUserName", ""), fields.get("FromUserName", "")
     msg_type = fields.get("MsgType", "")
-    try:
-        create_time = int(fields.get("CreateTime", ""))
-    except ValueError as error:
-        raise MalformedMessage("CreateTime") from error
-    if not (to_user and from_user and msg_type) or len(from_user) > 64:
+    created = fields.get("CreateTime", "")
+    if not (created.isascii() and created.isdigit() and int(created) < LAST_TIME):
+        raise MalformedMessage("CreateTime")
+    create_time = int(created)
+    if not (to_user and from_user and msg_type) or len(from_user) > 64 or len(msg_type) > 16:
         raise MalformedMessage("ToUserName, FromUserName and MsgType are required")
     msg_id = fields.get("MsgId", "")
-    if msg_type != "event" and not msg_id.isdigit():
+    if msg_type != "event" and not (msg_id.isascii() and msg_id.isdigit() and len(msg_id) <= 32):
         raise MalformedMessage("MsgId")
     return Incoming(
         to_user=to_user,

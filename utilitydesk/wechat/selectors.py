@@ -42,11 +42,3 @@ def waiting(user: Actor, *, limit: int = 50) -> list[Conversation]:
         conversations[message.follower_id].messages.append(message)
     return [conversations[pk] for pk in order]
 
-
-def waiting_count() -> int:
-    return (
-        InboundMessage.objects.filter(type=InboundMessage.Type.TEXT, answered_at__isnull=True)
-        .values("follower_id")
-        .distinct()
-        .count()
-    )

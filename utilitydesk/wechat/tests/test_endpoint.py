@@ -89,6 +89,14 @@ def test_a_bad_signature_is_403_and_nothing_is_recorded(sender):
         "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
         "<MsgType>text</MsgType><Content>&b;</Content><MsgId>1</MsgId></xml>",
         "<xml>" + "<a>1</a>" * 20000 + "</xml>",
+        "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName>"
+        "<CreateTime>99999999999999999999999</CreateTime><MsgType>text</MsgType><MsgId>1</MsgId></xml>",
+        "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType>text</MsgType><MsgId>" + "9" * 200 + "</MsgId></xml>",
+        "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType>text</MsgType><MsgId>²</MsgId></xml>",
+        "<xml><ToUserName>gh</ToUserName><FromUserName>" + "o" * 65 + "</FromUserName>"
+        "<CreateTime>1</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>",
     ],
 )
 def test_malformed_messages_are_400(sender, body):
