@@ -41,4 +41,3 @@ def waiting(user: Actor, *, limit: int = 50) -> list[Conversation]:
     for message in unanswered.filter(follower_id__in=order).order_by("received_at"):
         conversations[message.follower_id].messages.append(message)
     return [conversations[pk] for pk in order]
-

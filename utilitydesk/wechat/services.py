@@ -116,11 +116,15 @@ def _reply(incoming: Incoming, kind: str, has_text: bool) -> str | None:
 class Answer:
     text: str
     kind: str = Kind.CONSULTATION
+    # The agent called the customer (past WeChat's 48 hours, say): the answer is what they
+    # were told, recorded and not sent.
+    by_phone: bool = False
 
 
 def answer(follower_id: int, data: Answer, *, actor: Actor, now: datetime | None = None) -> Contact:
     """Answer a follower's waiting texts: the contact (channel WeChat, answered on the spot,
-    the agent its first responder) and the customer-service message, or neither."""
+    the agent its first responder) and the customer-service message, or neither. Answered
+    ``by_phone``: the contact only."""
     now = now or timezone.now()
     text = (data.text or "").strip()
     errors: dict[str, list[str]] = {}
@@ -143,13 +147,14 @@ def answer(follower_id: int, data: Answer, *, actor: Actor, now: datetime | None
         )
         if not waiting:
             raise ValidationError({"text": [_("This follower's messages are answered already.")]})
-        if follower.last_message_at is None or now - follower.last_message_at > ANSWER_WINDOW:
+        late = follower.last_message_at is None or now - follower.last_message_at > ANSWER_WINDOW
+        if late and not data.by_phone:
             raise ValidationError(
                 {
                     "text": [
                         _(
                             "WeChat allows an answer only within 48 hours of the follower's "
-                            "last message: call the customer instead."
+                            "last message: call the customer and record what you told them."
                         )
                     ]
                 }
@@ -161,7 +166,7 @@ def answer(follower_id: int, data: Answer, *, actor: Actor, now: datetime | None
                 content="\n".join(m.content for m in waiting),
                 received_at=waiting[0].received_at,
                 customer_id=follower.customer_id,
-                caller_name=_("WeChat follower"),
+                caller_name=_caller_name(),
                 caller_phone=follower.phone,
                 answer=text,
             ),
@@ -171,6 +176,8 @@ def answer(follower_id: int, data: Answer, *, actor: Actor, now: datetime | None
         InboundMessage.objects.filter(pk__in=[m.pk for m in waiting]).update(
             contact=contact, answered_at=now, answered_by=actor
         )
+        if data.by_phone:
+            return contact
         try:
             client().send_text(follower.openid, text)
         except WeChatError as error:
@@ -178,6 +185,11 @@ def answer(follower_id: int, data: Answer, *, actor: Actor, now: datetime | None
                 {"text": [_("WeChat did not take the answer (%(error)s).") % {"error": error}]}
             ) from error
     return contact
+
+
+def _caller_name() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("WeChat follower")
 
 
 def link_follower(openid: str, *, customer_id: int | None, phone: str = "") -> Follower:

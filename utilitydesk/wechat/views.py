@@ -74,11 +74,17 @@ def reply(request: HttpRequest, follower_id: int) -> HttpResponse:
     data = services.Answer(
         text=request.POST.get("text", "")[: services.ANSWER_MAX + 1],
         kind=request.POST.get("kind", "")[:16],
+        by_phone=request.POST.get("by_phone") == "1",
     )
     try:
         services.answer(follower_id, data, actor=cast(Actor, request.user))
     except ValidationError as error:
         flash.error(request, "; ".join(error.messages))
     else:
-        flash.success(request, _("Answer sent and recorded as a WeChat contact."))
+        flash.success(
+            request,
+            _("Recorded as a WeChat contact answered by phone.")
+            if data.by_phone
+            else _("Answer sent and recorded as a WeChat contact."),
+        )
     return redirect(reverse("wechat:messages"))

@@ -79,6 +79,23 @@ def test_no_answer_after_48_hours_or_twice(sender, wechat_api, people):
     assert len(wechat_api.texts) == 1 and Contact.objects.count() == 1
 
 
+def test_past_48_hours_the_agent_calls_and_records_the_answer(sender, wechat_api, people):
+    sender.text("o-old", "家里暖气漏水了")
+    follower = Follower.objects.get(openid="o-old")
+    later = timezone.now() + timedelta(hours=50)
+    told = services.Answer("已电话联系，明天上门。", by_phone=True)
+    contact = services.answer(follower.pk, told, actor=people["agent"], now=later)
+    assert contact.answer == "已电话联系，明天上门。" and contact.channel == Channel.WECHAT
+    assert contact.received_at < later - timedelta(hours=49)  # when the follower wrote
+    assert wechat_api.texts == [] and InboundMessage.objects.get().answered_at == later
+    page = web(people["agent"]).post(
+        f"/wechat/messages/{follower.pk}/reply/",
+        {"kind": "consultation", "text": "x", "by_phone": "1"},
+        follow=True,
+    )
+    assert "已答复" in page.content.decode()
+
+
 def test_what_wechat_refuses_or_the_phrase_check_refuses_is_not_recorded(
     sender, wechat_api, people
 ):
