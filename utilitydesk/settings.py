@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "utilitydesk.duty",
     "utilitydesk.reports",
     "utilitydesk.selfservice",
+    "utilitydesk.wechat",
     "utilitydesk.demo",
 ]
 
@@ -327,6 +328,10 @@ WECHAT = {
     "RATE_PER_SECOND": float(os.environ.get("WECHAT_RATE_PER_SECOND", "200")),
     "TIMEOUT_SECONDS": float(os.environ.get("WECHAT_TIMEOUT_SECONDS", "10")),
     "URL": os.environ.get("WECHAT_NOTICE_URL", ""),
+    # The official account's server URL (/wechat/, docs/wechat.md): the token WeChat signs
+    # with, and the site's public address the menu links to (…/my/).
+    "TOKEN": os.environ.get("WECHAT_TOKEN", ""),
+    "SITE_URL": os.environ.get("WECHAT_SITE_URL", ""),
 }
 
 # A new case of the same kind for the same premises within this many hours is flagged as

@@ -39,6 +39,8 @@ urlpatterns = [
     path("s/<str:token>/", survey_views.public_answer, name="survey_public"),
     # The customers' own pages: their own sign-in, nothing of the staff's (docs/selfservice.md).
     path("my/", include("utilitydesk.selfservice.urls")),
+    # The WeChat official account's server URL and the messages agents answer (docs/wechat.md).
+    path("wechat/", include("utilitydesk.wechat.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("utilitydesk.web.api_urls", namespace="v1")),
     path("api/<path:rest>", json_not_found),

@@ -22,8 +22,19 @@ class Channel(models.TextChoices):
 # The channels a person records a contact on (intake form, API): all but the company's own.
 CONTACT_CHANNELS = [(value, label) for value, label in Channel.choices if value != Channel.INTERNAL]
 
-# Channels whose received time may lie before the moment of recording.
-BACKDATED_CHANNELS = {Channel.LETTER, Channel.EMAIL, Channel.GOV_12345, Channel.WALK_IN}
+# Channels whose received time may lie before the moment of recording (a WeChat message
+# is recorded when an agent answers it, docs/wechat.md).
+BACKDATED_CHANNELS = {
+    Channel.LETTER,
+    Channel.EMAIL,
+    Channel.GOV_12345,
+    Channel.WALK_IN,
+    Channel.WECHAT,
+}
+
+# Channels whose sender is known by the channel's own account (a WeChat follower's openid):
+# a contact on them needs no phone number.
+ACCOUNT_CHANNELS = {Channel.WECHAT}
 
 
 class Kind(models.TextChoices):

@@ -316,8 +316,10 @@ WECHAT_APP_SECRET = "stub-wechat-secret"  # nosec B105 - the stub's own test sec
 
 
 class WeChatStub:
-    """A local WeChat official-account API: ``/cgi-bin/token`` (client_credential) and
-    ``/cgi-bin/message/template/send``, with the documented request and answer shapes.
+    """A local WeChat official-account API: ``/cgi-bin/token`` (client_credential),
+    ``/cgi-bin/message/template/send`` (kept in ``sent``), ``/cgi-bin/message/custom/send``
+    (``texts``) and ``/cgi-bin/menu/create`` (``menus``), with the documented request and
+    answer shapes.
     ``refuse``: openid → errcode (43004 not following, 40003 invalid openid …);
     ``expire_tokens``: how many sends answer 42001 (token expired) first."""
 
@@ -326,6 +328,8 @@ class WeChatStub:
         self.expire_tokens = 0
         self.tokens_issued = 0
         self.sent: list[dict[str, Any]] = []
+        self.texts: list[dict[str, Any]] = []
+        self.menus: list[dict[str, Any]] = []
         self._token = ""  # nosec B105: no access token issued yet
         self._msgids = itertools.count(200_000_000)
         self._lock = threading.Lock()
@@ -400,7 +404,11 @@ class WeChatStub:
     def send(self, path: str, body: bytes) -> dict[str, Any]:
         parts = urlsplit(path)
         token = parse_qs(parts.query).get("access_token", [""])[0]
-        if parts.path != "/cgi-bin/message/template/send":
+        if parts.path not in {
+            "/cgi-bin/message/template/send",
+            "/cgi-bin/message/custom/send",
+            "/cgi-bin/menu/create",
+        }:
             return {"errcode": 40001, "errmsg": "invalid path"}
         with self._lock:
             if self.expire_tokens > 0:
@@ -412,6 +420,10 @@ class WeChatStub:
             message = json.loads(body)
         except ValueError:
             return {"errcode": 47001, "errmsg": "data format error"}
+        if parts.path == "/cgi-bin/menu/create":
+            return self._menu(message)
+        if parts.path == "/cgi-bin/message/custom/send":
+            return self._custom(message)
         openid = str(message.get("touser", ""))
         data = message.get("data")
         if not openid or not message.get("template_id") or not isinstance(data, dict):
@@ -424,3 +436,33 @@ class WeChatStub:
             msgid = next(self._msgids)
             self.sent.append({"msgid": msgid, **message})
         return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+
+    def _custom(self, message: dict[str, Any]) -> dict[str, Any]:
+        openid = str(message.get("touser", ""))
+        text = message.get("text")
+        if message.get("msgtype") != "text" or not isinstance(text, dict) or not openid:
+            return {"errcode": 47001, "errmsg": "data format error"}
+        if not str(text.get("content", "")).strip():
+            return {"errcode": 44003, "errmsg": "empty news data"}
+        if openid in self.refuse:
+            return {"errcode": self.refuse[openid], "errmsg": "refused"}
+        with self._lock:
+            self.texts.append(message)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _menu(self, menu: dict[str, Any]) -> dict[str, Any]:
+        buttons = menu.get("button")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:  # noqa: PLR2004
+            return {"errcode": 40016, "errmsg": "invalid button size"}
+        for button in buttons:
+            subs = button.get("sub_button", [])
+            if len(subs) > 5 or not button.get("name"):  # noqa: PLR2004
+                return {"errcode": 40017, "errmsg": "invalid sub button size"}
+            for item in subs or [button]:
+                if item.get("type") == "view" and not str(item.get("url", "")).startswith(
+                    ("http://", "https://")
+                ):
+                    return {"errcode": 40055, "errmsg": "invalid button url"}
+        with self._lock:
+            self.menus.append(menu)
+        return {"errcode": 0, "errmsg": "ok"}

@@ -6,7 +6,9 @@
   42001, is dropped and fetched once more);
 - ``POST {API_BASE}/cgi-bin/message/template/send?access_token=…`` with ``{"touser":
   openid, "template_id", "url"?, "data": {key: {"value"}}}`` → ``{"errcode": 0,
-  "errmsg": "ok", "msgid"}``.
+  "errmsg": "ok", "msgid"}``;
+- ``POST …/cgi-bin/message/custom/send`` (an agent's text answer, issue 17 ``wechat``
+  app) and ``POST …/cgi-bin/menu/create`` (the account's menu), same token handling.
 
 A WeChat notice's address is the customer's openid (bound by issue 17); its template's
 placeholders are the keys of the WeChat template (``{thing1}``, ``{time2}`` …).
@@ -97,6 +99,21 @@ class WeChatTemplateBackend:
         cache.set(self._cache_key, token, timeout=max(60, expires - 300))
         return str(token)
 
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` to an API path with the access token; a token the server calls
+        invalid or expired is fetched again once. Raises WeChatError unless errcode is 0."""
+        for attempt in range(2):
+            token = self.access_token(fresh=attempt > 0)
+            answer = self._call(f"{self.base}{path}?{urlencode({'access_token': token})}", body)
+            code = int(answer.get("errcode", -1))
+            if code == 0:
+                return answer
+            if code in TOKEN_ERRORS and attempt == 0:
+                cache.delete(self._cache_key)
+                continue
+            raise WeChatError(str(code), str(answer.get("errmsg", "")), retryable=code in RETRYABLE)
+        raise WeChatError("40001", "access token refused twice", retryable=True)
+
     def send_template(self, openid: str, template_id: str, data: dict[str, str]) -> str:
         """One template message; returns its msgid."""
         body: dict[str, Any] = {
@@ -106,20 +123,16 @@ class WeChatTemplateBackend:
         }
         if self.link:
             body["url"] = self.link
-        for attempt in range(2):
-            token = self.access_token(fresh=attempt > 0)
-            answer = self._call(
-                f"{self.base}/cgi-bin/message/template/send?{urlencode({'access_token': token})}",
-                body,
-            )
-            code = int(answer.get("errcode", -1))
-            if code == 0:
-                return str(answer.get("msgid", ""))
-            if code in TOKEN_ERRORS and attempt == 0:
-                cache.delete(self._cache_key)
-                continue
-            raise WeChatError(str(code), str(answer.get("errmsg", "")), retryable=code in RETRYABLE)
-        raise WeChatError("40001", "access token refused twice", retryable=True)
+        return str(self.post("/cgi-bin/message/template/send", body).get("msgid", ""))
+
+    def send_text(self, openid: str, text: str) -> None:
+        """A customer-service text (allowed within 48 hours of the follower's last message)."""
+        body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+        self.post("/cgi-bin/message/custom/send", body)
+
+    def create_menu(self, menu: dict[str, Any]) -> None:
+        """Replace the official account's custom menu."""
+        self.post("/cgi-bin/menu/create", menu)
 
     def send_notices(
         self,

@@ -21,6 +21,7 @@ def shell(request):
             "callbacks:followed",
             "cases.add_contact",
         ),
+        (_("WeChat messages"), reverse("wechat:messages"), "wechat:messages", "cases.add_contact"),
         (_("My work orders"), reverse("field:list"), "field:list", "cases.handle_case"),
         (
             _("Major faults"),

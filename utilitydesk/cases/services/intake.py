@@ -25,6 +25,7 @@ from .. import deadlines as case_deadlines
 from ..deadline_models import CaseDeadline
 from ..hooks import CaseHook, announce, hold_for, linkable_fault
 from ..models import (
+    ACCOUNT_CHANNELS,
     BACKDATED_CHANNELS,
     Case,
     CaseEvent,
@@ -144,7 +145,7 @@ def _clean_contact(
         if not data.caller_name.strip():
             errors["caller_name"] = [_("Give the caller's name, or choose the customer.")]
         phone = phone_numbers.normalize(data.caller_phone)
-        if not phone_numbers.is_valid(phone):
+        if not phone_numbers.is_valid(phone) and (phone or data.channel not in ACCOUNT_CHANNELS):
             errors["caller_phone"] = [_("Give a valid phone number for the caller.")]
     if customer is not None:
         premises_qs = Premises.objects.filter(customer=customer).select_related(

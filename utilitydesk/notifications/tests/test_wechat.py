@@ -69,3 +69,34 @@ def test_an_expired_token_is_fetched_again(wechat):
     assert deliver_due().sent == 1
     assert wechat.tokens_issued == 2
     assert len(wechat.sent) == 2
+
+
+def test_a_token_the_server_calls_invalid_is_fetched_again_once(wechat):
+    from django.core.cache import cache
+
+    from utilitydesk.notifications.wechat import WeChatTemplateBackend
+
+    backend = WeChatTemplateBackend()
+    cache.set(backend._cache_key, "STALE-TOKEN", 3600)  # revoked on WeChat's side: 40001
+    queue(["o-1"])
+    assert deliver_due().sent == 1
+    assert wechat.tokens_issued == 1 and cache.get(backend._cache_key) == "TOKEN1"
+
+
+def test_a_refusal_is_a_failed_delivery_with_wechats_message(wechat):
+    wechat.refuse["o-bad"] = 40003
+    queue(["o-bad"])
+    assert deliver_due().failed == 1
+    failed = Message.objects.get(address="o-bad")
+    assert failed.status == "failed" and failed.error_code == "40003"
+    assert "refused" in failed.error
+
+
+def test_customer_service_texts_and_the_menu_share_the_token(wechat):
+    from utilitydesk.notifications.wechat import WeChatTemplateBackend
+
+    backend = WeChatTemplateBackend()
+    backend.send_text("o-1", "您好")
+    backend.create_menu({"button": [{"type": "click", "name": "热线", "key": "HOTLINE"}]})
+    assert wechat.tokens_issued == 1
+    assert wechat.texts[0]["text"] == {"content": "您好"} and len(wechat.menus) == 1
