@@ -1,0 +1,178 @@
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from utilitydesk.cases import services as cases
+from utilitydesk.cases.models import Case, Status
+from utilitydesk.exchange import selectors, services, simulator
+from utilitydesk.exchange.adapters import JsonHttpAdapter, signed_headers
+from utilitydesk.exchange.models import Link, Order, Outbound
+from utilitydesk.notifications.models import Message
+
+SECRET = "test-secret"
+
+
+@pytest.fixture
+def exchange(settings, people):
+    settings.EXCHANGE_12345_SECRET = SECRET
+    settings.EXCHANGE_12345_RETRY_BASE_SECONDS = 30
+    settings.EXCHANGE_12345_MAX_ATTEMPTS = 4
+    settings.EXCHANGE_12345_DEAD_AFTER_FAILURES = 3
+    settings.EXCHANGE_12345_TIMEOUT_SECONDS = 5
+    with simulator.Server(SECRET) as server:
+        settings.EXCHANGE_12345_BASE_URL = server.url
+        yield server
+
+
+def _transport(client):
+    def post(path, body, headers):
+        answer = client.generic(
+            "POST",
+            path,
+            body,
+            content_type="application/json",
+            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()},
+        )
+        return answer.status_code, answer.json()
+
+    return post
+
+
+def resolve(case: Case, boss, unit, now=None):
+    """Take a case to resolved the short way (a superuser acting for the unit)."""
+    if not boss.is_superuser:
+        boss.is_superuser = True
+        boss.save(update_fields=["is_superuser"])
+    if case.status == Status.REGISTERED:
+        cases.dispatch(case.number, unit.pk, actor=boss, now=now)
+    cases.accept(case.number, actor=boss, now=now)
+    if case.needs_signoff:
+        cases.arrive(case.number, actor=boss, now=now)
+        cases.exempt_signoff(case.number, "电话确认", actor=boss, now=now)
+    cases.resolve(case.number, cases.Resolution(work_done="已处理"), actor=boss, now=now)
+
+
+def test_bad_payloads_get_field_messages_and_bad_signatures_are_refused(client, exchange):
+    sender = simulator.Sender(SECRET, _transport(client))
+    status, answer = sender.order({"order_no": "X1", "category": "nonsense"})
+    assert status == 400
+    assert {"category", "content", "caller_name", "transferred_at"} <= set(
+        answer["error"]["fields"]
+    )
+    status, _answer = simulator.Sender("wrong", _transport(client)).order({"order_no": "X1"})
+    assert status in (401, 403)
+    raw = client.generic(
+        "POST",
+        simulator.ORDERS_PATH,
+        b"\xff not json",
+        content_type="application/json",
+        **{
+            f"HTTP_{k.upper().replace('-', '_')}": v
+            for k, v in signed_headers(SECRET, b"\xff not json").items()
+        },
+    )
+    assert raw.status_code == 400
+
+
+def test_an_order_once_signed_urged_resolved_answered_and_judged(
+    client, exchange, people, customers
+):
+    now = timezone.now()
+    sender = simulator.Sender(SECRET, _transport(client))
+    payload = simulator.make_orders(1, now - timedelta(minutes=5), phones=["13812345678"])[0]
+    status, first = sender.order(payload)
+    assert status == 200 and first["created"] is True
+    status, again = sender.order(payload)
+    assert status == 200 and again == {**first, "created": False}
+    order = Order.objects.get()
+    case = order.case
+    assert case.channel == "gov_12345" and case.status == Status.DISPATCHED
+    assert order.sign_due_at == order.transferred_at + timedelta(hours=2)
+    assert services.send_due(now=timezone.now())["sent"] == 1
+    order.refresh_from_db()
+    assert order.state == Order.State.SIGNED and order.signed_at is not None
+
+    sender.event(simulator.urge(order.order_no, 1, now))
+    sender.event(simulator.urge(order.order_no, 1, now))  # the same event again
+    order.refresh_from_db()
+    assert order.urge_count == 1
+    assert Message.objects.filter(subject__contains=case.number).exists()
+
+    resolve(Case.objects.get(pk=case.pk), people["admin"], None)
+    assert services.send_due(now=timezone.now())["sent"] == 1
+    order.refresh_from_db()
+    assert order.state == Order.State.ANSWERED
+    assert len(exchange.platform.messages["result"][order.order_no]) == 1
+    sender.event(simulator.verdict(order.order_no, "dissatisfied", now))
+    order.refresh_from_db()
+    assert order.verdict == "dissatisfied" and order.unit_id == case.responsible_unit_id
+    [row] = selectors.figures()
+    assert (row.orders, row.signed_in_time, row.answered_in_time, row.dissatisfied) == (1, 1, 1, 1)
+
+
+def test_return_and_extension(client, exchange, people):
+    now = timezone.now()
+    sender = simulator.Sender(SECRET, _transport(client))
+    sender.order(simulator.make_orders(1, now)[0])
+    order = Order.objects.get()
+    due = order.answer_due_at
+    services.request_extension(order.pk, 3, "需要更换管道", actor=people["office"], now=now)
+    services.send_due(now=timezone.now())
+    assert list(exchange.platform.messages["extension"]) == [order.order_no]
+    sender.event(
+        {
+            "event_id": "E1",
+            "order_no": order.order_no,
+            "type": "extension",
+            "at": now.isoformat(),
+            "approved": True,
+            "days": 3,
+        }
+    )
+    order.refresh_from_db()
+    assert order.extension_days == 3 and order.answer_due_at > due + timedelta(days=2)
+    services.return_order(order.pk, "不属于供热范围", actor=people["office"], now=now)
+    services.send_due(now=timezone.now())
+    order.refresh_from_db()
+    assert order.state == Order.State.RETURNED
+    assert order.case.status == Status.CANCELLED
+    assert list(exchange.platform.messages["return"]) == [order.order_no]
+
+
+def test_failures_back_off_go_dead_alert_the_office_and_retry(client, exchange, people):
+    now = timezone.now()
+    simulator.Sender(SECRET, _transport(client)).order(simulator.make_orders(1, now)[0])
+    exchange.platform.down = True
+    moment = timezone.now()
+    for _ in range(4):
+        services.send_due(now=moment)
+        moment += timedelta(hours=2)
+    message = Outbound.objects.get()
+    assert message.state == Outbound.State.DEAD and message.attempts == 4 and message.last_error
+    assert Message.objects.filter(recipient=people["office"], reference="exchange:12345").count() == 1
+    assert [m.pk for m in selectors.troubled_messages(people["agent"])] == [message.pk]
+    exchange.platform.down = False
+    assert services.retry([message.pk], actor=people["agent"], now=moment) == 1
+    assert services.send_due(now=moment)["sent"] == 1
+    assert Link.objects.get().consecutive_failures == 0
+    page = client_for(client, people["agent"]).get("/exchange/12345/")
+    assert page.status_code == 200
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_silence_raises_the_alert(exchange, people, settings):
+    now = timezone.now()
+    order_payload = simulator.make_orders(1, now)[0]
+    order, _created = services.receive_order(
+        JsonHttpAdapter().parse_order(json.dumps(order_payload).encode()), now=now
+    )
+    Link.objects.update(last_success_at=now - timedelta(hours=5))
+    Outbound.objects.update(created_at=now - timedelta(hours=5))
+    assert services.check_health(now=now) == 1
+    assert services.check_health(now=now) == 0  # once per outage
