@@ -1,57 +1,15 @@
 import json
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
-from utilitydesk.cases import services as cases
 from utilitydesk.cases.models import Case, Status
 from utilitydesk.exchange import selectors, services, simulator
 from utilitydesk.exchange.adapters import JsonHttpAdapter, signed_headers
 from utilitydesk.exchange.models import Link, Order, Outbound
 from utilitydesk.notifications.models import Message
 
-SECRET = "test-secret"
-
-
-@pytest.fixture
-def exchange(settings, people):
-    settings.EXCHANGE_12345_SECRET = SECRET
-    settings.EXCHANGE_12345_RETRY_BASE_SECONDS = 30
-    settings.EXCHANGE_12345_MAX_ATTEMPTS = 4
-    settings.EXCHANGE_12345_DEAD_AFTER_FAILURES = 3
-    settings.EXCHANGE_12345_TIMEOUT_SECONDS = 5
-    with simulator.Server(SECRET) as server:
-        settings.EXCHANGE_12345_BASE_URL = server.url
-        yield server
-
-
-def _transport(client):
-    def post(path, body, headers):
-        answer = client.generic(
-            "POST",
-            path,
-            body,
-            content_type="application/json",
-            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()},
-        )
-        return answer.status_code, answer.json()
-
-    return post
-
-
-def resolve(case: Case, boss, unit, now=None):
-    """Take a case to resolved the short way (a superuser acting for the unit)."""
-    if not boss.is_superuser:
-        boss.is_superuser = True
-        boss.save(update_fields=["is_superuser"])
-    if case.status == Status.REGISTERED:
-        cases.dispatch(case.number, unit.pk, actor=boss, now=now)
-    cases.accept(case.number, actor=boss, now=now)
-    if case.needs_signoff:
-        cases.arrive(case.number, actor=boss, now=now)
-        cases.exempt_signoff(case.number, "电话确认", actor=boss, now=now)
-    cases.resolve(case.number, cases.Resolution(work_done="已处理"), actor=boss, now=now)
+from .support import SECRET, _transport, resolve
 
 
 def test_bad_payloads_get_field_messages_and_bad_signatures_are_refused(client, exchange):
@@ -151,7 +109,9 @@ def test_failures_back_off_go_dead_alert_the_office_and_retry(client, exchange, 
         moment += timedelta(hours=2)
     message = Outbound.objects.get()
     assert message.state == Outbound.State.DEAD and message.attempts == 4 and message.last_error
-    assert Message.objects.filter(recipient=people["office"], reference="exchange:12345").count() == 1
+    assert (
+        Message.objects.filter(recipient=people["office"], reference="exchange:12345").count() == 1
+    )
     assert [m.pk for m in selectors.troubled_messages(people["agent"])] == [message.pk]
     exchange.platform.down = False
     assert services.retry([message.pk], actor=people["agent"], now=moment) == 1
