@@ -132,7 +132,7 @@ def _text(
         errors[name] = ["This field is required."]
     elif len(value) > limit:
         errors[name] = [f"At most {limit} characters."]
-    return value
+    return str(value)
 
 
 def _moment(data: dict[str, Any], name: str, errors: dict[str, list[str]]) -> datetime:

@@ -5,6 +5,7 @@ secret authenticates the platform. A replay answers as the first time; a bad bod
 with field messages."""
 
 from django.core.exceptions import ValidationError
+from django.http.request import RawPostDataException
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -57,7 +58,12 @@ class _Signed(APIView):
     parser_classes: list = []  # the signature covers the raw body
 
     def _checked_body(self, request) -> bytes:
-        body: bytes = request._request.body
+        try:
+            body: bytes = request._request.body
+        except RawPostDataException:  # a form body, already read by the middleware
+            raise exceptions.ValidationError(
+                {"body": ["Send the body as application/json."]}
+            ) from None
         if not adapter().verify(body, request.headers):
             raise exceptions.AuthenticationFailed("Bad or missing 12345 signature.")
         return body
@@ -68,11 +74,11 @@ class OrderInView(_Signed):
 
     @extend_schema(
         operation_id="exchange_12345_order",
-        request=OrderInSerializer,
+        request={"application/json": OrderInSerializer},
         responses={
             200: OrderOutSerializer,
             400: OpenApiResponse(description="field messages"),
-            401: OpenApiResponse(description="bad signature"),
+            403: OpenApiResponse(description="bad or missing signature"),
         },
         auth=[],
     )
@@ -98,11 +104,11 @@ class EventInView(_Signed):
 
     @extend_schema(
         operation_id="exchange_12345_event",
-        request=EventInSerializer,
+        request={"application/json": EventInSerializer},
         responses={
             200: EventOutSerializer,
             400: OpenApiResponse(description="field messages"),
-            401: OpenApiResponse(description="bad signature"),
+            403: OpenApiResponse(description="bad or missing signature"),
         },
         auth=[],
     )

@@ -4,7 +4,7 @@ retries, and the alert when the exchange is dead."""
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -117,7 +117,7 @@ def receive_order(data: OrderData, *, now: datetime | None = None) -> tuple[Orde
                 opened = False
                 contact_input.link_to_case = duplicate.cases[0].number
                 contact = cases.create_contact(contact_input, actor=actor, now=now)
-            case = Case.objects.get(pk=contact.case_id)
+            case = Case.objects.get(pk=cast(int, contact.case_id))
             current = case.policy_version or policy.current_policy()
             answer = _answer_due(
                 data.transferred_at, policy.exchange_answer_days(current, case.kind)

@@ -1,6 +1,8 @@
 """The exchange page: failed and dead messages with a retry button, the figures per unit,
 the latest orders with return and extension forms."""
 
+from typing import cast
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from utilitydesk.accounts.typing import Actor
+
 from . import selectors, services
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return cast(Actor, request.user)  # login_required has run
 
 
 @login_required
@@ -45,14 +53,14 @@ def _done(request: HttpRequest, action) -> HttpResponse:
 @require_POST
 def retry(request: HttpRequest) -> HttpResponse:
     ids = [int(pk) for pk in request.POST.getlist("message") if pk.isdecimal() and len(pk) < 19]
-    return _done(request, lambda: services.retry(ids, actor=request.user))
+    return _done(request, lambda: services.retry(ids, actor=_actor(request)))
 
 
 @login_required
 @require_POST
 def return_order(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")[:500]
-    return _done(request, lambda: services.return_order(pk, reason, actor=request.user))
+    return _done(request, lambda: services.return_order(pk, reason, actor=_actor(request)))
 
 
 @login_required
@@ -61,4 +69,6 @@ def extension(request: HttpRequest, pk: int) -> HttpResponse:
     raw = request.POST.get("days", "")
     days = int(raw) if raw.isdecimal() and len(raw) < 4 else 0
     reason = request.POST.get("reason", "")[:500]
-    return _done(request, lambda: services.request_extension(pk, days, reason, actor=request.user))
+    return _done(
+        request, lambda: services.request_extension(pk, days, reason, actor=_actor(request))
+    )

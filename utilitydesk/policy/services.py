@@ -382,7 +382,8 @@ def exchange_answer_days(policy: PolicyVersion | None, kind: str) -> int:
     days = policy.exchange_answer_days if policy else None
     if not isinstance(days, dict):
         days = default_exchange_answer_days()
-    return int(days.get(kind, days.get("*", 13)))
+    value = days.get(kind, days.get("*", 13))
+    return value if isinstance(value, int) else 13
 
 
 def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None) -> PolicyVersion:
