@@ -19,6 +19,9 @@ def test_bad_payloads_get_field_messages_and_bad_signatures_are_refused(client, 
     assert {"category", "content", "caller_name", "transferred_at"} <= set(
         answer["error"]["fields"]
     )
+    wrong_phone = {**simulator.make_orders(1, timezone.now())[0], "caller_phone": "12"}
+    status, answer = sender.order(wrong_phone)
+    assert status == 400 and "caller_phone" in answer["error"]["fields"]
     status, _answer = simulator.Sender("wrong", _transport(client)).order({"order_no": "X1"})
     assert status == 403
     raw = client.generic(
