@@ -3,6 +3,7 @@
 state), each event the platform sent about an order (once per event id), and the link's
 health."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +102,7 @@ class Outbound(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     retried_by = models.ForeignKey(
-        "auth.User",
+        settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
