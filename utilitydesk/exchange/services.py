@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.hooks import CaseHappened
-from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel
+from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Status
 from utilitydesk.customers import phones
 from utilitydesk.customers.models import Customer
 from utilitydesk.notifications.services import notify_staff
@@ -285,7 +285,7 @@ def return_order(order_id: int, reason: str, *, actor: Actor, now: datetime | No
         order.save(update_fields=["state", "returned_at", "return_reason"])
         _queue(order, Outbound.Kind.RETURN, {"reason": reason}, now)
         case = order.case
-        if order.opened_case and case.status in OPEN_STATUSES - {"on_site"}:
+        if order.opened_case and case.status in OPEN_STATUSES - {Status.ON_SITE}:
             cases.cancel(
                 case.number,
                 _("Returned to 12345: %(reason)s") % {"reason": reason},

@@ -139,3 +139,25 @@ def test_silence_raises_the_alert(exchange, people, settings):
     Outbound.objects.update(created_at=now - timedelta(hours=5))
     assert services.check_health(now=now) == 1
     assert services.check_health(now=now) == 0  # once per outage
+
+
+def test_the_page_shows_figures_and_its_buttons_work(client, exchange, people):
+    simulator.Sender(SECRET, _transport(client)).order(simulator.make_orders(1, timezone.now())[0])
+    order = Order.objects.get()
+    exchange.platform.down = True
+    services.send_due(now=timezone.now())
+    exchange.platform.down = False
+    client.force_login(people["office"])
+    page = client.get("/exchange/12345/").content.decode()
+    assert "12345工单对接" in page and "按时签收" in page and order.order_no in page
+    message = Outbound.objects.get()
+    assert f'id="outbound-{message.pk}"' in page
+    client.post("/exchange/12345/retry/", {"message": message.pk})
+    services.send_due(now=timezone.now())
+    message.refresh_from_db()
+    assert message.state == Outbound.State.SENT
+    client.post(f"/exchange/12345/orders/{order.pk}/return/", {"reason": "非本公司供热区域"})
+    order.refresh_from_db()
+    assert order.state == Order.State.RETURNED and order.case.status == Status.CANCELLED
+    client.force_login(people["tech"])
+    assert client.get("/exchange/12345/").status_code == 403
