@@ -14,6 +14,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 SIGNATURE_HEADER = "X-12345-Signature"
 TIMESTAMP_HEADER = "X-12345-Timestamp"
@@ -125,13 +126,13 @@ def _text(
 ) -> str:
     value = data.get(name, "")
     if not isinstance(value, str):
-        errors[name] = ["Must be text."]
+        errors[name] = [_("Must be text.")]
         return ""
     value = value.strip()
     if required and not value:
-        errors[name] = ["This field is required."]
+        errors[name] = [_("This field is required.")]
     elif len(value) > limit:
-        errors[name] = [f"At most {limit} characters."]
+        errors[name] = [_("At most %(n)d characters.") % {"n": limit}]
     return str(value)
 
 
@@ -139,7 +140,7 @@ def _moment(data: dict[str, Any], name: str, errors: dict[str, list[str]]) -> da
     raw = data.get(name)
     value = parse_datetime(raw) if isinstance(raw, str) else None
     if value is None or value.tzinfo is None:
-        errors[name] = ["An ISO 8601 time with its offset, e.g. 2026-11-24T09:30:00+08:00."]
+        errors[name] = [_("An ISO 8601 time with its offset, e.g. 2026-11-24T09:30:00+08:00.")]
         return datetime.fromtimestamp(0).astimezone()
     return value
 
@@ -148,9 +149,9 @@ def _object(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise BadPayload({"body": ["Not JSON in UTF-8."]}) from None
+        raise BadPayload({"body": [_("Not JSON in UTF-8.")]}) from None
     if not isinstance(data, dict):
-        raise BadPayload({"body": ["A JSON object is expected."]})
+        raise BadPayload({"body": [_("A JSON object is expected.")]})
     return data
 
 
@@ -223,7 +224,7 @@ class JsonHttpAdapter(Adapter):
         order_no = _text(data, "order_no", errors, limit=40)
         category = _text(data, "category", errors, limit=20)
         if category and category not in CATEGORIES:
-            errors["category"] = [f"One of {', '.join(CATEGORIES)}."]
+            errors["category"] = [_("One of %(values)s.") % {"values": ", ".join(CATEGORIES)}]
         content = _text(data, "content", errors, limit=4000)
         result = OrderData(
             order_no=order_no,
@@ -247,17 +248,17 @@ class JsonHttpAdapter(Adapter):
         errors: dict[str, list[str]] = {}
         kind = _text(data, "type", errors, limit=20)
         if kind and kind not in EVENT_TYPES:
-            errors["type"] = [f"One of {', '.join(EVENT_TYPES)}."]
+            errors["type"] = [_("One of %(values)s.") % {"values": ", ".join(EVENT_TYPES)}]
         verdict = _text(data, "verdict", errors, limit=20, required=kind == "verdict")
         if kind == "verdict" and verdict and verdict not in VERDICTS:
-            errors["verdict"] = [f"One of {', '.join(VERDICTS)}."]
+            errors["verdict"] = [_("One of %(values)s.") % {"values": ", ".join(VERDICTS)}]
         approved = data.get("approved", False)
         days = data.get("days", 0)
         if kind == "extension":
             if not isinstance(approved, bool):
-                errors["approved"] = ["true or false."]
+                errors["approved"] = [_("true or false.")]
             if approved and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
-                errors["days"] = ["Working days granted, at least 1."]
+                errors["days"] = [_("Working days granted, at least 1.")]
         result = EventData(
             event_id=_text(data, "event_id", errors, limit=64),
             order_no=_text(data, "order_no", errors, limit=40),

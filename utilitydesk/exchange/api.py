@@ -6,6 +6,7 @@ with field messages."""
 
 from django.core.exceptions import ValidationError
 from django.http.request import RawPostDataException
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -62,10 +63,10 @@ class _Signed(APIView):
             body: bytes = request._request.body
         except RawPostDataException:  # a form body, already read by the middleware
             raise exceptions.ValidationError(
-                {"body": ["Send the body as application/json."]}
+                {"body": [_("Send the body as application/json.")]}
             ) from None
         if not adapter().verify(body, request.headers):
-            raise exceptions.AuthenticationFailed("Bad or missing 12345 signature.")
+            raise exceptions.AuthenticationFailed(_("Bad or missing 12345 signature."))
         return body
 
 
