@@ -314,6 +314,66 @@ def bench_case_creation(args, env) -> dict:
     }
 
 
+EXCHANGE_SECRET = "bench-12345"  # the bench's own: gunicorn and the sender share it
+
+
+def bench_exchange_intake(args, env) -> dict:
+    """Issue 17: 1,000 orders transferred by the 12345 platform, posted signed one after
+    another over one keep-alive connection as the platform sends them (every one a new
+    case through the intake, the signing queued), through gunicorn."""
+    from utilitydesk.exchange import simulator
+    from utilitydesk.exchange.adapters import signed_headers
+    from utilitydesk.exchange.models import Order
+
+    count = args.exchange_orders
+    now = datetime.now(UTC)
+    payloads = simulator.make_orders(
+        count, now - timedelta(minutes=count), seed=int(now.timestamp())
+    )
+    for payload in payloads:
+        payload["order_no"] = "BENCH" + payload["order_no"]
+    samples, errors = [], 0
+    with Server({**env, "EXCHANGE_12345_SECRET": EXCHANGE_SECRET}, workers=args.workers):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        started = time.perf_counter()
+        for payload in payloads:
+            body = json.dumps(payload, ensure_ascii=False).encode()
+            begin = time.perf_counter()
+            try:
+                conn.request(
+                    "POST",
+                    simulator.ORDERS_PATH,
+                    body=body,
+                    headers=signed_headers(EXCHANGE_SECRET, body),
+                )
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                ok = False
+            samples.append((time.perf_counter() - begin) * 1000)
+            errors += 0 if ok else 1
+        elapsed = time.perf_counter() - started
+    orders = Order.objects.filter(order_no__startswith="BENCH")
+    case_ids = list(orders.values_list("case_id", flat=True))
+    orders.delete()  # their outbound messages and events go with them
+    _delete_cases("id = ANY(%s)", [case_ids])
+    summary = latency_summary(samples)
+    return {
+        "operation": "12345 intake: orders posted by the platform, one after another",
+        "volume": f"{count:,} orders",
+        "target": "1,000 orders ≤ 30 s, 0 errors",
+        "target_ms": 30_000,
+        "figure_ms": round(elapsed * 1000),
+        "figure_text": f"{elapsed:.1f} s, p95 {summary['p95_ms']} ms, {errors} errors",
+        "met": elapsed <= 30 * count / 1000 and errors == 0,
+        "queries_per_request": "see detail",
+        "detail": {"intake": {**summary, "errors": errors}},
+        "how": "one keep-alive connection, HMAC-signed bodies, gunicorn -w " + str(args.workers),
+    }
+
+
 def _delete_cases(where: str, params: list) -> None:
     """Remove the benchmark's own cases (``where`` selects them) and every row pointing
     at them, so the city stays as make_city left it."""
@@ -2174,6 +2234,7 @@ def main() -> None:
         "--creates", type=int, default=3000, help="cases created in the API benchmark"
     )
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--exchange-orders", type=int, default=1000)
     parser.add_argument("--open-cases", type=int, default=30_000)
     parser.add_argument(
         "--measurements",
@@ -2248,6 +2309,7 @@ def main() -> None:
     operations = {
         "screen_pop": bench_screen_pop,
         "case_create": bench_case_creation,
+        "exchange_intake": bench_exchange_intake,
         "pages": bench_pages,
         "sweeps": bench_sweeps,
         "kpi_month": bench_kpi,

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "utilitydesk.surveys",
     "utilitydesk.outages",
     "utilitydesk.temperature",
+    "utilitydesk.exchange",
     "utilitydesk.billing",
     "utilitydesk.payments",
     "utilitydesk.arrears",
@@ -369,6 +370,10 @@ PERIODIC_JOBS = {
     # The KPIs' daily counts: today's often, the recent days' daily (kpis/tasks.py).
     "kpis.count_today": float(os.environ.get("KPI_COUNT_SECONDS", "600")),
     "kpis.recount_recent": 86400.0,
+    # The 12345 exchange: due outbound messages, and whether the exchange is alive
+    # (exchange/tasks.py, docs/exchange-12345.md).
+    "exchange.send_due": float(os.environ.get("EXCHANGE_12345_SEND_SECONDS", "20")),
+    "exchange.check_health": 300.0,
 }
 # /readyz: the periodic jobs' heartbeat may be this old; next year's calendar missing
 # fails readiness in the year's last days (before, a warning). /metrics: who may scrape.
@@ -477,6 +482,23 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 # ALIPAY_PUBLIC_KEY, or a file named by ALIPAY_PUBLIC_KEY_FILE; ALIPAY_APP_ID, when set, must
 # match the notification's app_id.
 ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+# The city's 12345 platform (docs/exchange-12345.md): where our messages go, the shared
+# secret both sides sign bodies with (HMAC-SHA256), retries with backoff, and when the
+# exchange counts as dead (the service office is alerted).
+EXCHANGE_12345_BASE_URL = os.environ.get("EXCHANGE_12345_BASE_URL", "")
+EXCHANGE_12345_SECRET = os.environ.get("EXCHANGE_12345_SECRET", "")
+EXCHANGE_12345_TIMEOUT_SECONDS = float(os.environ.get("EXCHANGE_12345_TIMEOUT_SECONDS", "10"))
+EXCHANGE_12345_MAX_ATTEMPTS = int(os.environ.get("EXCHANGE_12345_MAX_ATTEMPTS", "8"))
+EXCHANGE_12345_RETRY_BASE_SECONDS = int(os.environ.get("EXCHANGE_12345_RETRY_BASE_SECONDS", "30"))
+EXCHANGE_12345_RETRY_MAX_SECONDS = int(os.environ.get("EXCHANGE_12345_RETRY_MAX_SECONDS", "3600"))
+EXCHANGE_12345_DEAD_AFTER_FAILURES = int(os.environ.get("EXCHANGE_12345_DEAD_AFTER_FAILURES", "5"))
+EXCHANGE_12345_SILENCE_MINUTES = int(os.environ.get("EXCHANGE_12345_SILENCE_MINUTES", "120"))
+# Signed requests older or newer than this are refused (replays of old captures).
+EXCHANGE_12345_CLOCK_TOLERANCE_SECONDS = int(
+    os.environ.get("EXCHANGE_12345_CLOCK_TOLERANCE_SECONDS", "300")
+)
+# The account the platform's orders are recorded by (the first responder of their cases).
+EXCHANGE_12345_USERNAME = os.environ.get("EXCHANGE_12345_USERNAME", "gov12345")
 ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "") or (
     Path(os.environ["ALIPAY_PUBLIC_KEY_FILE"]).read_text()
     if os.environ.get("ALIPAY_PUBLIC_KEY_FILE")

@@ -35,6 +35,7 @@ urlpatterns = [
     path("surveys/", include("utilitydesk.surveys.urls")),
     path("kpis/", include("utilitydesk.kpis.urls")),
     path("duty/", include("utilitydesk.duty.urls")),
+    path("exchange/", include("utilitydesk.exchange.urls")),
     path("reports/", include("utilitydesk.reports.urls")),
     path("s/<str:token>/", survey_views.public_answer, name="survey_public"),
     # The customers' own pages: their own sign-in, nothing of the staff's (docs/selfservice.md).

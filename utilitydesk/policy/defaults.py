@@ -203,6 +203,13 @@ def default_refund_bands() -> list[dict[str, str]]:
     ]
 
 
+def default_exchange_answer_days() -> dict[str, int]:
+    """The 12345 platform's answer limits in working days by case kind (ours, as the city
+    platforms commonly set them): consultations and fee enquiries 3, everything else 13;
+    "*" is every kind not named."""
+    return {"consultation": 3, "fee": 3, "*": 13}
+
+
 def default_kpi_targets() -> dict[str, str]:
     """R-904 targets by KPI code (docs/kpis.md). The seeds': repair timeliness ≥ 90 % and
     valid complaints < 1 % (003 投诉服务规范 11), leak repair ≥ 98 % (001-15), repair

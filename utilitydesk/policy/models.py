@@ -13,6 +13,7 @@ from .defaults import (
     DEFAULT_WARNING_SHARE,
     default_assessment_deductions,
     default_assessment_weights,
+    default_exchange_answer_days,
     default_kpi_targets,
     default_refund_bands,
 )
@@ -252,6 +253,25 @@ class PolicyVersion(models.Model):
     temperature_monitoring_days = models.PositiveSmallIntegerField(
         _("monitoring points visited every (days, in season)"),
         default=7,
+        validators=[MinValueValidator(1)],
+    )
+    # The city's 12345 platform (exchange app; docs/exchange-12345.md): its limits for the
+    # orders it transfers to us, on the working-day calendar.
+    exchange_sign_hours = models.PositiveSmallIntegerField(
+        _("12345 orders: signed for within (hours of transfer)"),
+        default=2,
+        validators=[MinValueValidator(1)],
+    )
+    exchange_answer_days = models.JSONField(
+        _("12345 orders: answered within (working days, by kind)"),
+        default=default_exchange_answer_days,
+        help_text=_(
+            'Working days by case kind, e.g. {"consultation": 3, "fee": 3, "*": 13}; "*" is every other kind.'
+        ),
+    )
+    exchange_extension_max_days = models.PositiveSmallIntegerField(
+        _("12345 orders: an extension asks at most (working days)"),
+        default=10,
         validators=[MinValueValidator(1)],
     )
     kpi_targets = models.JSONField(

@@ -22,6 +22,7 @@ from utilitydesk.audit.services import record_changes
 from utilitydesk.org.models import Position
 
 from . import deadlines as arithmetic
+from .defaults import default_exchange_answer_days
 from .models import (
     CalendarDay,
     CalendarYear,
@@ -364,6 +365,32 @@ def kpi_problems(policy: PolicyVersion) -> list[str]:
     return problems
 
 
+def exchange_problems(policy: PolicyVersion) -> list[str]:
+    """What keeps a draft's 12345 limits from being published: answer days that are not
+    whole working days of at least 1 by case kind, with "*" for the kinds not named."""
+    days = policy.exchange_answer_days
+    if (
+        not isinstance(days, dict)
+        or "*" not in days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in days.values())
+    ):
+        return [
+            _(
+                '12345 answer limits are whole working days of at least 1 by kind, with "*" for every other kind, e.g. {"consultation": 3, "*": 13}.'
+            )
+        ]
+    return []
+
+
+def exchange_answer_days(policy: PolicyVersion | None, kind: str) -> int:
+    """The 12345 platform's answer limit for a case kind, in working days."""
+    days = policy.exchange_answer_days if policy else None
+    if not isinstance(days, dict):
+        days = default_exchange_answer_days()
+    value = days.get(kind, days.get("*", 13))
+    return value if isinstance(value, int) else 13
+
+
 def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None) -> PolicyVersion:
     """Publish a draft: it applies to cases created from now on; existing cases keep
     theirs. The previous published version is retired."""
@@ -380,6 +407,7 @@ def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None)
             problems.append(_("Season dates are MM-DD, e.g. 11-15."))
     problems.extend(temperature_problems(policy))
     problems.extend(kpi_problems(policy))
+    problems.extend(exchange_problems(policy))
     if not policy.limits.filter(
         name="resolution", kind="", grade="", emergency__isnull=True, attribute=""
     ).exists():

@@ -6,6 +6,7 @@ from utilitydesk.accounts import api as accounts_api
 from utilitydesk.billing import api as billing_api
 from utilitydesk.cases import api as cases_api
 from utilitydesk.customers import api as customers_api
+from utilitydesk.exchange import api as exchange_api
 from utilitydesk.kpis import api as kpis_api
 from utilitydesk.outages import api as outages_api
 from utilitydesk.payments import api as payments_api
@@ -60,6 +61,9 @@ urlpatterns = [
         payments_api.PaymentNotifyView.as_view(),
         name="payment-notify",
     ),
+    # The 12345 platform's calls, signed by the platform (docs/exchange-12345.md).
+    path("exchange/12345/orders/", exchange_api.OrderInView.as_view(), name="exchange-12345-order"),
+    path("exchange/12345/events/", exchange_api.EventInView.as_view(), name="exchange-12345-event"),
     # The API description is public inside the intranet; every operation it lists needs a token.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
