@@ -49,6 +49,12 @@ def shell(request):
             "notifications.work_failed_notices",
         ),
         (
+            _("12345 transfers"),
+            reverse("exchange:overview"),
+            "exchange:overview",
+            "notifications.work_failed_notices",
+        ),
+        (
             _("Spot checks"),
             reverse("callbacks:spot_checks"),
             "callbacks:spot_checks",
