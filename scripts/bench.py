@@ -2067,6 +2067,17 @@ def compare_with(rev: str, title: str, earlier: list[Path]) -> None:
 # The read paths whose growth with the data is measured (issue 18: ≤ 1.3× for 10× the data).
 GROWTH_KEYS = ["screen_pop", "unit_queue", "case_search", "dashboard_tiles", "arrears"]
 GROWTH_TARGET = 1.3
+GROWTH_NOTE = (
+    "The last run paired each operation's two sizes back to back while test suites and "
+    "other benchmarks shared the two cores, so the absolute figures here are slower than "
+    "in the table above; the ratio is what this section measures. The pages read by index "
+    "and stay flat (0.6 to 1.2×). The dashboard tiles grow 1.4×: the slowest, today's "
+    "counts, counts the open cases (30,000 in the large city, 3,000 in the small one: ten "
+    "times the rows, as ten times the open cases would be); the month's figures come from "
+    "the daily counts and do not grow. What would make the counts flat: per-unit open, "
+    "overdue and escalated counts kept by the case hooks, or the tile's counts cached for "
+    "the 60 s it refreshes at."
+)
 
 
 def record_growth(small_json: Path) -> None:
@@ -2108,7 +2119,7 @@ def _growth_lines(growth: dict) -> list[str]:
             f"| {row['operation']} | {row['small']} | {row['big']} | {row['ratio']}× "
             f"| {'yes' if row['met'] else 'NO'} |"
         )
-    return [*lines, ""]
+    return [*lines, "", GROWTH_NOTE, ""]
 
 
 def _comparison_lines(comparison: dict) -> list[str]:
