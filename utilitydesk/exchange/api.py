@@ -69,6 +69,18 @@ class _Signed(APIView):
             raise exceptions.AuthenticationFailed(_("Bad or missing 12345 signature."))
         return body
 
+    def _received(self, request, parse, receive):
+        """The signed body parsed and handed to the service; bad input as field messages."""
+        body = self._checked_body(request)
+        try:
+            return receive(parse(body))
+        except BadPayload as error:
+            raise exceptions.ValidationError(error.fields) from None
+        except ValidationError as error:
+            raise exceptions.ValidationError(
+                error.message_dict if hasattr(error, "message_dict") else error.messages
+            ) from None
+
 
 class OrderInView(_Signed):
     """Receive one order transferred by the 12345 platform; idempotent by order number."""
@@ -84,16 +96,7 @@ class OrderInView(_Signed):
         auth=[],
     )
     def post(self, request, version=None):
-        body = self._checked_body(request)
-        try:
-            data = adapter().parse_order(body)
-            order, created = services.receive_order(data)
-        except BadPayload as error:
-            raise exceptions.ValidationError(error.fields) from None
-        except ValidationError as error:
-            raise exceptions.ValidationError(
-                error.message_dict if hasattr(error, "message_dict") else error.messages
-            ) from None
+        order, created = self._received(request, adapter().parse_order, services.receive_order)
         return Response(
             {"order_no": order.order_no, "case_number": order.case.number, "created": created}
         )
@@ -114,14 +117,5 @@ class EventInView(_Signed):
         auth=[],
     )
     def post(self, request, version=None):
-        body = self._checked_body(request)
-        try:
-            data = adapter().parse_event(body)
-            event, created = services.receive_event(data)
-        except BadPayload as error:
-            raise exceptions.ValidationError(error.fields) from None
-        except ValidationError as error:
-            raise exceptions.ValidationError(
-                error.message_dict if hasattr(error, "message_dict") else error.messages
-            ) from None
+        event, created = self._received(request, adapter().parse_event, services.receive_event)
         return Response({"event_id": event.event_id, "created": created})

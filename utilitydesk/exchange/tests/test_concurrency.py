@@ -2,43 +2,21 @@
 the same order posted by four connections at once is one order."""
 
 import json
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from tests.factories import is_postgres
 from utilitydesk.exchange import services, simulator
 from utilitydesk.exchange.adapters import JsonHttpAdapter
 from utilitydesk.exchange.models import Order, Outbound
+from utilitydesk.outages.tests.test_interruption_concurrency import run_together
 
 pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not is_postgres(), reason="concurrency is proved on PostgreSQL"),
 ]
-
-
-def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = ("ok", function())
-        except Exception as exc:  # the test shows it
-            results[index] = ("crash", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _parsed(payload):
