@@ -23,7 +23,17 @@ PHONE = {"width": 390, "height": 844}
 
 # (file name, user, viewport, pages after the home page: (name, path))
 ROLES = [
-    ("agent", "agent", DESKTOP, [("intake", "/cases/new/"), ("cases", "/cases/")]),
+    (
+        "agent",
+        "agent",
+        DESKTOP,
+        [
+            ("intake", "/cases/new/"),
+            ("cases", "/cases/"),
+            ("followed", "/callbacks/followed/"),
+            ("wechat", "/wechat/messages/"),
+        ],
+    ),
     (
         "dispatcher",
         "dispatcher",
@@ -37,10 +47,20 @@ ROLES = [
         "service-office",
         "office",
         DESKTOP,
-        [("callbacks", "/callbacks/"), ("rates", "/kpis/rates/")],
+        [
+            ("callbacks", "/callbacks/"),
+            ("rates", "/kpis/rates/"),
+            ("reports", "/reports/"),
+            ("exchange-12345", "/exchange/12345/"),
+        ],
     ),
-    ("service-centre-head", "sc_head", DESKTOP, [("due", "/cases/?view=due")]),
-    ("general-manager", "gm", DESKTOP, [("rates", "/kpis/rates/")]),
+    (
+        "service-centre-head",
+        "sc_head",
+        DESKTOP,
+        [("due", "/cases/?view=due"), ("duty", "/duty/")],
+    ),
+    ("general-manager", "gm", DESKTOP, [("rates", "/kpis/rates/"), ("kpis", "/kpis/")]),
     ("billing", "billing", DESKTOP, [("customers", "/customers/")]),
     ("administrator", "admin", DESKTOP, [("policy", "/sla/policy/"), ("admin", "/admin/")]),
 ]
