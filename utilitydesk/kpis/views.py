@@ -137,8 +137,6 @@ def kpi_overview(request: HttpRequest) -> HttpResponse:
     except BadQuery as error:
         messages.error(request, str(error))
         return redirect("kpis:overview")
-    figures = selectors.figures(request.user, period.start, period.end, unit=unit, person=person)
-    lines = links.figure_lines(figures, period=period, unit=unit, person=person)
     people = (
         selectors.figures_by_person(request.user, period.start, period.end, unit=unit)
         if unit is not None and unit.kind in (UnitKind.STATION, UnitKind.TEAM, UnitKind.DEPARTMENT)
@@ -147,6 +145,14 @@ def kpi_overview(request: HttpRequest) -> HttpResponse:
     units_table = (
         selectors.figures_by_unit(request.user, period.start, period.end) if person is None else []
     )
+    # A unit's own figures are its row of the by-unit table when it has one: not counted again.
+    own = {u.pk: row for u, row in units_table}.get(unit.pk) if unit is not None else None
+    figures = (
+        [own[code] for code in KPIS]
+        if own is not None
+        else selectors.figures(request.user, period.start, period.end, unit=unit, person=person)
+    )
+    lines = links.figure_lines(figures, period=period, unit=unit, person=person)
     return render(
         request,
         "kpis/overview.html",

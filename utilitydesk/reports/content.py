@@ -613,9 +613,15 @@ def callback_report(
     unit: OrgUnit, period: Period, policy: PolicyVersion | None
 ) -> list[dict[str, Any]]:
     parts = _parts(unit)
-    found = _unit_figures(unit, period, CALLBACK_KPIS, policy)
     table = figures_by_unit(
         reader(), period.start, period.end, units=parts, codes=CALLBACK_KPIS, policy=policy
+    )
+    # The unit's own figures are the by-unit table's first row: counted once, not again.
+    own = {part.pk: by_code for part, by_code in table}.get(unit.pk)
+    found = (
+        [own[code] for code in CALLBACK_KPIS]
+        if own is not None
+        else _unit_figures(unit, period, CALLBACK_KPIS, policy)
     )
     trees = subtree_ids(part.pk for part in parts)
     dissatisfied = _roll_up(
