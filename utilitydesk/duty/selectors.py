@@ -77,6 +77,20 @@ def next_shift(day: date, shift: Shift, patterns: list[Shift] | None = None) -> 
     return next_day, next_
 
 
+def previous_shift(
+    day: date, shift: Shift, patterns: list[Shift] | None = None
+) -> tuple[date, Shift] | None:
+    """The shift ``shift`` of ``day`` takes over from (the last one whose next is it)."""
+    patterns = shifts() if patterns is None else patterns
+    previous = [
+        (d, s)
+        for d in (day - timedelta(days=1), day)
+        for s in patterns
+        if next_shift(d, s, patterns) == (day, shift)
+    ]
+    return previous[-1] if previous else None
+
+
 def duty_units() -> QuerySet[OrgUnit]:
     """The units that keep duty: the service centres."""
     return OrgUnit.objects.filter(

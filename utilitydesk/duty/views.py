@@ -316,12 +316,7 @@ def _render_handover(
         and state == HandoverStatus.HANDED_OVER
         and selectors.is_on_duty(user, unit, incoming_day, incoming)
     )
-    previous = [
-        (d, s)
-        for d in (day.fromordinal(day.toordinal() - 1), day)
-        for s in patterns
-        if selectors.next_shift(d, s, patterns) == (day, shift)
-    ]
+    previous = selectors.previous_shift(day, shift, patterns)
     if notes_form is None:
         notes_form = NotesForm(initial={"notes": handover.notes if handover else ""})
     return render(
@@ -346,7 +341,7 @@ def _render_handover(
             "notes_form": notes_form,
             "accept_form": accept_form or AcceptForm(),
             "refuse_form": refuse_form or RefuseForm(),
-            "previous_url": _shift_url(unit, *previous[-1]) if previous else "",
+            "previous_url": _shift_url(unit, *previous) if previous else "",
             "next_url": _shift_url(unit, incoming_day, incoming),
             "print_url": _shift_url(unit, day, shift, "duty:print"),
         },
