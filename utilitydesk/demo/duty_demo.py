@@ -11,7 +11,6 @@ from utilitydesk.duty import selectors, services
 from utilitydesk.duty.defaults import install_default_shifts
 from utilitydesk.duty.models import DutyLogEntry, DutyRole, Roster, RosterStatus, Shift
 from utilitydesk.org.models import OrgUnit
-from utilitydesk.policy.models import CalendarDay
 
 
 def load_duty_demo(users: dict[str, Any]) -> None:
@@ -37,12 +36,10 @@ def load_duty_demo(users: dict[str, Any]) -> None:
                 role=DutyRole.AGENT,
                 actor=office,
             )
-        for holiday in CalendarDay.objects.filter(
-            kind=CalendarDay.Kind.HOLIDAY, date__range=(first, last)
-        ):
+        for holiday in selectors.holiday_names(first, last):
             services.add_entries(
                 roster.pk,
-                first_day=holiday.date,
+                first_day=holiday,
                 shift_id=day.pk,
                 person_id=head.pk,
                 role=DutyRole.MANAGER,

@@ -22,6 +22,7 @@ from .models import (
     DutyLogEntry,
     DutyRole,
     Handover,
+    HandoverStatus,
     LogKind,
     Roster,
     RosterEntry,
@@ -75,6 +76,20 @@ def next_shift(day: date, shift: Shift, patterns: list[Shift] | None = None) -> 
         return day + timedelta(days=1), shift
     _start, next_day, next_ = min(following, key=lambda item: item[0])
     return next_day, next_
+
+
+def previous_shift(
+    day: date, shift: Shift, patterns: list[Shift] | None = None
+) -> tuple[date, Shift] | None:
+    """The shift ``shift`` of ``day`` takes over from (the last one whose next is it)."""
+    patterns = shifts() if patterns is None else patterns
+    previous = [
+        (d, s)
+        for d in (day - timedelta(days=1), day)
+        for s in patterns
+        if next_shift(d, s, patterns) == (day, shift)
+    ]
+    return previous[-1] if previous else None
 
 
 def duty_units() -> QuerySet[OrgUnit]:
@@ -179,6 +194,24 @@ def is_on_duty(user: Actor, unit: OrgUnit, day: date, shift: Shift) -> bool:
         on_duty_entries(unit, day, shift)
         .filter(Q(person=user, substitute__isnull=True) | Q(substitute=user))
         .exists()
+    )
+
+
+def may_hand_over(user: Actor, unit: OrgUnit, day: date, shift: Shift, state: str) -> bool:
+    """May ``user`` write and sign the handover of that shift (on it, not yet handed over)?"""
+    return (
+        user.has_perm(KEEP_LOG)
+        and state in (HandoverStatus.OPEN, HandoverStatus.REFUSED)
+        and is_on_duty(user, unit, day, shift)
+    )
+
+
+def may_take_over(user: Actor, unit: OrgUnit, day: date, shift: Shift, state: str) -> bool:
+    """May ``user`` accept or refuse a handover (on the incoming shift ``day``/``shift``)?"""
+    return (
+        user.has_perm(KEEP_LOG)
+        and state == HandoverStatus.HANDED_OVER
+        and is_on_duty(user, unit, day, shift)
     )
 
 

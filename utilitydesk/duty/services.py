@@ -18,7 +18,7 @@ from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import OrgUnit, Position
 from utilitydesk.org.selectors import holders_of
 from utilitydesk.policy import services as policy
-from utilitydesk.policy.models import CalendarYear, PolicyVersion
+from utilitydesk.policy.models import PolicyVersion
 
 from . import selectors
 from .models import (
@@ -190,8 +190,7 @@ def roster_problems(roster: Roster, policy_version: PolicyVersion | None = None)
     days = _days(roster.period_start, roster.period_end)
     problems: list[str] = []
     years = {d.year for d in days}
-    known = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
-    if missing := sorted(years - known):
+    if missing := sorted(y for y in years if not policy.calendar_loaded(y)):
         problems.append(
             _(
                 "The working-day calendar for %(years)s is not loaded: the holidays cannot be checked."
@@ -210,17 +209,23 @@ def roster_problems(roster: Roster, policy_version: PolicyVersion | None = None)
     for entry in entries:
         if entry.role in HOTLINE_ROLES:
             hotline.setdefault(entry.day, set()).add(entry.shift)
-    hours = policy_version.hotline_hours_off_season if policy_version else "08:00-17:30"
-    open_at, close_at = (_minutes(time.fromisoformat(part)) for part in hours.split("-"))
     calendar = policy.calendar()
     season_gaps, office_gaps = [], []
+    hours = ""
     for day in days:
         spans = _covered(hotline.get(day, ()))
-        if policy.is_heating_season(day, policy_version):
+        # The policy's own reading of R-206 for the day: the season, else its hours.
+        line = policy.hotline_hours(
+            policy_version, now=timezone.make_aware(datetime.combine(day, time(12)))
+        )
+        if line.heating_season:
             if not _covers(spans, 0, MINUTES_PER_DAY):
                 season_gaps.append(day)
-        elif calendar.is_working_day(day) and not _covers(spans, open_at, close_at):
-            office_gaps.append(day)
+        elif calendar.is_working_day(day):
+            hours = line.hours
+            open_at, close_at = (_minutes(time.fromisoformat(part)) for part in hours.split("-"))
+            if not _covers(spans, open_at, close_at):
+                office_gaps.append(day)
     if season_gaps:
         problems.append(
             _("Heating-season days not staffed around the clock by an agent (R-206): %(days)s")

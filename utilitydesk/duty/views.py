@@ -306,22 +306,7 @@ def _render_handover(
     incoming_day, incoming = selectors.next_shift(day, shift, patterns)
     user = request.user
     state = handover.status if handover else HandoverStatus.OPEN
-    may_write = (
-        user.has_perm(KEEP_LOG)
-        and state in (HandoverStatus.OPEN, HandoverStatus.REFUSED)
-        and selectors.is_on_duty(user, unit, day, shift)
-    )
-    may_take_over = (
-        user.has_perm(KEEP_LOG)
-        and state == HandoverStatus.HANDED_OVER
-        and selectors.is_on_duty(user, unit, incoming_day, incoming)
-    )
-    previous = [
-        (d, s)
-        for d in (day.fromordinal(day.toordinal() - 1), day)
-        for s in patterns
-        if selectors.next_shift(d, s, patterns) == (day, shift)
-    ]
+    previous = selectors.previous_shift(day, shift, patterns)
     if notes_form is None:
         notes_form = NotesForm(initial={"notes": handover.notes if handover else ""})
     return render(
@@ -341,12 +326,12 @@ def _render_handover(
             "published": selectors.is_published_for(unit, day),
             "unfinished": selectors.unfinished_work(),
             "log_entries": selectors.log_entries(user, unit, day=day, shift=shift),
-            "may_write": may_write,
-            "may_take_over": may_take_over,
+            "may_write": selectors.may_hand_over(user, unit, day, shift, state),
+            "may_take_over": selectors.may_take_over(user, unit, incoming_day, incoming, state),
             "notes_form": notes_form,
             "accept_form": accept_form or AcceptForm(),
             "refuse_form": refuse_form or RefuseForm(),
-            "previous_url": _shift_url(unit, *previous[-1]) if previous else "",
+            "previous_url": _shift_url(unit, *previous) if previous else "",
             "next_url": _shift_url(unit, incoming_day, incoming),
             "print_url": _shift_url(unit, day, shift, "duty:print"),
         },
