@@ -59,12 +59,13 @@ def bound_customer_ids(phone: str) -> QuerySet[Binding, int]:
     return Binding.objects.filter(phone=phone).values_list("customer_id", flat=True)
 
 
+def _bound_customers(phone: str) -> QuerySet[Customer]:
+    return Customer.objects.filter(pk__in=bound_customer_ids(phone)).order_by("account_no")
+
+
 def my_customers(phone: str) -> list[Customer]:
-    return list(
-        Customer.objects.filter(pk__in=bound_customer_ids(phone))
-        .prefetch_related("premises")
-        .order_by("account_no")
-    )
+    """With their premises, as the home page lists them."""
+    return list(_bound_customers(phone).prefetch_related("premises"))
 
 
 def other_numbers(phone: str, customer_ids: list[int]) -> dict[int, list[str]]:
@@ -158,7 +159,7 @@ class AccountMoney:
 
 
 def my_money(phone: str) -> list[AccountMoney]:
-    customers = my_customers(phone)
+    customers = list(_bound_customers(phone))  # the bills carry their own premises
     ids = [c.pk for c in customers]
     balances = balances_of(ids)
     bills: dict[int, list[Bill]] = {}

@@ -109,12 +109,9 @@ def _lock(*keys: str) -> None:
         Gate.objects.select_for_update().filter(key=digest).first()
 
 
-def normalize_account_no(raw: str) -> str:
-    """Full-width digits and spaces as typed on a phone: 1234 5678, １２３４５６７８."""
-    return "".join(unicodedata.normalize("NFKC", raw or "").split())
-
-
-def normalize_name(raw: str) -> str:
+def compact(raw: str) -> str:
+    """An account number or name as typed on a phone, full-width and spaced
+    (1234 5678, １２３４５６７８, 张 三), made comparable."""
     return "".join(unicodedata.normalize("NFKC", raw or "").split())
 
 
@@ -237,7 +234,7 @@ def bind(
     which part was wrong; failures are limited per number, per account and per address,
     and the account's own numbers are told of every new binding."""
     now = now or timezone.now()
-    account_no, name = normalize_account_no(account_no), normalize_name(name)
+    account_no, name = compact(account_no), compact(name)
     errors: dict[str, list[str]] = {}
     if not account_no:
         errors["account_no"] = [_("Give the account number printed on your bill.")]
@@ -293,7 +290,7 @@ def bind(
 def _proof(customer: Customer | None, name: str, amount: Decimal | None) -> str:
     if customer is None:
         return ""
-    if name and normalize_name(customer.name) == name:
+    if name and compact(customer.name) == name:
         return Binding.Proof.NAME
     if amount is not None:
         bill = last_bill(customer)

@@ -172,12 +172,16 @@ def unbind(request: HttpRequest, phone: str, customer_id: int) -> HttpResponse:
     return redirect("selfservice:home")
 
 
+def _bind_first(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Bind your account first."))
+    return redirect("selfservice:bind")
+
+
 @customer_page
 def report(request: HttpRequest, phone: str) -> HttpResponse:
     premises = selectors.my_premises(phone)
     if not premises:
-        messages.info(request, _("Bind your account first."))
-        return redirect("selfservice:bind")
+        return _bind_first(request)
     choices = [(p.pk, p.address_text) for p in premises]
     form = ReportForm(
         request.POST if request.method == "POST" else None,
@@ -248,11 +252,6 @@ def _premises_form(request: HttpRequest, phone: str, form_class: Any) -> tuple[A
         initial={"premises": premises[0].pk},
     )
     return form, premises
-
-
-def _bind_first(request: HttpRequest) -> HttpResponse:
-    messages.info(request, _("Bind your account first."))
-    return redirect("selfservice:bind")
 
 
 @customer_page
