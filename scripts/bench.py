@@ -572,23 +572,15 @@ def bench_pages(args, env) -> dict:
 def bench_kpi(args, env) -> dict:
     """Monthly rates of every unit for the busiest month."""
 
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from utilitydesk.cases.models import Case
     from utilitydesk.kpis.selectors import rates_by_unit
 
     month = _busiest_month()
     start, end = month.start, month.end
-    rates_by_unit(start, end)  # warm-up, as the HTTP benchmarks warm up
-    runs = []
-    for _ in range(5):
-        began = time.perf_counter()
-        with CaptureQueriesContext(connection) as queries:
-            table = rates_by_unit(start, end)
-        runs.append((time.perf_counter() - began) * 1000)
+    tables: list = []
+    summary, statements = _timed_runs(lambda: tables.append(rates_by_unit(start, end)), 5)
+    table = tables[-1]
     month_cases = Case.objects.filter(received_at__gte=start, received_at__lt=end).count()
-    summary = latency_summary(runs)
     return {
         "operation": "monthly KPI figures for every unit",
         "volume": f"{month_cases:,} cases received in {month.code}, {len(table)} units",
@@ -597,7 +589,7 @@ def bench_kpi(args, env) -> dict:
         "figure_ms": summary["p95_ms"],
         "figure_text": f"{summary['p95_ms'] / 1000:.2f} s",
         "met": summary["p95_ms"] <= 2000,
-        "queries_per_request": len(queries),
+        "queries_per_request": statements,
         "detail": {"rates_by_unit": summary},
         "how": "kpis.selectors.rates_by_unit(month) in-process, one warm-up then 5 runs: callback, satisfaction, valid-complaint and complaint-timeliness rates of every company, station and department, the units under each included",
     }
@@ -608,8 +600,6 @@ def bench_kpi_figures(args, env) -> dict:
     leaders' dashboard and the KPI page's first table), and every unit's (the ranking)."""
 
     from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from utilitydesk.cases.models import Case
     from utilitydesk.kpis.selectors import figures, figures_by_unit
@@ -623,15 +613,7 @@ def bench_kpi_figures(args, env) -> dict:
         ("company", lambda: figures(office, month.start, month.end, unit=company)),
         ("every unit", lambda: figures_by_unit(office, month.start, month.end)),
     ):
-        run()  # warm-up
-        samples = []
-        for _ in range(args.repeat):
-            began = time.perf_counter()
-            with CaptureQueriesContext(connection) as queries:
-                run()
-            samples.append((time.perf_counter() - began) * 1000)
-        summaries[label] = latency_summary(samples)
-        statements[label] = len(queries)
+        summaries[label], statements[label] = _timed_runs(run, args.repeat)
     month_cases = Case.objects.filter(
         received_at__gte=month.start, received_at__lt=month.end
     ).count()

@@ -412,8 +412,9 @@ def send_due(
 
 
 def _send(platform: Adapter, ids: list[int], now: datetime, summary: dict[str, int]) -> None:
+    claimed = Outbound.objects.select_related("order").in_bulk(ids)
     for pk in ids:
-        message = Outbound.objects.select_related("order").get(pk=pk)
+        message = claimed[pk]
         try:
             _deliver(platform, message)
         except Undelivered as error:
@@ -441,7 +442,7 @@ def _sent(message: Outbound, *, now: datetime) -> None:
 
 
 def _failed(message: Outbound, error: str, *, permanent: bool, now: datetime) -> None:
-    attempts = Outbound.objects.values_list("attempts", flat=True).get(pk=message.pk)
+    attempts = message.attempts  # read after the claim counted this attempt
     dead = permanent or attempts >= settings.EXCHANGE_12345_MAX_ATTEMPTS
     message.state = Outbound.State.DEAD if dead else Outbound.State.FAILED
     with transaction.atomic():
