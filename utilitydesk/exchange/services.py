@@ -21,6 +21,7 @@ from utilitydesk.cases.hooks import CaseHappened
 from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Status
 from utilitydesk.customers import phones
 from utilitydesk.customers.models import Customer
+from utilitydesk.notifications.delivery import backoff
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import Position
 from utilitydesk.org.selectors import holders_of
@@ -352,8 +353,11 @@ def retry(message_ids: list[int], *, actor: Actor, now: datetime | None = None) 
 
 
 def _backoff(attempts: int) -> timedelta:
-    seconds = settings.EXCHANGE_12345_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(seconds, settings.EXCHANGE_12345_RETRY_MAX_SECONDS))
+    return backoff(
+        attempts,
+        base_seconds=settings.EXCHANGE_12345_RETRY_BASE_SECONDS,
+        max_seconds=settings.EXCHANGE_12345_RETRY_MAX_SECONDS,
+    )
 
 
 def _claim(now: datetime, batch: int) -> list[int]:

@@ -51,10 +51,14 @@ def _now() -> datetime:
     return timezone.now()
 
 
-def backoff(attempts: int) -> timedelta:
-    """Wait before attempt ``attempts + 1``: base × 2^(attempts − 1), capped."""
-    seconds = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
-    return timedelta(seconds=min(seconds, settings.NOTIFICATION_RETRY_MAX_SECONDS))
+def backoff(
+    attempts: int, *, base_seconds: int | None = None, max_seconds: int | None = None
+) -> timedelta:
+    """Wait before attempt ``attempts + 1``: base × 2^(attempts − 1), capped (the notices'
+    settings unless another sender gives its own)."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS if base_seconds is None else base_seconds
+    cap = settings.NOTIFICATION_RETRY_MAX_SECONDS if max_seconds is None else max_seconds
+    return timedelta(seconds=min(base * 2 ** max(0, attempts - 1), cap))
 
 
 @dataclass
