@@ -7,13 +7,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Order(models.Model):
     """An order (工单) the 12345 platform transferred to us, and the case carrying it."""
 
     class State(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        # The state of an order, not the time a contact was received (same English word).
+        RECEIVED = "received", pgettext_lazy("12345 order state", "Received")
         SIGNED = "signed", _("Signed for")
         RETURNED = "returned", _("Returned to the platform")
         ANSWERED = "answered", _("Answered")

@@ -6,6 +6,7 @@ and count live for the others, so a month is a sum over a few thousand rows."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CountedDay(models.Model):
@@ -24,7 +25,7 @@ class CountedDay(models.Model):
 
 
 class Holder(models.TextChoices):
-    UNIT = "unit", _("Unit")
+    UNIT = "unit", pgettext_lazy("organisation", "Unit")
     PERSON = "person", _("Person")
 
 
