@@ -10,12 +10,13 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/utilitydesk
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: prod-check screens help run test deps system-deps python-deps assets messages lint migrate-check test-sqlite test-postgres bench clean lock
+.PHONY: loadtest prod-check screens help run test deps system-deps python-deps assets messages lint migrate-check test-sqlite test-postgres bench clean lock
 
 help:
 	@echo "make run   - install what is missing, migrate, load the demo company, serve on http://127.0.0.1:8000"
 	@echo "make test  - install what is missing, lint, and run every test on SQLite and PostgreSQL"
 	@echo "make bench - benchmarks on PostgreSQL, written to docs/benchmarks.md"
+	@echo "make loadtest - the cold-morning load test on the benchmark city, to docs/benchmarks.md"
 	@echo "make screens - screenshots of every role's pages into docs/screens/"
 
 # --- installs (idempotent) -------------------------------------------------------------
@@ -91,7 +92,7 @@ prod-check: deps
 	@if pg_isready -q -h 127.0.0.1 -p 5432; then \
 	  echo "== the production stack (nginx, gunicorn, Celery, Redis, PostgreSQL) =="; \
 	  PROD_CHECK=1 UTILITYDESK_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -q \
-	    tests/system/test_production_stack.py; \
+	    tests/system/test_production_stack.py tests/system/test_loadtest.py; \
 	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: the production stack check skipped"; fi
 
 bench: deps
@@ -106,6 +107,13 @@ bench: deps
 	  --only screen_pop pages kpi_counts dashboards arrears
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/utilitydesk_bench} \
 	  $(PY) -m scripts.bench --growth-from var/bench-small/benchmarks.json
+
+# The cold morning (scripts/loadtest.py): the production stack on the benchmark city under
+# locust's mix of people for 10 minutes; the table goes to docs/benchmarks.md.
+loadtest: deps
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "make loadtest needs PostgreSQL on 127.0.0.1:5432"; exit 1; }
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/utilitydesk_bench} \
+	  $(PY) -m scripts.loadtest $(LOADTEST_ARGS)
 
 # Each role's home and main page at its viewport, from the demo company (docs/screens/).
 screens: deps

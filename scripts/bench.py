@@ -2163,6 +2163,10 @@ def write_docs(results: dict, facts: dict) -> None:
         lines += _comparison_lines(data["comparison"])
     if data.get("growth"):
         lines += _growth_lines(data["growth"])
+    if data.get("loadtest"):
+        from scripts.loadtest import loadtest_lines
+
+        lines += loadtest_lines(data["loadtest"])
     lines += ["## Details", ""]
     for key, row in data["results"].items():
         lines.append(f"### {row['operation']} (`{key}`)")
