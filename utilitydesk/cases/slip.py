@@ -108,19 +108,24 @@ def _company_name(case: Case) -> str:
     return "供热有限公司"
 
 
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    lines, current = [], ""
-    for char in text.replace("\r", ""):
-        if char == "\n":
-            lines.append(current)
-            current = ""
-            continue
-        if pdfmetrics.stringWidth(current + char, font, size) > width:
-            lines.append(current)
-            current = char
-        else:
-            current += char
-    lines.append(current)
+def wrap(
+    text: str, font: str, size: float, width: float, *, one_paragraph: bool = False
+) -> list[str]:
+    """Lines of ``text`` no wider than ``width`` points. Chinese has no spaces to break at:
+    a line breaks between any two characters. A line break in the text starts a new line,
+    or becomes a space with ``one_paragraph``. The printed documents all wrap with it."""
+    text = (text or "").replace("\r", "")
+    if one_paragraph:
+        text = text.replace("\n", " ")
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for char in paragraph:
+            if line and pdfmetrics.stringWidth(line + char, font, size) > width:
+                lines.append(line)
+                line = ""
+            line += char
+        lines.append(line)
     return lines
 
 
@@ -188,7 +193,7 @@ def render_slip(case: Case, viewer=None) -> bytes:
                 pdf.setFont(font, 9)
                 pdf.drawString(x + 2 * mm, y - 5.5 * mm, f"{label}：")
                 label_width = pdfmetrics.stringWidth(f"{label}：", font, 9) + 3 * mm
-                text_lines = _wrap(
+                text_lines = wrap(
                     fields.get(label, ""), font, 10, cell_width - label_width - 3 * mm
                 )
                 pdf.setFont(font, 10)

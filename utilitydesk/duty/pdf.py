@@ -8,12 +8,11 @@ from datetime import date, datetime
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from utilitydesk.accounts.names import display_name
 from utilitydesk.accounts.typing import Actor
-from utilitydesk.cases.slip import slip_font
+from utilitydesk.cases.slip import slip_font, wrap
 from utilitydesk.org.models import OrgUnit
 
 from .models import DutyLogEntry, Handover, HandoverStatus, Shift
@@ -29,21 +28,6 @@ def _when(value: datetime | None) -> str:
 
 def _signature(person: Actor | None, at: datetime | None) -> str:
     return f"{display_name(person)}（{_when(at)}）" if person else "未签"
-
-
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Lines of ``text`` no wider than ``width`` points (CJK text has no spaces to break at:
-    it breaks between any two characters)."""
-    lines: list[str] = []
-    for paragraph in (text or "").splitlines() or [""]:
-        line = ""
-        for char in paragraph:
-            if line and stringWidth(line + char, font, size) > width:
-                lines.append(line)
-                line = ""
-            line += char
-        lines.append(line)
-    return lines
 
 
 def log_lines(

@@ -10,10 +10,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from utilitydesk.cases.slip import slip_font
+from utilitydesk.cases.slip import slip_font, wrap
 from utilitydesk.org.models import UnitKind
 from utilitydesk.privacy.access import Action, record_access
 
@@ -71,18 +70,6 @@ def record_lines(measurement: Measurement, phone: str) -> list[tuple[str, str]]:
     ]
 
 
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """The text cut into lines that fit ``width`` (Chinese has no spaces to break at)."""
-    lines, current = [], ""
-    for char in text.replace("\r", "").replace("\n", " "):
-        if current and pdfmetrics.stringWidth(current + char, font, size) > width:
-            lines.append(current)
-            current = char
-        else:
-            current += char
-    return [*lines, current]
-
-
 def _method_text(measurement: Measurement) -> str:
     policy = measurement.policy_version or services.policy_for(measurement.case)
     home = (
@@ -123,7 +110,7 @@ def render_record(measurement: Measurement, viewer=None, *, phone: str = "", req
     pdf.setFont(font, 10)
     for label, value in record_lines(measurement, phone):
         pdf.drawString(left, y, f"{label}：")
-        for line in _wrap(value, font, 10, right - left - 24 * mm):
+        for line in wrap(value, font, 10, right - left - 24 * mm, one_paragraph=True):
             pdf.drawString(left + 24 * mm, y, line)
             y -= 6.5 * mm
 
@@ -143,7 +130,9 @@ def render_record(measurement: Measurement, viewer=None, *, phone: str = "", req
         needed = 6 * mm * max(len(readings), 1)
         new_page_if_needed(needed)
         pdf.setFont(font, 10)
-        name_lines = _wrap(room.name or room.get_kind_display(), font, 10, 28 * mm)
+        name_lines = wrap(
+            room.name or room.get_kind_display(), font, 10, 28 * mm, one_paragraph=True
+        )
         pdf.drawString(columns[0], y, name_lines[0] + ("…" if len(name_lines) > 1 else ""))
         pdf.drawString(columns[1], y, f"{room.area_m2}")
         pdf.drawString(columns[2], y, str(room.points_required))
@@ -177,7 +166,9 @@ def render_record(measurement: Measurement, viewer=None, *, phone: str = "", req
     pdf.drawString(left, y, _method_text(measurement))
     if measurement.note:
         y -= 6 * mm
-        for line in _wrap(f"备注：{measurement.note}", font, 9, right - left)[:4]:
+        for line in wrap(f"备注：{measurement.note}", font, 9, right - left, one_paragraph=True)[
+            :4
+        ]:
             pdf.drawString(left, y, line)
             y -= 5 * mm
     y -= 12 * mm
