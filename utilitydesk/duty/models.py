@@ -199,6 +199,10 @@ class DutyLogEntry(models.Model):
         indexes = [models.Index(fields=["unit", "day", "shift"])]
         permissions = [("keep_duty_log", _("Can write the duty log and hand over shifts"))]
 
+    @property
+    def is_major_event(self) -> bool:
+        return self.kind == LogKind.MAJOR_EVENT
+
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
