@@ -2198,6 +2198,7 @@ def write_docs(results: dict, facts: dict) -> None:
         "make bench                                              # every operation, default volumes",
         "make bench BENCH_ARGS='--only pages kpi_month'          # some operations",
         "make bench BENCH_ARGS='--customers 100000 --cases 300000 --import-csv 100000'  # smaller",
+        "make loadtest                                           # the cold morning (docs/operations.md)",
         "```",
         "",
         "The bench database (`utilitydesk_bench` unless BENCH_DATABASE_URL says otherwise) is",
