@@ -1,4 +1,6 @@
 import logging
+import secrets
+import time
 from typing import cast
 
 from django.conf import settings
@@ -16,7 +18,7 @@ from utilitydesk.accounts.typing import Actor
 from utilitydesk.privacy.access import Action, record_access
 from utilitydesk.privacy.web import personal_data_view
 
-from . import protocol, selectors, services
+from . import crypto, protocol, selectors, services
 
 log = logging.getLogger(__name__)
 
@@ -25,26 +27,79 @@ def _plain(text: str, status: int = 200) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
+def _config(name: str) -> str:
+    return str(settings.WECHAT.get(name, "") or "")
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def endpoint(request: HttpRequest) -> HttpResponse:
-    """The official account's server URL: WeChat's signature instead of a session."""
-    query = {key: request.GET.get(key, "") for key in ("signature", "timestamp", "nonce")}
-    if not protocol.signed(str(settings.WECHAT.get("TOKEN", "")), query):
-        return _plain("forbidden", 403)
+    """The official account's server URL: WeChat's signature instead of a session. With an
+    EncodingAESKey and ``encrypt_type=aes`` (safe or compatible mode) the message is
+    decrypted and the reply encrypted (crypto.py)."""
+    names = ("signature", "timestamp", "nonce", "msg_signature", "encrypt_type")
+    query = {key: request.GET.get(key, "") for key in names}
+    token, aes_key = _config("TOKEN"), _config("ENCODING_AES_KEY")
     if request.method == "GET":
-        return _plain(request.GET.get("echostr", ""))
+        return _verify(request, query, token, aes_key)
+    encrypted = bool(aes_key) and query["encrypt_type"] == "aes"
+    body, key = request.body, b""
+    if encrypted:
+        try:
+            key = crypto.aes_key(aes_key)
+            ciphertext = protocol.encrypted_part(body)
+        except crypto.CryptoError:
+            log.error("wechat: WECHAT_ENCODING_AES_KEY is not a valid EncodingAESKey")
+            return _plain("bad configuration", 400)
+        except protocol.MalformedMessage as error:
+            log.info("wechat: malformed message refused: %s", error)
+            return _plain("malformed message", 400)
+        if not crypto.signed(token, query, ciphertext):
+            return _plain("forbidden", 403)
+        try:
+            body = crypto.decrypt(key, ciphertext, _config("APP_ID"))
+        except crypto.CryptoError as error:
+            log.info("wechat: encrypted message refused: %s", error)
+            return _plain("bad ciphertext", 400)
+    elif not protocol.signed(token, query):
+        return _plain("forbidden", 403)
     try:
-        incoming = protocol.parse(request.body)
+        incoming = protocol.parse(body)
     except protocol.MalformedMessage as error:
         log.info("wechat: malformed message refused: %s", error)
         return _plain("malformed message", 400)
     reply = services.receive(incoming)
     if reply is None:
         return _plain("success")
-    return HttpResponse(
-        protocol.text_reply(incoming, reply), content_type="application/xml; charset=utf-8"
-    )
+    xml = protocol.text_reply(incoming, reply)
+    if encrypted:
+        xml = crypto.wrap(
+            key,
+            token,
+            _config("APP_ID"),
+            xml,
+            timestamp=str(int(time.time())),
+            nonce=secrets.token_hex(8),
+        )
+    return HttpResponse(xml, content_type="application/xml; charset=utf-8")
+
+
+def _verify(request: HttpRequest, query: dict[str, str], token: str, aes_key: str) -> HttpResponse:
+    """WeChat's check of the server URL: ``echostr`` back in plain text. Signed with
+    ``msg_signature`` (safe mode), ``echostr`` is encrypted and answered decrypted."""
+    echostr = request.GET.get("echostr", "")
+    if not query["msg_signature"]:
+        if not protocol.signed(token, query):
+            return _plain("forbidden", 403)
+        return _plain(echostr)
+    if not aes_key or not crypto.signed(token, query, echostr):
+        return _plain("forbidden", 403)
+    try:
+        plain = crypto.decrypt(crypto.aes_key(aes_key), echostr, _config("APP_ID"))
+        return _plain(plain.decode())
+    except (crypto.CryptoError, UnicodeDecodeError) as error:
+        log.info("wechat: encrypted echostr refused: %s", error)
+        return _plain("bad ciphertext", 400)
 
 
 @login_required
