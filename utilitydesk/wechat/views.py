@@ -7,18 +7,20 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from utilitydesk.accounts.typing import Actor
+from utilitydesk.notifications.wechat import WeChatError
 from utilitydesk.privacy.access import Action, record_access
 from utilitydesk.privacy.web import personal_data_view
 
-from . import crypto, protocol, selectors, services
+from . import crypto, households, oauth, protocol, selectors, services
 
 log = logging.getLogger(__name__)
 
@@ -143,3 +145,102 @@ def reply(request: HttpRequest, follower_id: int) -> HttpResponse:
             else _("Answer sent and recorded as a WeChat contact."),
         )
     return redirect(reverse("wechat:messages"))
+
+
+# --- the household's WeChat notices (web-page authorisation) ----------------------------------
+
+
+def _household_page(request: HttpRequest) -> tuple[households.Pages, households.Household | None]:
+    pages = households.pages()
+    if pages is None:
+        raise Http404
+    return pages, households.signed_in(request)
+
+
+def _redirect_uri(request: HttpRequest) -> str:
+    site = _config("SITE_URL").rstrip("/")
+    path = reverse("wechat:oauth")
+    return f"{site}{path}" if site else request.build_absolute_uri(path)
+
+
+@never_cache
+def notices(request: HttpRequest) -> HttpResponse:
+    """Whether WeChat notices of the signed-in household's accounts reach this WeChat."""
+    pages, household = _household_page(request)
+    if household is None:
+        return redirect(pages.sign_in)
+    followers = selectors.linked_followers(household.phone, household.customer_ids)
+    return render(
+        request,
+        "wechat/notices.html",
+        {
+            "pages": pages,
+            "household": household,
+            "followers": followers,
+            "following": any(f.subscribed for f in followers),
+            "nav": "home",
+        },
+    )
+
+
+@never_cache
+def oauth_start(request: HttpRequest) -> HttpResponse:
+    """Off to WeChat's web-page authorisation, which comes back to ``oauth`` with a code."""
+    pages, household = _household_page(request)
+    if household is None:
+        return redirect(pages.sign_in)
+    if not household.customer_ids:
+        flash.info(request, _("Bind your account first."))
+        return redirect(pages.bind)
+    if not _config("APP_ID"):
+        flash.error(request, _("WeChat notices are not available yet."))
+        return redirect("wechat:notices")
+    state = oauth.new_state(request.session)
+    return redirect(oauth.authorize_url(_config("APP_ID"), _redirect_uri(request), state))
+
+
+@never_cache
+def oauth_callback(request: HttpRequest) -> HttpResponse:
+    """WeChat's redirect back with ``code`` and our ``state``: the code exchanged for the
+    follower's openid, which is linked to the signed-in household's accounts."""
+    pages, household = _household_page(request)
+    state = request.GET.get("state", "")[:200]
+    if not oauth.take_state(request.session, state):
+        return render(request, "wechat/oauth_refused.html", {"pages": pages}, status=400)
+    if household is None:
+        return redirect(pages.sign_in)
+    code = request.GET.get("code", "")[:128]
+    if not code:
+        flash.error(request, _("WeChat did not confirm who you are. Please try again."))
+        return redirect("wechat:notices")
+    try:
+        openid = services.client().oauth_openid(code)
+    except WeChatError as error:
+        log.info("wechat: web-page authorisation refused: %s", error)
+        flash.error(
+            request,
+            _("WeChat did not confirm who you are (%(error)s). Please try again.")
+            % {"error": error.code},
+        )
+        return redirect("wechat:notices")
+    try:
+        services.link_household(openid, phone=household.phone, customer_ids=household.customer_ids)
+    except ValidationError as error:
+        flash.error(request, "; ".join(error.messages))
+        return redirect("wechat:notices")
+    request.session[oauth.SESSION_OPENID] = openid
+    if household.customer_ids:
+        flash.success(request, _("WeChat notices of your accounts will reach this WeChat."))
+    return redirect("wechat:notices")
+
+
+@never_cache
+@require_POST
+def notices_stop(request: HttpRequest) -> HttpResponse:
+    pages, household = _household_page(request)
+    if household is None:
+        return redirect(pages.sign_in)
+    services.unlink_household(household.phone)
+    request.session.pop(oauth.SESSION_OPENID, None)
+    flash.success(request, _("WeChat notices are stopped."))
+    return redirect("wechat:notices")
