@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -290,3 +291,28 @@ def publish_menu(site_url: str) -> dict[str, Any]:
     built = menu(site_url)
     client().create_menu(built)
     return built
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+def purge_messages(*, now: datetime | None = None, batch: int = 10_000) -> int:
+    """Delete what followers sent more than ``WECHAT_MESSAGE_RETENTION_DAYS`` ago, except
+    texts still waiting for an agent: an answered text lives on in its WeChat contact
+    (content and answer), events in the follower's state. In batches; a second run at the
+    same time finds nothing left. Returns how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WECHAT_MESSAGE_RETENTION_DAYS)
+    waiting = Q(type=InboundMessage.Type.TEXT, answered_at__isnull=True)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                InboundMessage.objects.filter(received_at__lt=cutoff)
+                .exclude(waiting)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch]
+            )
+            if not ids:
+                return deleted
+            deleted += InboundMessage.objects.filter(id__in=ids).delete()[0]
