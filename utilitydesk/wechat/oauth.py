@@ -14,7 +14,6 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 AUTHORIZE_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
 SESSION_STATE = "wechat_oauth_state"
-SESSION_OPENID = "wechat_openid"
 STATE_SECONDS = 600
 _SALT = "utilitydesk.wechat.oauth"
 _NONCE, _TIME, _MAC = 32, 10, 40

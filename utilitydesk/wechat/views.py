@@ -228,7 +228,6 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         flash.error(request, "; ".join(error.messages))
         return redirect("wechat:notices")
-    request.session[oauth.SESSION_OPENID] = openid
     if household.customer_ids:
         flash.success(request, _("WeChat notices of your accounts will reach this WeChat."))
     return redirect("wechat:notices")
@@ -241,6 +240,5 @@ def notices_stop(request: HttpRequest) -> HttpResponse:
     if household is None:
         return redirect(pages.sign_in)
     services.unlink_household(household.phone)
-    request.session.pop(oauth.SESSION_OPENID, None)
     flash.success(request, _("WeChat notices are stopped."))
     return redirect("wechat:notices")
