@@ -333,7 +333,12 @@ WECHAT = {
     # with, and the site's public address the menu links to (…/my/).
     "TOKEN": os.environ.get("WECHAT_TOKEN", ""),
     "SITE_URL": os.environ.get("WECHAT_SITE_URL", ""),
+    # Safe mode (安全模式 / 兼容模式): the 43-character EncodingAESKey; empty: plain mode.
+    "ENCODING_AES_KEY": os.environ.get("WECHAT_ENCODING_AES_KEY", ""),
 }
+# Followers' messages and events, once answered (or never waiting), are deleted after this
+# many days (wechat/tasks.py); the answer and the texts stay in the WeChat contact.
+WECHAT_MESSAGE_RETENTION_DAYS = int(os.environ.get("WECHAT_MESSAGE_RETENTION_DAYS", "180"))
 
 # A new case of the same kind for the same premises within this many hours is flagged as
 # a likely duplicate before it is created (moves into the service policy with issue 4).
@@ -374,6 +379,8 @@ PERIODIC_JOBS = {
     # (exchange/tasks.py, docs/exchange-12345.md).
     "exchange.send_due": float(os.environ.get("EXCHANGE_12345_SEND_SECONDS", "20")),
     "exchange.check_health": 300.0,
+    # WeChat messages past their retention (wechat/tasks.py, docs/wechat.md).
+    "wechat.purge_messages": 86400.0,
 }
 # /readyz: the periodic jobs' heartbeat may be this old; next year's calendar missing
 # fails readiness in the year's last days (before, a warning). /metrics: who may scrape.

@@ -31,6 +31,7 @@ import hmac
 import itertools
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterable
@@ -318,8 +319,9 @@ WECHAT_APP_SECRET = "stub-wechat-secret"  # nosec B105 - the stub's own test sec
 class WeChatStub:
     """A local WeChat official-account API: ``/cgi-bin/token`` (client_credential),
     ``/cgi-bin/message/template/send`` (kept in ``sent``), ``/cgi-bin/message/custom/send``
-    (``texts``) and ``/cgi-bin/menu/create`` (``menus``), with the documented request and
-    answer shapes.
+    (``texts``), ``/cgi-bin/menu/create`` (``menus``) and the web-page authorisation's
+    ``/sns/oauth2/access_token`` (``codes``: code → openid, each code once), with the
+    documented request and answer shapes.
     ``refuse``: openid → errcode (43004 not following, 40003 invalid openid …);
     ``expire_tokens``: how many sends answer 42001 (token expired) first."""
 
@@ -330,6 +332,7 @@ class WeChatStub:
         self.sent: list[dict[str, Any]] = []
         self.texts: list[dict[str, Any]] = []
         self.menus: list[dict[str, Any]] = []
+        self.codes: dict[str, str] = {}
         self._token = ""  # nosec B105: no access token issued yet
         self._msgids = itertools.count(200_000_000)
         self._lock = threading.Lock()
@@ -350,7 +353,10 @@ class WeChatStub:
                 self.wfile.write(raw)
 
             def do_GET(self) -> None:  # noqa: N802
-                self._answer(stub.token(self.path))
+                if self.path.startswith("/sns/"):
+                    self._answer(stub.oauth(self.path))
+                else:
+                    self._answer(stub.token(self.path))
 
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -400,6 +406,28 @@ class WeChatStub:
             self.tokens_issued += 1
             self._token = f"TOKEN{self.tokens_issued}"
             return {"access_token": self._token, "expires_in": 7200}
+
+    def oauth(self, path: str) -> dict[str, Any]:
+        parts = urlsplit(path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if (
+            parts.path != "/sns/oauth2/access_token"
+            or query.get("grant_type") != "authorization_code"
+        ):
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        if query.get("appid") != WECHAT_APP_ID or query.get("secret") != WECHAT_APP_SECRET:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        with self._lock:
+            openid = self.codes.pop(query.get("code", ""), None)
+        if openid is None:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        return {
+            "access_token": f"WEB{secrets.token_hex(8)}",
+            "expires_in": 7200,
+            "refresh_token": f"REFRESH{secrets.token_hex(8)}",
+            "openid": openid,
+            "scope": "snsapi_base",
+        }
 
     def send(self, path: str, body: bytes) -> dict[str, Any]:
         parts = urlsplit(path)

@@ -8,7 +8,10 @@
   openid, "template_id", "url"?, "data": {key: {"value"}}}`` → ``{"errcode": 0,
   "errmsg": "ok", "msgid"}``;
 - ``POST …/cgi-bin/message/custom/send`` (an agent's text answer, issue 17 ``wechat``
-  app) and ``POST …/cgi-bin/menu/create`` (the account's menu), same token handling.
+  app) and ``POST …/cgi-bin/menu/create`` (the account's menu), same token handling;
+- ``GET {API_BASE}/sns/oauth2/access_token?appid=…&secret=…&code=…&grant_type=
+  authorization_code`` → ``{"access_token", "expires_in", "refresh_token", "openid",
+  "scope"}``: the web-page authorisation's code (snsapi_base) exchanged for the openid.
 
 A WeChat notice's address is the customer's openid (bound by issue 17); its template's
 placeholders are the keys of the WeChat template (``{thing1}``, ``{time2}`` …).
@@ -113,6 +116,28 @@ class WeChatTemplateBackend:
                 continue
             raise WeChatError(str(code), str(answer.get("errmsg", "")), retryable=code in RETRYABLE)
         raise WeChatError("40001", "access token refused twice", retryable=True)
+
+    def oauth_openid(self, code: str) -> str:
+        """The openid of the follower who opened a page through the web-page authorisation
+        (the ``code`` WeChat added to the page's address; valid once, for 5 minutes)."""
+        if not (self.app_id and self.app_secret):
+            raise WeChatError(
+                "UtilityDesk.NotConfigured", "WECHAT_APP_ID / WECHAT_APP_SECRET", retryable=False
+            )
+        query = urlencode(
+            {
+                "appid": self.app_id,
+                "secret": self.app_secret,
+                "code": code,
+                "grant_type": "authorization_code",
+            }
+        )
+        answer = self._call(f"{self.base}/sns/oauth2/access_token?{query}")
+        openid = str(answer.get("openid") or "")
+        if not openid or len(openid) > 64:  # noqa: PLR2004 - Follower.openid's length
+            code_ = str(answer.get("errcode", -1))
+            raise WeChatError(code_, str(answer.get("errmsg", "no openid")), retryable=False)
+        return openid
 
     def send_template(self, openid: str, template_id: str, data: dict[str, str]) -> str:
         """One template message; returns its msgid."""

@@ -35,11 +35,24 @@ class SelfserviceConfig(AppConfig):
     def ready(self) -> None:
         from utilitydesk.cases import hooks
         from utilitydesk.privacy import files
+        from utilitydesk.wechat import households
 
         from .models import PHOTO_FOLDER
+        from .selectors import bound_customer_ids
+        from .views import SESSION_KEY
 
         # The household's photos: staff who may see the case, on its page.
         files.register(PHOTO_FOLDER, _photo_access)
         hooks.register_section(
             hooks.Section("selfservice_photos", "selfservice/_case_photos.html", _case_photos, 6)
+        )
+        # The WeChat notices page (wechat.views.notices) reads the signed-in household.
+        households.register(
+            households.Pages(
+                SESSION_KEY,
+                bound_customer_ids,
+                "selfservice:sign_in",
+                "selfservice:home",
+                "selfservice:bind",
+            )
         )

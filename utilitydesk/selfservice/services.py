@@ -40,6 +40,7 @@ from utilitydesk.org.models import OrgUnit, Position
 from utilitydesk.org.services import assign_position
 from utilitydesk.privacy.masking import mask_phone
 from utilitydesk.temperature import services as temperature
+from utilitydesk.wechat import services as wechat_services
 
 from .models import BindFailure, Binding, Gate, Photo, Rating, SignInCode
 
@@ -328,6 +329,7 @@ def unbind(phone: str, customer_id: int) -> bool:
     if not 0 < customer_id <= MAX_ID:
         return False
     deleted, _rows = Binding.objects.filter(phone=phone, customer_id=customer_id).delete()
+    wechat_services.forget_customer(phone, customer_id)
     return deleted > 0
 
 

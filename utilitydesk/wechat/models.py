@@ -4,8 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Follower(models.Model):
-    """A WeChat user who wrote to or followed the official account. The customer pages
-    (/my/) fill ``customer`` and ``phone`` when the follower binds an account."""
+    """A WeChat user who wrote to or followed the official account. Linked to a household
+    (docs/wechat.md, "Followers and customers"): ``phone`` is the number signed in to /my/,
+    ``customers`` the accounts it had bound (WeChat notices of those go to this follower)
+    and ``customer`` the first of them, whose contacts the follower's texts become."""
 
     openid = models.CharField(_("OpenID"), max_length=64, unique=True)
     customer = models.ForeignKey(
@@ -16,6 +18,12 @@ class Follower(models.Model):
         related_name="wechat_followers",
         verbose_name=_("customer"),
     )
+    customers = models.ManyToManyField(
+        "customers.Customer",
+        blank=True,
+        related_name="wechat_subscribers",
+        verbose_name=_("customers notified by WeChat"),
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     subscribed = models.BooleanField(_("following"), default=False)
     subscribed_at = models.DateTimeField(_("followed at"), null=True, blank=True)
@@ -24,9 +32,14 @@ class Follower(models.Model):
     # 48 hours of it.
     last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
 
+    linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("WeChat follower")
         verbose_name_plural = _("WeChat followers")
+        indexes = [
+            models.Index(fields=["phone"], condition=~models.Q(phone=""), name="wechat_linked")
+        ]
 
     def __str__(self) -> str:
         return self.openid

@@ -52,7 +52,7 @@ class Incoming:
         return f"event:{self.from_user}:{self.create_time}:{self.event}"
 
 
-def parse(body: bytes) -> Incoming:
+def _fields(body: bytes) -> dict[str, str]:
     if not body or len(body) > MAX_BODY:
         raise MalformedMessage("empty or too long")
     if _DECLARATION.search(body):
@@ -63,7 +63,19 @@ def parse(body: bytes) -> Incoming:
         raise MalformedMessage(str(error)) from error
     if root.tag != "xml":
         raise MalformedMessage("not a message")
-    fields = {child.tag: (child.text or "").strip() for child in root}
+    return {child.tag: (child.text or "").strip() for child in root}
+
+
+def encrypted_part(body: bytes) -> str:
+    """The ``<Encrypt>`` of a message in safe or compatible mode."""
+    ciphertext = _fields(body).get("Encrypt", "")
+    if not ciphertext:
+        raise MalformedMessage("Encrypt is required in safe mode")
+    return ciphertext
+
+
+def parse(body: bytes) -> Incoming:
+    fields = _fields(body)
     to_user, from_user = fields.get("ToUserName", ""), fields.get("FromUserName", "")
     msg_type = fields.get("MsgType", "")
     created = fields.get("CreateTime", "")
@@ -87,7 +99,7 @@ def parse(body: bytes) -> Incoming:
     )
 
 
-def _cdata(text: str) -> str:
+def cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
@@ -95,8 +107,8 @@ def text_reply(incoming: Incoming, text: str, *, now: float | None = None) -> st
     """The passive reply: from the account to the sender of ``incoming``."""
     created = int(now if now is not None else time.time())
     return (
-        f"<xml><ToUserName>{_cdata(incoming.from_user)}</ToUserName>"
-        f"<FromUserName>{_cdata(incoming.to_user)}</FromUserName>"
-        f"<CreateTime>{created}</CreateTime><MsgType>{_cdata('text')}</MsgType>"
-        f"<Content>{_cdata(text)}</Content></xml>"
+        f"<xml><ToUserName>{cdata(incoming.from_user)}</ToUserName>"
+        f"<FromUserName>{cdata(incoming.to_user)}</FromUserName>"
+        f"<CreateTime>{created}</CreateTime><MsgType>{cdata('text')}</MsgType>"
+        f"<Content>{cdata(text)}</Content></xml>"
     )

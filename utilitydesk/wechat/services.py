@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -193,14 +195,57 @@ def _caller_name() -> str:
 
 
 def link_follower(openid: str, *, customer_id: int | None, phone: str = "") -> Follower:
-    """The follower bound to a customer (called by the customer pages when a follower
-    signs in there from the menu)."""
-    if customer_id is not None and not Customer.objects.filter(pk=customer_id).exists():
+    """The follower bound to one customer (or to none)."""
+    return link_household(openid, phone=phone, customer_ids=[customer_id] if customer_id else [])
+
+
+def link_household(
+    openid: str, *, phone: str, customer_ids: list[int], now: datetime | None = None
+) -> Follower:
+    """The follower who opened the web-page authorisation, linked to the household signed in
+    to /my/: ``customer_ids`` are the accounts that number has bound (given by the caller from
+    the session, never by the follower). What the follower was linked to before is replaced,
+    so a WeChat user who signs in with another number stops hearing about the first one's
+    accounts."""
+    now = now or timezone.now()
+    ids = sorted(set(customer_ids))
+    if len(ids) != Customer.objects.filter(pk__in=ids).count():
         raise ValidationError({"customer": [_("Unknown customer.")]})
-    follower = _follower(openid)
-    follower.customer_id, follower.phone = customer_id, phone
-    follower.save(update_fields=["customer", "phone"])
+    with transaction.atomic():
+        _follower(openid)
+        follower = Follower.objects.select_for_update().get(openid=openid)
+        follower.customer_id = ids[0] if ids else None
+        follower.phone = phone if ids else ""
+        follower.linked_at = now if ids else None
+        follower.save(update_fields=["customer", "phone", "linked_at"])
+        follower.customers.set(ids)
     return follower
+
+
+def unlink_household(phone: str) -> int:
+    """The household stops WeChat notices: every follower linked to the number is unlinked.
+    Returns how many were."""
+    with transaction.atomic():
+        followers = list(Follower.objects.select_for_update().filter(phone=phone).exclude(phone=""))
+        for follower in followers:
+            follower.customers.clear()
+        Follower.objects.filter(pk__in=[f.pk for f in followers]).update(
+            customer=None, phone="", linked_at=None
+        )
+    return len(followers)
+
+
+def forget_customer(phone: str, customer_id: int) -> None:
+    """The number no longer has ``customer_id`` bound (the household removed the account):
+    its followers stop being told about that account."""
+    with transaction.atomic():
+        followers = list(Follower.objects.select_for_update().filter(phone=phone).exclude(phone=""))
+        for follower in followers:
+            follower.customers.remove(customer_id)
+            if follower.customer_id == customer_id:
+                remaining = follower.customers.order_by("pk").values_list("pk", flat=True).first()
+                follower.customer_id = remaining
+                follower.save(update_fields=["customer"])
 
 
 # --- the menu ---------------------------------------------------------------------------------
@@ -219,7 +264,16 @@ def menu(site_url: str) -> dict[str, Any]:
                 view(_("Report a fault"), "report/"),
                 {
                     "name": _("My account"),
-                    "sub_button": [view(_("My cases"), "cases/"), view(_("My bills"), "bills/")],
+                    "sub_button": [
+                        view(_("My cases"), "cases/"),
+                        view(_("My bills"), "bills/"),
+                        # Through WeChat's web-page authorisation (wechat.views.oauth_start).
+                        {
+                            "type": "view",
+                            "name": _("WeChat notices"),
+                            "url": f"{base}{reverse('wechat:notices')}",
+                        },
+                    ],
                 },
                 {
                     "name": _("Service"),
@@ -237,3 +291,28 @@ def publish_menu(site_url: str) -> dict[str, Any]:
     built = menu(site_url)
     client().create_menu(built)
     return built
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+def purge_messages(*, now: datetime | None = None, batch: int = 10_000) -> int:
+    """Delete what followers sent more than ``WECHAT_MESSAGE_RETENTION_DAYS`` ago, except
+    texts still waiting for an agent: an answered text lives on in its WeChat contact
+    (content and answer), events in the follower's state. In batches; a second run at the
+    same time finds nothing left. Returns how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WECHAT_MESSAGE_RETENTION_DAYS)
+    waiting = Q(type=InboundMessage.Type.TEXT, answered_at__isnull=True)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                InboundMessage.objects.filter(received_at__lt=cutoff)
+                .exclude(waiting)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch]
+            )
+            if not ids:
+                return deleted
+            deleted += InboundMessage.objects.filter(id__in=ids).delete()[0]

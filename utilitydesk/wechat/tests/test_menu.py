@@ -20,6 +20,7 @@ def test_the_menu_links_the_customer_pages(wechat_api, db):
     assert links["停热公告"] == "https://kf.example.cn/my/interruptions/"
     assert links["我的账单"] == "https://kf.example.cn/my/bills/"
     assert links["客服电话"] == "HOTLINE"
+    assert links["微信通知"] == "https://kf.example.cn/wechat/notices/"
 
 
 def test_dry_run_and_missing_site_url(wechat_api, settings, db):

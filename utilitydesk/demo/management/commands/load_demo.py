@@ -119,6 +119,9 @@ class Command(BaseCommand):
         from utilitydesk.demo.duty_demo import load_duty_demo
 
         load_duty_demo(users)
+        from utilitydesk.demo.wechat_demo import load_wechat_demo
+
+        load_wechat_demo()
         # The account the households' own pages (/my/) act as.
         from utilitydesk.selfservice.services import create_account
 
