@@ -38,6 +38,7 @@ from utilitydesk.notifications.models import Message
 from utilitydesk.notifications.services import send_sms
 from utilitydesk.org.models import OrgUnit, Position
 from utilitydesk.org.services import assign_position
+from utilitydesk.policy import services as policy
 from utilitydesk.privacy.masking import mask_phone
 from utilitydesk.temperature import services as temperature
 
@@ -514,13 +515,19 @@ def finished_at(case: Case) -> datetime | None:
     return case.resolved_at or case.closed_at
 
 
+def reopen_days(case: Case) -> int:
+    """The rating window of the policy the case was created under (the published one for a
+    case without), like the case's other commitments."""
+    return policy.selfservice_reopen_days(case.policy_version or policy.current_policy())
+
+
 def may_rate(case: Case, now: datetime) -> bool:
     """A finished case not yet rated for this resolution, within the reopening window."""
     finished = finished_at(case)
     return (
         case.status in RATABLE
         and finished is not None
-        and now - finished <= timedelta(days=settings.SELFSERVICE_REOPEN_DAYS)
+        and now - finished <= timedelta(days=reopen_days(case))
         and not Rating.objects.filter(case=case, resolved_at=finished).exists()
     )
 

@@ -19,6 +19,7 @@ from utilitydesk.cases.services import DuplicateWarning
 from utilitydesk.customers.models import Premises
 from utilitydesk.outages import interruptions
 from utilitydesk.outages.tests.conftest import NOW, burst
+from utilitydesk.policy import services as policy
 from utilitydesk.selfservice import services
 from utilitydesk.selfservice.models import Rating
 
@@ -179,13 +180,48 @@ def test_rating_a_web_case_answers_its_callback(bound, people, ss_actor):
         services.rate(PHONE, case.number, "dissatisfied", "又坏了")  # once per resolution
 
 
-def test_rating_only_within_the_window(bound, people, settings):
+def test_rating_only_within_the_window(bound, people):
     case = resolve(open_case(people["agent"], bound), people)
-    later = case.resolved_at + timedelta(days=settings.SELFSERVICE_REOPEN_DAYS, minutes=1)
+    # The shipped policy's window: a week after the resolution.
+    assert services.reopen_days(case) == 7
+    later = case.resolved_at + timedelta(days=7, minutes=1)
     with pytest.raises(ValidationError, match="no longer"):
         services.rate(PHONE, case.number, "dissatisfied", "不热", now=later)
     case.refresh_from_db()
     assert case.status != Status.REOPENED
+
+
+def test_the_rating_window_is_the_cases_policy(bound, people, customers):
+    people["admin"].is_superuser = True
+    people["admin"].save()
+    older = open_case(people["agent"], customers["west"])  # under the shipped version
+    draft = policy.new_draft(actor=people["admin"])
+    draft.selfservice_reopen_days = 2
+    draft.save()
+    policy.publish(draft.pk, actor=people["admin"])
+    case = resolve(open_case(people["agent"], bound), people)
+    assert case.policy_version_id == draft.pk
+    three_days_on = case.resolved_at + timedelta(days=3)
+    assert not services.may_rate(case, three_days_on)
+    assert services.may_rate(case, case.resolved_at + timedelta(days=1))
+    with pytest.raises(ValidationError, match="no longer"):
+        services.rate(PHONE, case.number, "satisfied", now=three_days_on)
+    # A case created under the week-long version keeps its week.
+    assert services.reopen_days(older) == 7
+
+
+def test_the_rating_window_is_checked_when_the_policy_is_published(people):
+    people["admin"].is_superuser = True
+    people["admin"].save()
+    draft = policy.new_draft(actor=people["admin"])
+    draft.selfservice_reopen_days = 0
+    draft.save()
+    with pytest.raises(ValidationError) as refused:
+        policy.publish(draft.pk, actor=people["admin"])
+    assert "1 to 90 days" in " ".join(refused.value.messages)
+    draft.selfservice_reopen_days = 14
+    draft.save()
+    assert policy.publish(draft.pk, actor=people["admin"]).selfservice_reopen_days == 14
 
 
 def running(net):
@@ -251,3 +287,14 @@ def test_a_refused_rating_without_the_form_is_shown_as_a_message(client, texts, 
     assert response.status_code == 302
     shown = list(get_messages(response.wsgi_request))
     assert [m.level_tag for m in shown][-1] == "error"  # after the first one's thanks
+
+
+def test_the_rating_window_is_in_the_policy_admin_in_chinese(client, people):
+    people["admin"].is_superuser = True
+    people["admin"].is_staff = True
+    people["admin"].save()
+    draft = policy.new_draft(actor=people["admin"])
+    client.force_login(people["admin"])
+    page = client.get(f"/admin/sla/policyversion/{draft.pk}/change/").content.decode()
+    assert "居民可在办结后几天内评价或重开（天）" in page
+    assert 'name="selfservice_reopen_days"' in page
