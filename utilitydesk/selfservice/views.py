@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from utilitydesk.cases.models import Kind
 from utilitydesk.cases.services import DuplicateWarning
 from utilitydesk.privacy.access import Action, client_ip, record_access
 from utilitydesk.privacy.masking import mask_phone
+from utilitydesk.privacy.views import file_response
 
 from . import selectors, services
 from .forms import (
@@ -364,10 +366,29 @@ def case(request: HttpRequest, phone: str, number: str) -> HttpResponse:
             "case": found,
             "steps": selectors.customer_timeline(found),
             "technician": selectors.technician_of(found),
+            "photos": selectors.my_photos(found),
             "form": form if services.may_rate(found, timezone.now()) else None,
             "nav": "cases",
         },
     )
+
+
+@customer_page
+def photo(request: HttpRequest, phone: str, number: str, photo_id: int) -> HttpResponse:
+    """A photo of the household's own case, through the same checks as staff's media
+    files: found only through the bindings, the opening access-logged, not cached."""
+    found = selectors.my_photo(phone, number, photo_id)
+    if found is None or not default_storage.exists(found.file.name):
+        raise Http404
+    _log(
+        request,
+        phone,
+        Action.FILE,
+        [found.case.customer_id],
+        case=found.case.number,
+        file=found.file.name,
+    )
+    return file_response(found.file.name)
 
 
 @customer_page
