@@ -392,11 +392,9 @@ def _clean_photos(photos: Sequence[Upload], errors: dict[str, list[str]]) -> lis
     return cleaned
 
 
-def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Contact:
-    """A contact on the web channel through the hotline's intake: the same duplicate check
-    (``cases.DuplicateWarning`` when the household has such a case open), hold by an
-    interruption and routing; the photos kept with the case."""
-    now = now or timezone.now()
+def _checked_report(phone: str, data: FaultReport) -> tuple[Premises, str, list[bytes]]:
+    """The report's premises (one of the bound accounts'), description and photos, or
+    every field's error at once."""
     errors: dict[str, list[str]] = {}
     photos = _clean_photos(data.photos, errors)
     premises = (
@@ -418,6 +416,22 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
         errors["description"] = [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]
     if errors or premises is None:
         raise ValidationError(errors)
+    return premises, description, photos
+
+
+def _keep_photos(case: Case, photos: list[bytes], now: datetime) -> None:
+    for jpeg in photos:
+        photo = Photo(case=case, created_at=now)
+        photo.file.save(f"{secrets.token_hex(12)}.jpg", ContentFile(jpeg), save=False)
+        photo.save()
+
+
+def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Contact:
+    """A contact on the web channel through the hotline's intake: the same duplicate check
+    (``cases.DuplicateWarning`` when the household has such a case open), hold by an
+    interruption and routing; the photos kept with the case."""
+    now = now or timezone.now()
+    premises, description, photos = _checked_report(phone, data)
     with transaction.atomic():
         # Two taps on "send": the second waits here, then meets the first as a duplicate.
         Premises.objects.select_for_update().filter(pk=premises.pk).first()
@@ -434,10 +448,44 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
             actor=actor(),
             now=now,
         )
-        for jpeg in photos:
-            photo = Photo(case=cast(Case, contact.case), created_at=now)
-            photo.file.save(f"{secrets.token_hex(12)}.jpg", ContentFile(jpeg), save=False)
-            photo.save()
+        _keep_photos(cast(Case, contact.case), photos, now)
+    return contact
+
+
+def add_to_case(
+    phone: str, number: str, data: FaultReport, *, now: datetime | None = None
+) -> Contact:
+    """The report met the household's open case for the same address: its description
+    (and photos) join that case instead of opening a second, as the hotline records a
+    repeat call — a web contact linked to the case, "customer contacted again" on its
+    timeline with the text."""
+    now = now or timezone.now()
+    premises, description, photos = _checked_report(phone, data)
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update()
+            .filter(number=number, premises=premises, status__in=OPEN_STATUSES)
+            .first()
+        )
+        if case is None:
+            raise ValidationError(
+                {"premises": [_("That case is no longer open for this address. Send it anew.")]}
+            )
+        contact = cases.create_contact(
+            cases.ContactInput(
+                channel=Channel.WEB,
+                kind=case.kind,
+                content=description,
+                customer_id=premises.customer_id,
+                premises_id=premises.pk,
+                caller_name=premises.customer.name,
+                caller_phone=phone,
+                link_to_case=case.number,
+            ),
+            actor=actor(),
+            now=now,
+        )
+        _keep_photos(case, photos, now)
     return contact
 
 

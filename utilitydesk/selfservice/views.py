@@ -205,22 +205,30 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
                 "photos",
                 _("At most %(n)d photos.") % {"n": settings.SELFSERVICE_PHOTOS_PER_REPORT},
             )
+    add_to = request.POST.get("add_to", "")[:32] if request.method == "POST" else ""
     if request.method == "POST" and form.is_valid():
+        data = services.FaultReport(
+            premises_id=form.cleaned_data["premises"],
+            kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+            photos=photos,
+        )
         try:
-            contact = services.report(
-                phone,
-                services.FaultReport(
-                    premises_id=form.cleaned_data["premises"],
-                    kind=form.cleaned_data["kind"],
-                    description=form.cleaned_data["description"],
-                    photos=photos,
-                ),
-            )
+            if add_to:
+                contact = services.add_to_case(phone, add_to, data)
+            else:
+                contact = services.report(phone, data)
         except DuplicateWarning as warning:
             duplicates = warning.cases
         except ValidationError as exc:
             add_errors(form, exc)
         else:
+            if add_to:
+                messages.success(
+                    request,
+                    _("Added to case %(number)s. Thank you.") % {"number": add_to},
+                )
+                return redirect("selfservice:case", number=add_to)
             case = contact.case
             if case is not None:
                 messages.success(
@@ -236,6 +244,7 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
         {
             "form": form,
             "duplicates": duplicates,
+            "photos_chosen": bool(photos),
             "nav": "report",
             "max_photos": settings.SELFSERVICE_PHOTOS_PER_REPORT,
         },

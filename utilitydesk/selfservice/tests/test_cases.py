@@ -7,6 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from utilitydesk.outages import interruptions
 from utilitydesk.outages.tests.conftest import NOW, burst
 from utilitydesk.policy import services as policy
 from utilitydesk.selfservice import services
-from utilitydesk.selfservice.models import Rating
+from utilitydesk.selfservice.models import Photo, Rating
 
 from .conftest import PHONE, resolve, sign_in
 
@@ -78,6 +79,49 @@ def test_report_page_shows_the_open_case_instead_of_a_duplicate(client, texts, b
     assert Case.objects.count() == 1
     response = client.post("/my/report/", {"kind": "nonsense", "premises": "x"})
     assert response.status_code == 200
+
+
+def test_a_duplicate_report_is_added_to_the_open_case(client, texts, bound, people):
+    from .test_photos import picture
+
+    sign_in(client, texts)
+    data = {"kind": "repair", "premises": premises_of(bound).pk, "description": "暖气不热"}
+    case = Case.objects.get(number=client.post("/my/report/", data).url.split("/")[-2])
+    again = {**data, "description": "卧室也不热了，阀门漏水"}
+    page = client.post("/my/report/", {**again, "photos": [picture()]}).content.decode()
+    assert "补充说明到该工单" in page and f'name="add_to" value="{case.number}"' in page
+    assert "请先在下方重新选择照片" in page  # a file input cannot be kept across pages
+    response = client.post("/my/report/", {**again, "add_to": case.number, "photos": [picture()]})
+    assert response.status_code == 302 and response.url == f"/my/cases/{case.number}/"
+    assert Case.objects.count() == 1
+    contact = case.contacts.order_by("pk").last()
+    assert contact.channel == Channel.WEB and contact.content == "卧室也不热了，阀门漏水"
+    event = case.events.get(action="contact_added")
+    assert event.note == "卧室也不热了，阀门漏水" and event.actor.username == "selfservice"
+    assert Photo.objects.filter(case=case).count() == 1
+    # The staff case page shows the added text; the household's timeline the step.
+    agent = Client()
+    agent.force_login(people["agent"])
+    assert "阀门漏水" in agent.get(f"/cases/{case.number}/").content.decode()
+    assert "客户再次来电" in client.get(f"/my/cases/{case.number}/").content.decode()
+
+
+def test_text_is_added_only_to_an_open_case_of_the_households_address(
+    bound, people, customers, ss_actor
+):
+    mine = services.report(PHONE, services.FaultReport(premises_of(bound).pk, "repair", "不热"))
+    theirs = open_case(people["agent"], customers["west"])
+    text = services.FaultReport(premises_of(bound).pk, "repair", "补充")
+    with pytest.raises(ValidationError) as refused:
+        services.add_to_case(PHONE, theirs.number, text)
+    assert "premises" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        services.add_to_case(PHONE, "GD-NO-SUCH", text)
+    resolve(mine.case, people)
+    with pytest.raises(ValidationError):
+        services.add_to_case(PHONE, mine.case.number, text)
+    assert not theirs.events.filter(action="contact_added").exists()
+    assert not mine.case.events.filter(action="contact_added").exists()
 
 
 def test_another_households_case_and_bill_are_not_found(client, texts, bound, customers, people):
