@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .defaults import (
+    DEFAULT_SELFSERVICE_REOPEN_DAYS,
     DEFAULT_WARNING_CAP_MINUTES,
     DEFAULT_WARNING_FLOOR_MINUTES,
-    DEFAULT_SELFSERVICE_REOPEN_DAYS,
     DEFAULT_WARNING_SHARE,
     SELFSERVICE_REOPEN_DAYS_MAX,
     default_assessment_deductions,

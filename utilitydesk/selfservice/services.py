@@ -33,7 +33,7 @@ from utilitydesk.callbacks.models import CallbackTask, Outcome
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Contact, Kind, Status
 from utilitydesk.customers import phones as phone_numbers
-from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.customers.models import Customer, CustomerPhone, Premises
 from utilitydesk.notifications.models import Message
 from utilitydesk.notifications.services import send_sms
 from utilitydesk.org.models import OrgUnit, Position
@@ -42,7 +42,15 @@ from utilitydesk.policy import services as policy
 from utilitydesk.privacy.masking import mask_phone
 from utilitydesk.temperature import services as temperature
 
-from .models import BindFailure, Binding, Gate, Photo, Rating, SignInCode
+from .models import (
+    PHONE_ONLY_PROOFS,
+    BindFailure,
+    Binding,
+    Gate,
+    Photo,
+    Rating,
+    SignInCode,
+)
 
 type Upload = UploadedFile[bytes]
 
@@ -277,7 +285,9 @@ def bind(
             binding = None
         else:
             binding, created = Binding.objects.get_or_create(
-                phone=phone, customer=customer, defaults={"proof": proof, "created_at": now}
+                phone=phone,
+                customer=customer,
+                defaults={"proof": proof, "created_at": now, "last_used_at": now},
             )
     if binding is None:
         raise ValidationError(
@@ -330,6 +340,31 @@ def unbind(phone: str, customer_id: int) -> bool:
         return False
     deleted, _rows = Binding.objects.filter(phone=phone, customer_id=customer_id).delete()
     return deleted > 0
+
+
+def refresh_bindings(phone: str, *, now: datetime | None = None) -> int:
+    """At sign-in: the number's bindings that can no longer be trusted are dropped — unused
+    for SELFSERVICE_BINDING_IDLE_DAYS (the number may have a new owner), or proved by the
+    number alone while the account's record no longer lists it — and the rest are marked
+    used. Returns how many were dropped (they need the proof again)."""
+    now = now or timezone.now()
+    idle_since = now - timedelta(days=settings.SELFSERVICE_BINDING_IDLE_DAYS)
+    bindings = list(
+        Binding.objects.filter(phone=phone).only("customer_id", "proof", "last_used_at")
+    )
+    listed = set(
+        CustomerPhone.objects.filter(
+            customer_id__in=[b.customer_id for b in bindings], number=phone
+        ).values_list("customer_id", flat=True)
+    )
+    dropped = 0
+    for binding in bindings:
+        if binding.last_used_at < idle_since or (
+            binding.proof in PHONE_ONLY_PROOFS and binding.customer_id not in listed
+        ):
+            dropped += int(unbind(phone, binding.customer_id))
+    Binding.objects.filter(phone=phone).update(last_used_at=now)
+    return dropped
 
 
 # --- reporting a fault ------------------------------------------------------------------------
@@ -688,9 +723,13 @@ def _complain_anew(case: Case, phone: str, comment: str, *, actor: Actor, now: d
 
 
 def purge(now: datetime | None = None) -> int:
-    """Sign-in codes and failed bindings older than 30 days: past every limit's window,
-    and they hold phone numbers."""
+    """Sign-in codes and failed bindings older than 30 days (past every limit's window, and
+    they hold phone numbers), and bindings unused past the idle window."""
     cutoff = (now or timezone.now()) - timedelta(days=PURGE_AFTER_DAYS)
     codes, _rows = SignInCode.objects.filter(created_at__lt=cutoff).delete()
     failures, _rows = BindFailure.objects.filter(at__lt=cutoff).delete()
-    return codes + failures
+    # A binding past the idle window would be dropped at its number's next sign-in anyway;
+    # the number need not be kept until then.
+    idle_since = (now or timezone.now()) - timedelta(days=settings.SELFSERVICE_BINDING_IDLE_DAYS)
+    idle, _rows = Binding.objects.filter(last_used_at__lt=idle_since).delete()
+    return codes + failures + idle

@@ -101,6 +101,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             else:
                 request.session.cycle_key()
                 request.session[SESSION_KEY] = phone
+                if services.refresh_bindings(phone):
+                    # Which accounts is not said: the number may have a new owner.
+                    messages.info(
+                        request,
+                        _(
+                            "Accounts bound to this number long ago need to be bound again "
+                            "with their proof."
+                        ),
+                    )
                 return redirect("selfservice:home")
     elif request.method == "POST":
         phone_form = PhoneForm(request.POST)
