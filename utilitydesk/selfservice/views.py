@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +38,8 @@ from .forms import (
 
 SESSION_KEY = "selfservice_phone"
 
-View = Callable[..., HttpResponse]
+# FileResponse (a photo) is a streaming response, not an HttpResponse.
+View = Callable[..., HttpResponseBase]
 
 
 def signed_in_phone(request: HttpRequest) -> str:
@@ -53,7 +55,7 @@ def customer_page(view: View) -> View:
 
     @never_cache
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         phone = signed_in_phone(request)
         if not phone:
             return redirect("selfservice:sign_in")
@@ -392,11 +394,12 @@ def case(request: HttpRequest, phone: str, number: str) -> HttpResponse:
 
 
 @customer_page
-def photo(request: HttpRequest, phone: str, number: str, photo_id: int) -> HttpResponse:
+def photo(request: HttpRequest, phone: str, number: str, photo_id: int) -> HttpResponseBase:
     """A photo of the household's own case, through the same checks as staff's media
     files: found only through the bindings, the opening access-logged, not cached."""
     found = selectors.my_photo(phone, number, photo_id)
-    if found is None or not default_storage.exists(found.file.name):
+    name = found.file.name if found is not None else None
+    if found is None or not name or not default_storage.exists(name):
         raise Http404
     _log(
         request,
@@ -404,9 +407,9 @@ def photo(request: HttpRequest, phone: str, number: str, photo_id: int) -> HttpR
         Action.FILE,
         [found.case.customer_id],
         case=found.case.number,
-        file=found.file.name,
+        file=name,
     )
-    return file_response(found.file.name)
+    return file_response(name)
 
 
 @customer_page
