@@ -421,7 +421,9 @@ SELFSERVICE_CODES_PER_ADDRESS_PER_HOUR = int(
 )
 SELFSERVICE_CODE_INTERVAL_SECONDS = int(os.environ.get("SELFSERVICE_CODE_INTERVAL_SECONDS", "60"))
 SELFSERVICE_BIND_FAILURES_PER_DAY = int(os.environ.get("SELFSERVICE_BIND_FAILURES_PER_DAY", "5"))
-SELFSERVICE_REOPEN_DAYS = int(os.environ.get("SELFSERVICE_REOPEN_DAYS", "7"))
+# A binding not used (the number not signed in with it) for this many days needs its proof
+# again: mobile numbers are given to someone else after they are given up.
+SELFSERVICE_BINDING_IDLE_DAYS = int(os.environ.get("SELFSERVICE_BINDING_IDLE_DAYS", "90"))
 SELFSERVICE_PHOTOS_PER_REPORT = int(os.environ.get("SELFSERVICE_PHOTOS_PER_REPORT", "3"))
 SELFSERVICE_PHOTO_MAX_BYTES = int(
     os.environ.get("SELFSERVICE_PHOTO_MAX_BYTES", str(8 * 1024 * 1024))

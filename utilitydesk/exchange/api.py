@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import selectors, services
 from .adapters import CATEGORIES, EVENT_TYPES, VERDICTS, BadPayload, adapter
 
 
@@ -119,3 +119,63 @@ class EventInView(_Signed):
     def post(self, request, version=None):
         event, created = self._received(request, adapter().parse_event, services.receive_event)
         return Response({"event_id": event.event_id, "created": created})
+
+
+# --- staff: the messages that did not reach the platform ----------------------------------
+
+
+class TroubledMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order_no = serializers.CharField(source="order.order_no")
+    kind = serializers.CharField()
+    state = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+
+
+class RetryInSerializer(serializers.Serializer):
+    messages = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        min_length=1,
+        max_length=200,
+        help_text="Ids of failed or dead messages",
+    )
+
+
+class RetryOutSerializer(serializers.Serializer):
+    queued = serializers.IntegerField(help_text="How many were queued to be sent again")
+
+
+class TroubledMessagesView(generics.ListAPIView):
+    """Failed and dead messages to the 12345 platform, oldest first (permission
+    `exchange.view_exchange`)."""
+
+    serializer_class = TroubledMessageSerializer
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.has_perm(selectors.VIEW_PERMISSION):
+            raise exceptions.PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.troubled_messages(self.request.user)
+
+
+class RetryView(APIView):
+    """Send failed or dead messages again now (permission `exchange.act_on_exchange`);
+    ids of other messages are ignored."""
+
+    @extend_schema(
+        operation_id="exchange_12345_retry",
+        request=RetryInSerializer,
+        responses={200: RetryOutSerializer, 403: OpenApiResponse(description="not allowed")},
+    )
+    def post(self, request, version=None):
+        if not request.user.has_perm(services.ACT_PERMISSION):
+            raise exceptions.PermissionDenied
+        body = RetryInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(
+            {"queued": services.retry(body.validated_data["messages"], actor=request.user)}
+        )

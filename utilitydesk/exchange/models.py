@@ -70,6 +70,15 @@ class Order(models.Model):
         verbose_name_plural = _("12345 orders")
         ordering = ["-transferred_at"]
         indexes = [models.Index(fields=["transferred_at"]), models.Index(fields=["state"])]
+        # The exchange page's own rights (docs/exchange-12345.md); the model's view_* rights
+        # are the read-only admin's.
+        permissions = [
+            ("view_exchange", _("Can see the 12345 exchange page")),
+            (
+                "act_on_exchange",
+                _("Can return 12345 orders, ask for extensions and send messages again"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.order_no

@@ -11,7 +11,7 @@ from utilitydesk.accounts.typing import AnyUser
 
 from .models import Link, Order, Outbound
 
-VIEW_PERMISSION = "notifications.work_failed_notices"
+VIEW_PERMISSION = "exchange.view_exchange"
 
 
 def troubled_messages(user: AnyUser) -> QuerySet[Outbound]:

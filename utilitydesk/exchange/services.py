@@ -32,9 +32,8 @@ from .adapters import Adapter, EventData, OrderData, Undelivered, adapter
 from .models import Inbound, Link, Order, Outbound
 
 LINK = "12345"
-RETRY_PERMISSION = "notifications.work_failed_notices"
-RETURN_PERMISSION = "cases.cancel_case"
-EXTENSION_PERMISSION = "cases.dispatch_case"
+# Returning an order, asking for an extension and sending a message again.
+ACT_PERMISSION = "exchange.act_on_exchange"
 
 
 def exchange_actor() -> Actor:
@@ -275,7 +274,7 @@ def return_order(order_id: int, reason: str, *, actor: Actor, now: datetime | No
     """退单: the order is not ours. The platform is told why; a case the order opened is
     cancelled with the reason."""
     now = now or timezone.now()
-    if not actor.has_perm(RETURN_PERMISSION):
+    if not actor.has_perm(ACT_PERMISSION):
         raise PermissionDenied(_("You are not allowed to do this."))
     reason = (reason or "").strip()
     if not reason:
@@ -301,7 +300,7 @@ def request_extension(
 ) -> Outbound:
     """延期: ask the platform for more working days; its decision comes as an event."""
     now = now or timezone.now()
-    if not actor.has_perm(EXTENSION_PERMISSION):
+    if not actor.has_perm(ACT_PERMISSION):
         raise PermissionDenied(_("You are not allowed to do this."))
     current = policy.current_policy()
     most = current.exchange_extension_max_days if current else 10
@@ -342,7 +341,7 @@ def on_case_resolved(happened: CaseHappened) -> None:
 def retry(message_ids: list[int], *, actor: Actor, now: datetime | None = None) -> int:
     """Send failed or dead messages again now (the retry button); returns how many."""
     now = now or timezone.now()
-    if not actor.has_perm(RETRY_PERMISSION):
+    if not actor.has_perm(ACT_PERMISSION):
         raise PermissionDenied(_("You are not allowed to do this."))
     return Outbound.objects.filter(
         pk__in=message_ids, state__in=[Outbound.State.FAILED, Outbound.State.DEAD]

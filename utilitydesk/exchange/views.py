@@ -33,6 +33,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "figures": selectors.figures(since=selectors.month_start(now)),
             "orders": selectors.recent_orders(request.user),
             "link": selectors.link_status(),
+            "may_act": request.user.has_perm(services.ACT_PERMISSION),
         },
     )
 
@@ -49,7 +50,7 @@ def _done(request: HttpRequest, action) -> HttpResponse:
 
 
 @login_required
-@permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
+@permission_required(services.ACT_PERMISSION, raise_exception=True)
 @require_POST
 def retry(request: HttpRequest) -> HttpResponse:
     ids = [int(pk) for pk in request.POST.getlist("message") if pk.isdecimal() and len(pk) < 19]
@@ -57,6 +58,7 @@ def retry(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required(services.ACT_PERMISSION, raise_exception=True)
 @require_POST
 def return_order(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")[:500]
@@ -64,6 +66,7 @@ def return_order(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required(services.ACT_PERMISSION, raise_exception=True)
 @require_POST
 def extension(request: HttpRequest, pk: int) -> HttpResponse:
     raw = request.POST.get("days", "")

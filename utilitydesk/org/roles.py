@@ -51,6 +51,11 @@ FAULTS = ["outages.manage_major_fault", "outages.view_majorfault"]
 # The failed-delivery list of customer notices: agents and the service office call the
 # customers a text did not reach.
 FAILED_NOTICES = ["notifications.work_failed_notices"]
+# The 12345 exchange page (docs/exchange-12345.md): agents and the service office see it,
+# return orders, ask for extensions and send failed messages again; the service office and
+# administrators read its records in the admin (read-only).
+EXCHANGE = ["exchange.view_exchange", "exchange.act_on_exchange"]
+EXCHANGE_RECORDS = ["exchange.view_order", "exchange.view_inbound", "exchange.view_outbound"]
 # People who take calls see the open major faults (to answer callers and link calls).
 FAULT_VIEW = ["outages.view_majorfault"]
 # Supply interruptions (docs/outages.md): run by dispatchers, station heads and the service
@@ -210,6 +215,7 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + CALLBACK
     + CLASSIFY
     + FAILED_NOTICES
+    + EXCHANGE
     + BILL_VIEW
     + HEAT_APPLICATION
     + DUTY,
@@ -310,6 +316,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + PAYMENTS,
     Position.SERVICE_OFFICE: CALLBACK
     + FAILED_NOTICES
+    + EXCHANGE
+    + EXCHANGE_RECORDS
     + SPOT_CHECK
     + DETERMINE
     + CLASSIFY
@@ -353,7 +361,8 @@ ROLE_PERMISSIONS: dict[Position, list[str]] = {
     + SLA_ADMIN
     + NETWORK_IMPORT
     + INSTRUMENTS
-    + ARREARS_POLICY,
+    + ARREARS_POLICY
+    + EXCHANGE_RECORDS,
 }
 
 SCOPED_POSITIONS = {Position.TECHNICIAN, Position.TEAM_LEADER, Position.STATION_HEAD}

@@ -11,6 +11,9 @@ from chinese_calendar import constants
 DEFAULT_WARNING_SHARE = Decimal("0.25")
 DEFAULT_WARNING_FLOOR_MINUTES = 10
 DEFAULT_WARNING_CAP_MINUTES = 60
+# A household rates (or reopens) its finished case on its own pages within a week (ours).
+DEFAULT_SELFSERVICE_REOPEN_DAYS = 7
+SELFSERVICE_REOPEN_DAYS_MAX = 90
 
 # (limit, kind, grade, emergency, attribute, equals, at least, at most, amount, unit, source)
 DEFAULT_LIMITS = [

@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .defaults import (
+    DEFAULT_SELFSERVICE_REOPEN_DAYS,
     DEFAULT_WARNING_CAP_MINUTES,
     DEFAULT_WARNING_FLOOR_MINUTES,
     DEFAULT_WARNING_SHARE,
+    SELFSERVICE_REOPEN_DAYS_MAX,
     default_assessment_deductions,
     default_assessment_weights,
     default_exchange_answer_days,
@@ -273,6 +275,12 @@ class PolicyVersion(models.Model):
         _("12345 orders: an extension asks at most (working days)"),
         default=10,
         validators=[MinValueValidator(1)],
+    )
+    # The household's own pages (selfservice app; docs/selfservice.md).
+    selfservice_reopen_days = models.PositiveSmallIntegerField(
+        _("households may rate or reopen a finished case within (days)"),
+        default=DEFAULT_SELFSERVICE_REOPEN_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(SELFSERVICE_REOPEN_DAYS_MAX)],
     )
     kpi_targets = models.JSONField(
         _("KPI targets"),

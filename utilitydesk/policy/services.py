@@ -22,7 +22,11 @@ from utilitydesk.audit.services import record_changes
 from utilitydesk.org.models import Position
 
 from . import deadlines as arithmetic
-from .defaults import default_exchange_answer_days
+from .defaults import (
+    DEFAULT_SELFSERVICE_REOPEN_DAYS,
+    SELFSERVICE_REOPEN_DAYS_MAX,
+    default_exchange_answer_days,
+)
 from .models import (
     CalendarDay,
     CalendarYear,
@@ -391,6 +395,22 @@ def exchange_answer_days(policy: PolicyVersion | None, kind: str) -> int:
     return value if isinstance(value, int) else 13
 
 
+def selfservice_problems(policy: PolicyVersion) -> list[str]:
+    """What keeps a draft's self-service values from being published: a rating window
+    outside 1 to 90 days (0 would take the rating form away from every household)."""
+    if not 1 <= policy.selfservice_reopen_days <= SELFSERVICE_REOPEN_DAYS_MAX:
+        return [
+            _("Households rate or reopen a finished case within 1 to %(n)d days.")
+            % {"n": SELFSERVICE_REOPEN_DAYS_MAX}
+        ]
+    return []
+
+
+def selfservice_reopen_days(policy: PolicyVersion | None) -> int:
+    """Days after a case is finished in which its household may rate or reopen it."""
+    return policy.selfservice_reopen_days if policy else DEFAULT_SELFSERVICE_REOPEN_DAYS
+
+
 def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None) -> PolicyVersion:
     """Publish a draft: it applies to cases created from now on; existing cases keep
     theirs. The previous published version is retired."""
@@ -408,6 +428,7 @@ def publish(policy_id: int, *, actor: Actor | None, now: datetime | None = None)
     problems.extend(temperature_problems(policy))
     problems.extend(kpi_problems(policy))
     problems.extend(exchange_problems(policy))
+    problems.extend(selfservice_problems(policy))
     if not policy.limits.filter(
         name="resolution", kind="", grade="", emergency__isnull=True, attribute=""
     ).exists():

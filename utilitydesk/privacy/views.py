@@ -27,11 +27,18 @@ def media_file(request, path: str):
         request=request,
         detail={"file": name, **(allowed.detail or {})},
     )
+    return file_response(name, inline=allowed.inline)
+
+
+def file_response(name: str, *, inline: bool = True) -> FileResponse:
+    """A stored file as the media check serves it (type by name, no sniffing, not kept by
+    the browser). For pages whose visitor is not a staff user (the households' /my/ pages),
+    which check and log the access themselves before calling it."""
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(
         default_storage.open(name, "rb"),
         content_type=content_type,
-        as_attachment=not allowed.inline,
+        as_attachment=not inline,
         filename=PurePosixPath(name).name,
     )
     response["X-Content-Type-Options"] = "nosniff"

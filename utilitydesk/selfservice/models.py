@@ -33,11 +33,15 @@ class SignInCode(models.Model):
 
 class Binding(models.Model):
     """A phone number that proved it may see one customer account (account number with the
-    name, or with the last bill's amount)."""
+    name, or with the last bill's amount). Numbers change hands: a binding not used for
+    SELFSERVICE_BINDING_IDLE_DAYS needs its proof again (docs/selfservice.md)."""
 
     class Proof(models.TextChoices):
         NAME = "name", _("Account holder's name")
         BILL = "bill", _("Last bill's amount")
+        # The number alone, because the account's record lists it. No page binds this way
+        # today; such a binding lasts only while the record still lists the number.
+        PHONE = "phone", _("Number on the account's record")
 
     phone = models.CharField(_("phone"), max_length=20)
     customer = models.ForeignKey(
@@ -48,6 +52,8 @@ class Binding(models.Model):
     )
     proof = models.CharField(_("proof"), max_length=8, choices=Proof.choices)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The number last signed in with this binding in place.
+    last_used_at = models.DateTimeField(_("last used at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("bound account")
@@ -55,9 +61,14 @@ class Binding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["phone", "customer"], name="selfservice_binding_once")
         ]
+        indexes = [models.Index(fields=["last_used_at"])]
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} → {self.customer_id}"
+
+
+# Proofs that are only the number itself: they hold while the account's record lists it.
+PHONE_ONLY_PROOFS = {Binding.Proof.PHONE}
 
 
 class BindFailure(models.Model):

@@ -25,9 +25,10 @@ from utilitydesk.outages.models import Interruption
 from utilitydesk.payments.models import Payment
 from utilitydesk.privacy.masking import mask_phone
 
-from .models import Binding
+from .models import Binding, Photo
 
 MY_CASES_SHOWN = 50
+MAX_ID = 2**31 - 1  # the id columns' range: a longer number in a URL is simply not found
 PAYMENTS_SHOWN = 20  # per account
 # The steps a household is shown on its case's timeline; notes, escalations and deadline
 # events are the company's own.
@@ -103,6 +104,25 @@ def my_case(phone: str, number: str) -> Case | None:
     return (
         Case.objects.filter(number=number, customer_id__in=bound_customer_ids(phone))
         .select_related("assignee")
+        .first()
+    )
+
+
+def my_photos(case: Case) -> list[Photo]:
+    """The photos sent with the report (or added to the case later); ``case`` is one
+    ``my_case`` found."""
+    return list(Photo.objects.filter(case=case).order_by("pk"))
+
+
+def my_photo(phone: str, number: str, photo_id: int) -> Photo | None:
+    """One photo of a bound account's case: another household's id is not found."""
+    if not 0 < photo_id <= MAX_ID:
+        return None
+    return (
+        Photo.objects.filter(
+            pk=photo_id, case__number=number, case__customer_id__in=bound_customer_ids(phone)
+        )
+        .select_related("case")
         .first()
     )
 

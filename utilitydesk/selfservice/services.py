@@ -33,16 +33,25 @@ from utilitydesk.callbacks.models import CallbackTask, Outcome
 from utilitydesk.cases import services as cases
 from utilitydesk.cases.models import OPEN_STATUSES, Case, Channel, Contact, Kind, Status
 from utilitydesk.customers import phones as phone_numbers
-from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.customers.models import Customer, CustomerPhone, Premises
 from utilitydesk.notifications.models import Message
 from utilitydesk.notifications.services import send_sms
 from utilitydesk.org.models import OrgUnit, Position
 from utilitydesk.org.services import assign_position
+from utilitydesk.policy import services as policy
 from utilitydesk.privacy.masking import mask_phone
 from utilitydesk.temperature import services as temperature
 from utilitydesk.wechat import services as wechat_services
 
-from .models import BindFailure, Binding, Gate, Photo, Rating, SignInCode
+from .models import (
+    PHONE_ONLY_PROOFS,
+    BindFailure,
+    Binding,
+    Gate,
+    Photo,
+    Rating,
+    SignInCode,
+)
 
 type Upload = UploadedFile[bytes]
 
@@ -277,7 +286,9 @@ def bind(
             binding = None
         else:
             binding, created = Binding.objects.get_or_create(
-                phone=phone, customer=customer, defaults={"proof": proof, "created_at": now}
+                phone=phone,
+                customer=customer,
+                defaults={"proof": proof, "created_at": now, "last_used_at": now},
             )
     if binding is None:
         raise ValidationError(
@@ -331,6 +342,31 @@ def unbind(phone: str, customer_id: int) -> bool:
     deleted, _rows = Binding.objects.filter(phone=phone, customer_id=customer_id).delete()
     wechat_services.forget_customer(phone, customer_id)
     return deleted > 0
+
+
+def refresh_bindings(phone: str, *, now: datetime | None = None) -> int:
+    """At sign-in: the number's bindings that can no longer be trusted are dropped — unused
+    for SELFSERVICE_BINDING_IDLE_DAYS (the number may have a new owner), or proved by the
+    number alone while the account's record no longer lists it — and the rest are marked
+    used. Returns how many were dropped (they need the proof again)."""
+    now = now or timezone.now()
+    idle_since = now - timedelta(days=settings.SELFSERVICE_BINDING_IDLE_DAYS)
+    bindings = list(
+        Binding.objects.filter(phone=phone).only("customer_id", "proof", "last_used_at")
+    )
+    listed = set(
+        CustomerPhone.objects.filter(
+            customer_id__in=[b.customer_id for b in bindings], number=phone
+        ).values_list("customer_id", flat=True)
+    )
+    dropped = 0
+    for binding in bindings:
+        if binding.last_used_at < idle_since or (
+            binding.proof in PHONE_ONLY_PROOFS and binding.customer_id not in listed
+        ):
+            dropped += int(unbind(phone, binding.customer_id))
+    Binding.objects.filter(phone=phone).update(last_used_at=now)
+    return dropped
 
 
 # --- reporting a fault ------------------------------------------------------------------------
@@ -393,11 +429,9 @@ def _clean_photos(photos: Sequence[Upload], errors: dict[str, list[str]]) -> lis
     return cleaned
 
 
-def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Contact:
-    """A contact on the web channel through the hotline's intake: the same duplicate check
-    (``cases.DuplicateWarning`` when the household has such a case open), hold by an
-    interruption and routing; the photos kept with the case."""
-    now = now or timezone.now()
+def _checked_report(phone: str, data: FaultReport) -> tuple[Premises, str, list[bytes]]:
+    """The report's premises (one of the bound accounts'), description and photos, or
+    every field's error at once."""
     errors: dict[str, list[str]] = {}
     photos = _clean_photos(data.photos, errors)
     premises = (
@@ -419,6 +453,22 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
         errors["description"] = [_("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}]
     if errors or premises is None:
         raise ValidationError(errors)
+    return premises, description, photos
+
+
+def _keep_photos(case: Case, photos: list[bytes], now: datetime) -> None:
+    for jpeg in photos:
+        photo = Photo(case=case, created_at=now)
+        photo.file.save(f"{secrets.token_hex(12)}.jpg", ContentFile(jpeg), save=False)
+        photo.save()
+
+
+def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Contact:
+    """A contact on the web channel through the hotline's intake: the same duplicate check
+    (``cases.DuplicateWarning`` when the household has such a case open), hold by an
+    interruption and routing; the photos kept with the case."""
+    now = now or timezone.now()
+    premises, description, photos = _checked_report(phone, data)
     with transaction.atomic():
         # Two taps on "send": the second waits here, then meets the first as a duplicate.
         Premises.objects.select_for_update().filter(pk=premises.pk).first()
@@ -435,10 +485,44 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
             actor=actor(),
             now=now,
         )
-        for jpeg in photos:
-            photo = Photo(case=cast(Case, contact.case), created_at=now)
-            photo.file.save(f"{secrets.token_hex(12)}.jpg", ContentFile(jpeg), save=False)
-            photo.save()
+        _keep_photos(cast(Case, contact.case), photos, now)
+    return contact
+
+
+def add_to_case(
+    phone: str, number: str, data: FaultReport, *, now: datetime | None = None
+) -> Contact:
+    """The report met the household's open case for the same address: its description
+    (and photos) join that case instead of opening a second, as the hotline records a
+    repeat call — a web contact linked to the case, "customer contacted again" on its
+    timeline with the text."""
+    now = now or timezone.now()
+    premises, description, photos = _checked_report(phone, data)
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update()
+            .filter(number=number, premises=premises, status__in=OPEN_STATUSES)
+            .first()
+        )
+        if case is None:
+            raise ValidationError(
+                {"premises": [_("That case is no longer open for this address. Send it anew.")]}
+            )
+        contact = cases.create_contact(
+            cases.ContactInput(
+                channel=Channel.WEB,
+                kind=case.kind,
+                content=description,
+                customer_id=premises.customer_id,
+                premises_id=premises.pk,
+                caller_name=premises.customer.name,
+                caller_phone=phone,
+                link_to_case=case.number,
+            ),
+            actor=actor(),
+            now=now,
+        )
+        _keep_photos(case, photos, now)
     return contact
 
 
@@ -516,13 +600,19 @@ def finished_at(case: Case) -> datetime | None:
     return case.resolved_at or case.closed_at
 
 
+def reopen_days(case: Case) -> int:
+    """The rating window of the policy the case was created under (the published one for a
+    case without), like the case's other commitments."""
+    return policy.selfservice_reopen_days(case.policy_version or policy.current_policy())
+
+
 def may_rate(case: Case, now: datetime) -> bool:
     """A finished case not yet rated for this resolution, within the reopening window."""
     finished = finished_at(case)
     return (
         case.status in RATABLE
         and finished is not None
-        and now - finished <= timedelta(days=settings.SELFSERVICE_REOPEN_DAYS)
+        and now - finished <= timedelta(days=reopen_days(case))
         and not Rating.objects.filter(case=case, resolved_at=finished).exists()
     )
 
@@ -635,9 +725,13 @@ def _complain_anew(case: Case, phone: str, comment: str, *, actor: Actor, now: d
 
 
 def purge(now: datetime | None = None) -> int:
-    """Sign-in codes and failed bindings older than 30 days: past every limit's window,
-    and they hold phone numbers."""
+    """Sign-in codes and failed bindings older than 30 days (past every limit's window, and
+    they hold phone numbers), and bindings unused past the idle window."""
     cutoff = (now or timezone.now()) - timedelta(days=PURGE_AFTER_DAYS)
     codes, _rows = SignInCode.objects.filter(created_at__lt=cutoff).delete()
     failures, _rows = BindFailure.objects.filter(at__lt=cutoff).delete()
-    return codes + failures
+    # A binding past the idle window would be dropped at its number's next sign-in anyway;
+    # the number need not be kept until then.
+    idle_since = (now or timezone.now()) - timedelta(days=settings.SELFSERVICE_BINDING_IDLE_DAYS)
+    idle, _rows = Binding.objects.filter(last_used_at__lt=idle_since).delete()
+    return codes + failures + idle

@@ -15,6 +15,7 @@ urlpatterns = [
     path("heat/", views.heat, name="heat"),
     path("cases/", views.cases, name="cases"),
     path("cases/<str:number>/", views.case, name="case"),
+    path("cases/<str:number>/photos/<int:photo_id>/", views.photo, name="photo"),
     path("interruptions/", views.interruptions, name="interruptions"),
     path("bills/", views.bills, name="bills"),
     path("bills/<str:number>/", views.bill, name="bill"),

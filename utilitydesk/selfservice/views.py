@@ -8,8 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from utilitydesk.cases.models import Kind
 from utilitydesk.cases.services import DuplicateWarning
 from utilitydesk.privacy.access import Action, client_ip, record_access
 from utilitydesk.privacy.masking import mask_phone
+from utilitydesk.privacy.views import file_response
 
 from . import selectors, services
 from .forms import (
@@ -35,7 +38,8 @@ from .forms import (
 
 SESSION_KEY = "selfservice_phone"
 
-View = Callable[..., HttpResponse]
+# FileResponse (a photo) is a streaming response, not an HttpResponse.
+View = Callable[..., HttpResponseBase]
 
 
 def signed_in_phone(request: HttpRequest) -> str:
@@ -51,7 +55,7 @@ def customer_page(view: View) -> View:
 
     @never_cache
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         phone = signed_in_phone(request)
         if not phone:
             return redirect("selfservice:sign_in")
@@ -99,6 +103,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             else:
                 request.session.cycle_key()
                 request.session[SESSION_KEY] = phone
+                if services.refresh_bindings(phone):
+                    # Which accounts is not said: the number may have a new owner.
+                    messages.info(
+                        request,
+                        _(
+                            "Accounts bound to this number long ago need to be bound again "
+                            "with their proof."
+                        ),
+                    )
                 return redirect("selfservice:home")
     elif request.method == "POST":
         phone_form = PhoneForm(request.POST)
@@ -203,22 +216,30 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
                 "photos",
                 _("At most %(n)d photos.") % {"n": settings.SELFSERVICE_PHOTOS_PER_REPORT},
             )
+    add_to = request.POST.get("add_to", "")[:32] if request.method == "POST" else ""
     if request.method == "POST" and form.is_valid():
+        data = services.FaultReport(
+            premises_id=form.cleaned_data["premises"],
+            kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+            photos=photos,
+        )
         try:
-            contact = services.report(
-                phone,
-                services.FaultReport(
-                    premises_id=form.cleaned_data["premises"],
-                    kind=form.cleaned_data["kind"],
-                    description=form.cleaned_data["description"],
-                    photos=photos,
-                ),
-            )
+            if add_to:
+                contact = services.add_to_case(phone, add_to, data)
+            else:
+                contact = services.report(phone, data)
         except DuplicateWarning as warning:
             duplicates = warning.cases
         except ValidationError as exc:
             add_errors(form, exc)
         else:
+            if add_to:
+                messages.success(
+                    request,
+                    _("Added to case %(number)s. Thank you.") % {"number": add_to},
+                )
+                return redirect("selfservice:case", number=add_to)
             case = contact.case
             if case is not None:
                 messages.success(
@@ -234,6 +255,7 @@ def report(request: HttpRequest, phone: str) -> HttpResponse:
         {
             "form": form,
             "duplicates": duplicates,
+            "photos_chosen": bool(photos),
             "nav": "report",
             "max_photos": settings.SELFSERVICE_PHOTOS_PER_REPORT,
         },
@@ -364,10 +386,30 @@ def case(request: HttpRequest, phone: str, number: str) -> HttpResponse:
             "case": found,
             "steps": selectors.customer_timeline(found),
             "technician": selectors.technician_of(found),
+            "photos": selectors.my_photos(found),
             "form": form if services.may_rate(found, timezone.now()) else None,
             "nav": "cases",
         },
     )
+
+
+@customer_page
+def photo(request: HttpRequest, phone: str, number: str, photo_id: int) -> HttpResponseBase:
+    """A photo of the household's own case, through the same checks as staff's media
+    files: found only through the bindings, the opening access-logged, not cached."""
+    found = selectors.my_photo(phone, number, photo_id)
+    name = found.file.name if found is not None else None
+    if found is None or not name or not default_storage.exists(name):
+        raise Http404
+    _log(
+        request,
+        phone,
+        Action.FILE,
+        [found.case.customer_id],
+        case=found.case.number,
+        file=name,
+    )
+    return file_response(name)
 
 
 @customer_page

@@ -64,6 +64,17 @@ urlpatterns = [
     # The 12345 platform's calls, signed by the platform (docs/exchange-12345.md).
     path("exchange/12345/orders/", exchange_api.OrderInView.as_view(), name="exchange-12345-order"),
     path("exchange/12345/events/", exchange_api.EventInView.as_view(), name="exchange-12345-event"),
+    # Staff: the messages that did not reach the platform, and sending them again.
+    path(
+        "exchange/12345/messages/",
+        exchange_api.TroubledMessagesView.as_view(),
+        name="exchange-12345-messages",
+    ),
+    path(
+        "exchange/12345/messages/retry/",
+        exchange_api.RetryView.as_view(),
+        name="exchange-12345-retry",
+    ),
     # The API description is public inside the intranet; every operation it lists needs a token.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(

@@ -52,7 +52,7 @@ def shell(request):
             _("12345 transfers"),
             reverse("exchange:overview"),
             "exchange:overview",
-            "notifications.work_failed_notices",
+            "exchange.view_exchange",
         ),
         (
             _("Spot checks"),

@@ -1,8 +1,11 @@
 """Binding an account: the account number with the holder's name or the last bill's
 amount; wrong proofs are limited per number and never say which part was wrong."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from utilitydesk.billing import services as billing
 from utilitydesk.outages.tests.conftest import NOW
@@ -113,3 +116,68 @@ def test_a_new_binding_is_texted_to_the_accounts_numbers(client, texts, customer
     services.bind("13912345678", east.account_no, name="李雷")
     body = sign_in(client, texts).get("/my/").content.decode()
     assert "139****5678" in body and "13912345678" not in body
+
+
+OTHER_HOUSEHOLD = "13900001111"  # on the west account's record
+
+
+def test_a_binding_unused_too_long_needs_the_proof_again(client, texts, customers, ss_actor):
+    east, west = customers["east"], customers["west"]
+    services.bind(PHONE, east.account_no, name="李雷")
+    services.bind(PHONE, west.account_no, name="韩梅梅")
+    now = timezone.now()
+    Binding.objects.filter(customer=east).update(last_used_at=now - timedelta(days=91))
+    Binding.objects.filter(customer=west).update(last_used_at=now - timedelta(days=89))
+    sign_in(client, texts)
+    # The idle one is gone; the other is kept and counts as used from now.
+    assert list(Binding.objects.filter(phone=PHONE).values_list("customer", flat=True)) == [west.pk]
+    assert Binding.objects.get(phone=PHONE).last_used_at >= now
+    home = client.get("/my/")
+    page = home.content.decode()
+    assert west.account_no in page and east.account_no not in page
+    assert "需要重新验证绑定" in page  # which accounts is not said
+    assert client.get(f"/my/cases/{open_case_number(east)}/").status_code == 404
+    # The proof binds it again.
+    services.bind(PHONE, east.account_no, name="李雷")
+    assert Binding.objects.filter(phone=PHONE).count() == 2
+
+
+def open_case_number(customer):
+    from tests.factories import open_case
+    from utilitydesk.selfservice.services import actor
+
+    return open_case(actor(), customer).number
+
+
+def test_a_binding_in_use_is_kept_however_old(customers, ss_actor):
+    binding = services.bind(PHONE, customers["east"].account_no, name="李雷")
+    Binding.objects.filter(pk=binding.pk).update(created_at=timezone.now() - timedelta(days=400))
+    for days in (80, 160, 240, 320):  # signed in every 80 days
+        assert services.refresh_bindings(PHONE, now=timezone.now() + timedelta(days=days)) == 0
+    assert Binding.objects.filter(pk=binding.pk).exists()
+    assert services.refresh_bindings(PHONE, now=timezone.now() + timedelta(days=411)) == 1
+    assert not Binding.objects.filter(pk=binding.pk).exists()
+
+
+def test_a_phone_only_binding_lasts_while_the_record_lists_the_number(customers, ss_actor):
+    east, west = customers["east"], customers["west"]
+    by_number = Binding.objects.create(
+        phone=OTHER_HOUSEHOLD, customer=west, proof=Binding.Proof.PHONE
+    )
+    by_name = services.bind(OTHER_HOUSEHOLD, east.account_no, name="李雷")  # not on east's record
+    assert services.refresh_bindings(OTHER_HOUSEHOLD) == 0
+    # The household tells the company its number changed: the record no longer lists it.
+    west.phones.filter(number=OTHER_HOUSEHOLD).update(number="13900002222")
+    assert services.refresh_bindings(OTHER_HOUSEHOLD) == 1
+    assert not Binding.objects.filter(pk=by_number.pk).exists()
+    # A binding proved by the account's name does not depend on the record.
+    assert Binding.objects.filter(pk=by_name.pk).exists()
+
+
+def test_the_purge_forgets_idle_bindings(customers, ss_actor):
+    east, west = customers["east"], customers["west"]
+    services.bind(PHONE, east.account_no, name="李雷")
+    services.bind(PHONE, west.account_no, name="韩梅梅")
+    Binding.objects.filter(customer=east).update(last_used_at=timezone.now() - timedelta(days=91))
+    services.purge()
+    assert list(Binding.objects.values_list("customer", flat=True)) == [west.pk]

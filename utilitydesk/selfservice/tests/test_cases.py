@@ -7,6 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,8 +20,9 @@ from utilitydesk.cases.services import DuplicateWarning
 from utilitydesk.customers.models import Premises
 from utilitydesk.outages import interruptions
 from utilitydesk.outages.tests.conftest import NOW, burst
+from utilitydesk.policy import services as policy
 from utilitydesk.selfservice import services
-from utilitydesk.selfservice.models import Rating
+from utilitydesk.selfservice.models import Photo, Rating
 
 from .conftest import PHONE, resolve, sign_in
 
@@ -77,6 +79,49 @@ def test_report_page_shows_the_open_case_instead_of_a_duplicate(client, texts, b
     assert Case.objects.count() == 1
     response = client.post("/my/report/", {"kind": "nonsense", "premises": "x"})
     assert response.status_code == 200
+
+
+def test_a_duplicate_report_is_added_to_the_open_case(client, texts, bound, people):
+    from .test_photos import picture
+
+    sign_in(client, texts)
+    data = {"kind": "repair", "premises": premises_of(bound).pk, "description": "暖气不热"}
+    case = Case.objects.get(number=client.post("/my/report/", data).url.split("/")[-2])
+    again = {**data, "description": "卧室也不热了，阀门漏水"}
+    page = client.post("/my/report/", {**again, "photos": [picture()]}).content.decode()
+    assert "补充说明到该工单" in page and f'name="add_to" value="{case.number}"' in page
+    assert "请先在下方重新选择照片" in page  # a file input cannot be kept across pages
+    response = client.post("/my/report/", {**again, "add_to": case.number, "photos": [picture()]})
+    assert response.status_code == 302 and response.url == f"/my/cases/{case.number}/"
+    assert Case.objects.count() == 1
+    contact = case.contacts.order_by("pk").last()
+    assert contact.channel == Channel.WEB and contact.content == "卧室也不热了，阀门漏水"
+    event = case.events.get(action="contact_added")
+    assert event.note == "卧室也不热了，阀门漏水" and event.actor.username == "selfservice"
+    assert Photo.objects.filter(case=case).count() == 1
+    # The staff case page shows the added text; the household's timeline the step.
+    agent = Client()
+    agent.force_login(people["agent"])
+    assert "阀门漏水" in agent.get(f"/cases/{case.number}/").content.decode()
+    assert "客户再次来电" in client.get(f"/my/cases/{case.number}/").content.decode()
+
+
+def test_text_is_added_only_to_an_open_case_of_the_households_address(
+    bound, people, customers, ss_actor
+):
+    mine = services.report(PHONE, services.FaultReport(premises_of(bound).pk, "repair", "不热"))
+    theirs = open_case(people["agent"], customers["west"])
+    text = services.FaultReport(premises_of(bound).pk, "repair", "补充")
+    with pytest.raises(ValidationError) as refused:
+        services.add_to_case(PHONE, theirs.number, text)
+    assert "premises" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        services.add_to_case(PHONE, "GD-NO-SUCH", text)
+    resolve(mine.case, people)
+    with pytest.raises(ValidationError):
+        services.add_to_case(PHONE, mine.case.number, text)
+    assert not theirs.events.filter(action="contact_added").exists()
+    assert not mine.case.events.filter(action="contact_added").exists()
 
 
 def test_another_households_case_and_bill_are_not_found(client, texts, bound, customers, people):
@@ -179,13 +224,48 @@ def test_rating_a_web_case_answers_its_callback(bound, people, ss_actor):
         services.rate(PHONE, case.number, "dissatisfied", "又坏了")  # once per resolution
 
 
-def test_rating_only_within_the_window(bound, people, settings):
+def test_rating_only_within_the_window(bound, people):
     case = resolve(open_case(people["agent"], bound), people)
-    later = case.resolved_at + timedelta(days=settings.SELFSERVICE_REOPEN_DAYS, minutes=1)
+    # The shipped policy's window: a week after the resolution.
+    assert services.reopen_days(case) == 7
+    later = case.resolved_at + timedelta(days=7, minutes=1)
     with pytest.raises(ValidationError, match="no longer"):
         services.rate(PHONE, case.number, "dissatisfied", "不热", now=later)
     case.refresh_from_db()
     assert case.status != Status.REOPENED
+
+
+def test_the_rating_window_is_the_cases_policy(bound, people, customers):
+    people["admin"].is_superuser = True
+    people["admin"].save()
+    older = open_case(people["agent"], customers["west"])  # under the shipped version
+    draft = policy.new_draft(actor=people["admin"])
+    draft.selfservice_reopen_days = 2
+    draft.save()
+    policy.publish(draft.pk, actor=people["admin"])
+    case = resolve(open_case(people["agent"], bound), people)
+    assert case.policy_version_id == draft.pk
+    three_days_on = case.resolved_at + timedelta(days=3)
+    assert not services.may_rate(case, three_days_on)
+    assert services.may_rate(case, case.resolved_at + timedelta(days=1))
+    with pytest.raises(ValidationError, match="no longer"):
+        services.rate(PHONE, case.number, "satisfied", now=three_days_on)
+    # A case created under the week-long version keeps its week.
+    assert services.reopen_days(older) == 7
+
+
+def test_the_rating_window_is_checked_when_the_policy_is_published(people):
+    people["admin"].is_superuser = True
+    people["admin"].save()
+    draft = policy.new_draft(actor=people["admin"])
+    draft.selfservice_reopen_days = 0
+    draft.save()
+    with pytest.raises(ValidationError) as refused:
+        policy.publish(draft.pk, actor=people["admin"])
+    assert "1 to 90 days" in " ".join(refused.value.messages)
+    draft.selfservice_reopen_days = 14
+    draft.save()
+    assert policy.publish(draft.pk, actor=people["admin"]).selfservice_reopen_days == 14
 
 
 def running(net):
@@ -251,3 +331,14 @@ def test_a_refused_rating_without_the_form_is_shown_as_a_message(client, texts, 
     assert response.status_code == 302
     shown = list(get_messages(response.wsgi_request))
     assert [m.level_tag for m in shown][-1] == "error"  # after the first one's thanks
+
+
+def test_the_rating_window_is_in_the_policy_admin_in_chinese(client, people):
+    people["admin"].is_superuser = True
+    people["admin"].is_staff = True
+    people["admin"].save()
+    draft = policy.new_draft(actor=people["admin"])
+    client.force_login(people["admin"])
+    page = client.get(f"/admin/sla/policyversion/{draft.pk}/change/").content.decode()
+    assert "居民可在办结后几天内评价或重开（天）" in page
+    assert 'name="selfservice_reopen_days"' in page

@@ -9,6 +9,7 @@ from django.test import Client
 from PIL import Image
 
 from tests.factories import staff
+from utilitydesk.audit.models import AccessLog
 from utilitydesk.cases.models import Case
 from utilitydesk.customers.models import Premises
 from utilitydesk.org.models import Position
@@ -63,8 +64,46 @@ def test_photos_are_kept_smaller_and_without_metadata(client, household, people,
     other = Client()
     other.force_login(west_tech)
     assert other.get(f"/media/{photos[0].file.name}").status_code == 404
-    # The household itself is not a staff user: no file by URL.
+    # The household itself is not a staff user: not through the staff media URL.
     assert client.get(f"/media/{photos[0].file.name}").status_code in (302, 404)
+
+
+OTHER = "13712345678"
+
+
+def test_the_household_sees_its_photos_and_nobody_else_by_guessing(
+    client, household, customers, texts
+):
+    post(client, household, [picture(), picture("b.png", (300, 300), "PNG")])
+    case = Case.objects.get()
+    first, second = Photo.objects.filter(case=case).order_by("pk")
+    page = client.get(f"/my/cases/{case.number}/").content.decode()
+    url = f"/my/cases/{case.number}/photos/{first.pk}/"
+    assert f'href="{url}"' in page and f"/photos/{second.pk}/" in page
+    opened = client.get(url)
+    assert opened.status_code == 200 and opened["Content-Type"] == "image/jpeg"
+    assert b"".join(opened.streaming_content)[:2] == b"\xff\xd8"
+    assert "no-store" in opened["Cache-Control"]
+    logged = AccessLog.objects.filter(action=AccessLog.Action.FILE).get()
+    assert logged.customer_id == household.pk and logged.detail["file"] == first.file.name
+    assert logged.detail["selfservice"] == "136****5678"
+    # Another household, signed in with its own number and its own case, guesses.
+    services.bind(OTHER, customers["west"].account_no, name="韩梅梅")
+    other = sign_in(Client(), texts, OTHER)
+    own = services.report(
+        OTHER,
+        services.FaultReport(Premises.objects.get(customer=customers["west"]).pk, "repair", "冷"),
+    ).case
+    assert other.get(url).status_code == 404
+    for guess in (first.pk, second.pk, second.pk + 1, 0, 2**40):
+        assert other.get(f"/my/cases/{own.number}/photos/{guess}/").status_code == 404
+        assert other.get(f"/my/cases/{case.number}/photos/{guess}/").status_code == 404
+    assert other.get(f"/my/cases/{case.number}/").status_code == 404
+    # Not signed in: to the sign-in page, no picture.
+    assert Client().get(url).status_code == 302
+    # A photo whose file is gone is not found either (no 500).
+    first.file.storage.delete(first.file.name)
+    assert client.get(url).status_code == 404
 
 
 def test_more_than_three_or_not_pictures_are_form_errors(client, household):
