@@ -199,12 +199,12 @@ class DutyLogEntry(models.Model):
         indexes = [models.Index(fields=["unit", "day", "shift"])]
         permissions = [("keep_duty_log", _("Can write the duty log and hand over shifts"))]
 
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
     @property
     def is_major_event(self) -> bool:
         return self.kind == LogKind.MAJOR_EVENT
-
-    def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
 
 class HandoverStatus(models.TextChoices):
