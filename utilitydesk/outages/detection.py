@@ -27,7 +27,6 @@ from utilitydesk.org.selectors import holders_of, subtree_ids
 from utilitydesk.policy.services import current_policy
 
 from .detection_selectors import (
-    NO_SUPPLY_KINDS,
     PlaceCalls,
     Thresholds,
     busy_buildings,

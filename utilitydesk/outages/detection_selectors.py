@@ -166,9 +166,7 @@ def busy_buildings(
     before ``now`` reach ``threshold``."""
     calls = counted_calls(now - window, now + CONCURRENT)
     rows = _calls_per_place(calls, threshold, "building_id", "building__substation_id")
-    return [
-        (row["building_id"], row["building__substation_id"], _place_calls(row)) for row in rows
-    ]
+    return [(row["building_id"], row["building__substation_id"], _place_calls(row)) for row in rows]
 
 
 def _place_calls(row: dict) -> PlaceCalls:

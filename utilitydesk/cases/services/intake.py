@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,13 +28,13 @@ from ..models import (
     BACKDATED_CHANNELS,
     Case,
     CaseEvent,
-    CaseNumberCounter,
     Channel,
     Contact,
     IdempotencyRecord,
     Kind,
     Status,
 )
+from ..numbering import number_for_insert
 from ..routing import route
 from ..selectors import (
     find_duplicates,
@@ -57,34 +56,6 @@ class DuplicateWarning(Exception):
     def __init__(self, cases: list[Case]):
         self.cases = cases
         super().__init__(_("This customer already has an open case of this kind."))
-
-
-def allocate_number(*, now: datetime) -> str:
-    """GD + local date + daily sequence (4 digits, more after 9,999 a day).
-
-    Runs in its own short transaction so the counter row is never held while a case is
-    being created; a failed creation leaves a gap in the numbers, never a duplicate."""
-    day = timezone.localtime(now).strftime("%Y%m%d")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO cases_casenumbercounter (day, last) VALUES (%s, 1) "
-                "ON CONFLICT (day) DO UPDATE SET last = cases_casenumbercounter.last + 1 "
-                "RETURNING last",
-                [day],
-            )
-            value = cursor.fetchone()[0]
-    else:
-        with transaction.atomic():
-            counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(day=day)
-            CaseNumberCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-            value = counter.last + 1
-    return case_number(day, value)
-
-
-def case_number(day: str, value: int) -> str:
-    """The number of a day's ``value``-th case: GD + YYYYMMDD (local) + 4 or more digits."""
-    return f"GD{day}{value:04d}"
 
 
 @dataclass
@@ -240,7 +211,6 @@ def _record_contact(data: ContactInput, *, actor: Actor, now: datetime) -> Conta
         duplicates = find_duplicates(customer, premises, data.kind, now)
         if duplicates:
             raise DuplicateWarning(duplicates)
-    number = allocate_number(now=now) if opens_case else ""
     contact = Contact(
         channel=data.channel,
         kind=data.kind,
@@ -284,7 +254,7 @@ def _record_contact(data: ContactInput, *, actor: Actor, now: datetime) -> Conta
         )
         unit, rule = (None, None) if hold else route(data.kind, premises, building)
         case = Case(
-            number=number,
+            number=number_for_insert(now=now),  # on PostgreSQL, from the INSERT
             kind=data.kind,
             channel=data.channel,
             content=contact.content,

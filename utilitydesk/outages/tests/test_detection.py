@@ -454,12 +454,7 @@ def test_two_calls_at_once_raise_one_signal(net, people, street, limits):
     detection.dismiss_signal(signal.pk, reason="已核实", actor=net["dispatcher"], now=now)
     limits(substation=0, building=2)
     later = timezone.now()
-    results = run_together(
-        [
-            lambda: detection.detect_calls(now=later)
-        ]
-        * 3
-    )
+    results = run_together([lambda: detection.detect_calls(now=later)] * 3)
     assert [r[0] for r in results] == ["ok"] * 3, results
     assert sorted(len(r[1]) for r in results) == [0, 0, 1]
     raised = signals(place_kind=SignalPlace.BUILDING).get()
