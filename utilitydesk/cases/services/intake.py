@@ -9,13 +9,14 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.area.models import Building
 from utilitydesk.customers import phones as phone_numbers
-from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.customers.models import Customer, CustomerPhone, Premises
 from utilitydesk.customers.services import address_of
 from utilitydesk.knowledge.models import Entry
 from utilitydesk.knowledge.services import check_customer_text, record_use
@@ -109,7 +110,14 @@ def _clean_contact(
     customer = premises = None
     phone = ""
     if data.customer_id:
-        customer = Customer.objects.filter(pk=data.customer_id).first()
+        first_phone = CustomerPhone.objects.filter(customer=OuterRef("pk")).order_by(
+            "position", "id"
+        )
+        customer = (
+            Customer.objects.filter(pk=data.customer_id)
+            .annotate(first_phone=Subquery(first_phone.values("number")[:1]))
+            .first()
+        )
         if customer is None:
             errors["customer_id"] = [_("Unknown customer.")]
     else:
@@ -128,7 +136,7 @@ def _clean_contact(
                 errors["premises_id"] = [_("These premises do not belong to the customer.")]
         elif not data.building_id:
             premises = premises_qs.first()
-        phone = phone or (customer.phones.values_list("number", flat=True).first() or "")
+        phone = phone or (customer.first_phone or "")  # type: ignore[attr-defined]  # annotated
     building = _picked_building(data, premises, errors)
     if data.answer:
         if data.kind not in ON_SPOT_KINDS:
