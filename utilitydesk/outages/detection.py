@@ -83,7 +83,7 @@ def detect_calls(*, now: datetime) -> list[IncidentSignal]:
             if signal is not None:
                 raised.append(signal)
     if limits.building:
-        for building_id, substation_id, calls in busy_buildings(
+        for building_id, building_substation, calls in busy_buildings(
             now=now, window=limits.window, threshold=limits.building
         ):
             signal = _raise(
@@ -93,7 +93,7 @@ def detect_calls(*, now: datetime) -> list[IncidentSignal]:
                 limits,
                 actor=None,
                 now=now,
-                substation_id=substation_id,
+                substation_id=building_substation,
             )
             if signal is not None:
                 raised.append(signal)

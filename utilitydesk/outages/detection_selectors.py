@@ -4,6 +4,7 @@ may see."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 
@@ -131,10 +132,12 @@ def count_calls(
     return CallCounts(substation=substation, building=building)
 
 
-def _calls_per_place(calls: QuerySet[Case], threshold: int, place: str, *also: str) -> QuerySet:
+def _calls_per_place(
+    calls: QuerySet[Case], threshold: int, place: str, *also: str
+) -> QuerySet[Case, dict[str, Any]]:
     """``calls`` grouped by ``place`` (a column path; ``also``: columns it determines), only
     the places with at least ``threshold`` calls (households) in the group."""
-    return (
+    grouped: QuerySet[Case, dict[str, Any]] = (
         calls.filter(**{f"{place}__isnull": False})
         .values(place, *also)
         .annotate(
@@ -145,6 +148,7 @@ def _calls_per_place(calls: QuerySet[Case], threshold: int, place: str, *also: s
         .filter(counted__gte=threshold)
         .order_by(place)
     )
+    return grouped
 
 
 def busy_substations(
@@ -169,7 +173,7 @@ def busy_buildings(
     return [(row["building_id"], row["building__substation_id"], _place_calls(row)) for row in rows]
 
 
-def _place_calls(row: dict) -> PlaceCalls:
+def _place_calls(row: dict[str, Any]) -> PlaceCalls:
     return PlaceCalls(calls=row["counted"], first_at=row["first_at"], last_at=row["last_at"])
 
 

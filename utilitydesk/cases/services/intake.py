@@ -136,7 +136,7 @@ def _clean_contact(
                 errors["premises_id"] = [_("These premises do not belong to the customer.")]
         elif not data.building_id:
             premises = premises_qs.first()
-        phone = phone or (customer.first_phone or "")  # type: ignore[attr-defined]  # annotated
+        phone = phone or (customer.first_phone or "")
     building = _picked_building(data, premises, errors)
     if data.answer:
         if data.kind not in ON_SPOT_KINDS:
