@@ -356,6 +356,8 @@ PERIODIC_JOBS = {
     "privacy.purge_access_log": 86400.0,
     # Unplanned interruptions whose notices are overdue (outages/tasks.py).
     "outages.sweep_notice_deadlines": 60.0,
+    # Suspected incidents from bursts of no-supply calls, counted per place (outages/detection.py).
+    "outages.detect_incidents": float(os.environ.get("INCIDENT_DETECTION_SECONDS", "60")),
     # Temperature refunds still running when a season has ended (temperature/tasks.py).
     "temperature.close_season_credits": 86400.0,
     # Arrears records from the bills past their due day and the ledger (arrears/tasks.py).

@@ -10,6 +10,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
+        from .backends import watch_permissions
+
+        watch_permissions()
+
         from .forms import ThrottledAdminAuthenticationForm
 
         # The lockout itself applies to the admin through the authentication backend;

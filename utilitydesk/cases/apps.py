@@ -31,6 +31,18 @@ class CasesConfig(AppConfig):
 
         files.register("signatures", _signature_access)
 
+        # Routing is cached per process while its data version stays (routing.py).
+        from django.db.models.signals import post_delete, post_save
+
+        from utilitydesk.org.models import OrgUnit
+
+        from .models import RoutingRule
+        from .routing import routing_changed
+
+        for model in (RoutingRule, OrgUnit):
+            post_save.connect(routing_changed, sender=model, dispatch_uid=f"routing-{model}")
+            post_delete.connect(routing_changed, sender=model, dispatch_uid=f"routing-d-{model}")
+
         # Case deadlines: the sweeper, and what the policy app asks of cases.
         from utilitydesk.policy import labels as policy_labels
         from utilitydesk.policy import services as policy

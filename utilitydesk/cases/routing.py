@@ -2,7 +2,9 @@
 switched off and on, moved up and down; and the preview "where does a case go?".
 ``route`` applies them when a case is created or dispatched."""
 
+import copy
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from utilitydesk.area.models import Building, Substation
 from utilitydesk.audit.services import diff_values, record_changes
 from utilitydesk.customers.models import Premises
+from utilitydesk.kernel import versions
 from utilitydesk.org.models import DepartmentFunction, OrgUnit
 
 from .models import Kind, RoutingRule
@@ -34,7 +37,8 @@ def route_place(
 ) -> tuple[OrgUnit | None, RoutingRule | None]:
     """The first active rule matching a kind and a place's station and grid."""
     station_id = station.pk if station else None
-    for rule in RoutingRule.objects.filter(is_active=True).select_related("target_unit"):
+    active, by_function = _active_rules()
+    for rule in active:
         if rule.kind and rule.kind != kind:
             continue
         if rule.station_id and rule.station_id != station_id:
@@ -45,12 +49,39 @@ def route_place(
         if rule.target == RoutingRule.Target.PREMISES_STATION:
             unit = station if station is not None and station.is_active else None
         elif rule.target == RoutingRule.Target.FUNCTION:
-            unit = OrgUnit.objects.filter(function=rule.target_function, is_active=True).first()
+            unit = copy.copy(by_function.get(rule.target_function))
         else:
-            unit = rule.target_unit
+            unit = copy.copy(rule.target_unit)
         if unit is not None:
-            return unit, rule
+            return unit, copy.copy(rule)
     return None, None
+
+
+# The data version raised by every change of the rules or of the units they send to.
+ROUTING = versions.register("routing")
+_cache: dict[str, Any] = {"version": None, "rules": [], "by_function": {}}
+
+
+def _active_rules() -> tuple[list[RoutingRule], dict[str, OrgUnit]]:
+    """The active rules in order and the first active unit of each function they name,
+    kept per process while the routing version stays (copies are handed out)."""
+    version = versions.current(ROUTING)
+    if _cache["version"] != version:
+        active = list(RoutingRule.objects.filter(is_active=True).select_related("target_unit"))
+        functions = {
+            rule.target_function for rule in active if rule.target == RoutingRule.Target.FUNCTION
+        }
+        by_function: dict[str, OrgUnit] = {}
+        if functions:
+            for unit in OrgUnit.objects.filter(function__in=functions, is_active=True):
+                by_function.setdefault(unit.function, unit)
+        _cache.update(version=version, rules=active, by_function=by_function)
+    return _cache["rules"], _cache["by_function"]
+
+
+def routing_changed(**_kwargs: Any) -> None:
+    """Receiver of the rules' and units' saves and deletions (cases/apps.py)."""
+    versions.bump(ROUTING)
 
 
 RULE_FIELDS = [
@@ -164,6 +195,7 @@ def move(actor, rule_id: int, up: bool) -> None:
     )
     changed = [r for r in ordered if before[r.pk] != r.priority]
     RoutingRule.objects.bulk_update(changed, ["priority"])
+    versions.bump(ROUTING)  # bulk_update sends no signals
     for rule in changed:
         record_changes(
             rule,

@@ -574,14 +574,10 @@ class _CaseFactory:
         return case_number(day, value)
 
     def save_counters(self) -> None:
-        from utilitydesk.cases.models import CaseNumberCounter
+        from utilitydesk.cases import numbering
 
-        existing = dict(CaseNumberCounter.objects.values_list("day", "last"))
         for day, last in self.counters.items():
-            if day in existing:
-                CaseNumberCounter.objects.filter(day=day, last__lt=last).update(last=last)
-            else:
-                CaseNumberCounter.objects.create(day=day, last=last)
+            numbering.reserve_through(day, last)
 
     @staticmethod
     def deadline_state(met_at: datetime | None, due: datetime, now: datetime | None = None):
@@ -682,9 +678,9 @@ def generate_history(
     progress.finish()
     ids = {m: IdBlock(m) for m in (Case, CaseDeadline, CallbackTask, Complaint)}
     # Continue the daily numbering after what is already there.
-    from utilitydesk.cases.models import CaseNumberCounter
+    from utilitydesk.cases import numbering
 
-    factory.counters = dict(CaseNumberCounter.objects.values_list("day", "last"))
+    factory.counters = numbering.issued()
     satisfied = _choices(
         [(Outcome.SATISFIED, 0.83), (Outcome.BASICALLY, 0.11), (Outcome.DISSATISFIED, 0.06)]
     )
@@ -969,9 +965,9 @@ def generate_open_cases(
         return 0
     factory = _CaseFactory(seed + count)
     if not prefix:
-        from utilitydesk.cases.models import CaseNumberCounter
+        from utilitydesk.cases import numbering
 
-        factory.counters = dict(CaseNumberCounter.objects.values_list("day", "last"))
+        factory.counters = numbering.issued()
     rng = factory.rng
     places = _places()
     states = _choices(OPEN_MIX)

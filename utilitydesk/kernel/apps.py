@@ -9,3 +9,6 @@ class KernelConfig(AppConfig):
     name = "utilitydesk.kernel"
     label = "kernel"
     verbose_name = _("Kernel")
+
+    def ready(self) -> None:
+        from . import versions  # noqa: F401  (connects the per-request version memo)

@@ -16,3 +16,19 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DataVersion(models.Model):
+    """A counter raised whenever some cached reference data changes (permissions, routing
+    rules): a process keeps its copy while the number it read is the current one, so every
+    process — every gunicorn worker — sees a change on its next request (kernel/versions.py)."""
+
+    name = models.CharField(_("name"), max_length=40, primary_key=True)
+    value = models.BigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"

@@ -21,7 +21,7 @@ class OutagesConfig(AppConfig):
             register_premises_flag,
         )
 
-        from . import detection, interruption_reactions, sections, selectors
+        from . import interruption_reactions, sections, selectors
 
         register(
             Panel(
@@ -78,9 +78,8 @@ class OutagesConfig(AppConfig):
         hooks.register_intake_fields(interruption_reactions.intake_fields)
         hooks.register_hold_check(interruption_reactions.hold_check)
         hooks.react(hooks.CaseHook.CREATED, interruption_reactions.on_case_created)
-        # A burst of no-supply calls from one place raises a suspected incident (after the
-        # call commits; detection.py).
-        hooks.react(hooks.CaseHook.CREATED, detection.on_case_created)
+        # A burst of no-supply calls from one place raises a suspected incident: counted by
+        # the periodic job outages.detect_incidents, not in the intake (detection.py).
         hooks.register_section(
             hooks.Section(
                 "interruptions",

@@ -1,16 +1,16 @@
 """Seeing an incident before anyone reports it (issue 13 part 6; docs/outages.md).
 
-Every new repair or temperature call counts, once its intake has committed, the calls
-about no supply from its building and its substation within the policy's window (one
-query on the partial index `cases_case_supply_calls`). When a place passes its threshold
-a suspected incident (`IncidentSignal`) is raised — one open signal per place, at most one
-per place per window — and the station's dispatchers and head get an inbox message to
-confirm an interruption over that place (the interruption form, filled in) or dismiss it
-with a reason."""
+The periodic job `outages.detect_incidents` (every INCIDENT_DETECTION_SECONDS, in the
+background worker, never in the intake's request) counts the calls about no supply within
+the policy's window, grouped per building and per substation (two queries on the partial
+index `cases_case_supply_calls`, only the places at their threshold returned). When a place
+passes its threshold a suspected incident (`IncidentSignal`) is raised — one open signal
+per place, at most one per place per window — and the station's dispatchers and head get an
+inbox message to confirm an interruption over that place (the interruption form, filled in)
+or dismiss it with a reason."""
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,16 +21,16 @@ from django.utils.translation import gettext as _
 
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.area.models import Building, Substation, Utility
-from utilitydesk.cases.hooks import CaseHappened
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import OrgUnit, Position, UnitKind
 from utilitydesk.org.selectors import holders_of, subtree_ids
 from utilitydesk.policy.services import current_policy
 
 from .detection_selectors import (
-    NO_SUPPLY_KINDS,
     PlaceCalls,
     Thresholds,
+    busy_buildings,
+    busy_substations,
     count_calls,
     may_decide,
     place_key,
@@ -60,36 +60,52 @@ SUBSTATION_UTILITY = {
 }
 
 
-# --- the reaction to a new call --------------------------------------------------------------
+# --- counting the calls (the periodic job) ---------------------------------------------------
 
 
-def on_case_created(happened: CaseHappened) -> None:
-    """The CREATED reaction (registered in apps.py): nothing inside the intake's
-    transaction but this check; the count runs when the call is committed. Counting after
-    the commit sees every call committed before it — two calls at once: the later commit
-    counts both, so no burst is missed — holds no lock inside the intake and cannot refuse
-    a call (robust: a failure is logged)."""
-    case = happened.case
-    if case.kind not in NO_SUPPLY_KINDS or case.building_id is None:
-        return
-    building = case.building
-    transaction.on_commit(
-        partial(
-            detect,
-            building_id=case.building_id,
-            substation_id=building.substation_id if building is not None else None,
-            actor=happened.actor,
-            now=happened.now,
-        ),
-        robust=True,
-    )
+def detect_calls(*, now: datetime) -> list[IncidentSignal]:
+    """The background job: every place whose no-supply calls within the window before
+    ``now`` reach its threshold raises its signal (or brings its open one up to date).
+    Substations first, so that a building's signal waits for its substation's. Two workers
+    running it at once raise each signal once (the unique open signal per place). Returns
+    the signals newly raised."""
+    limits = thresholds(current_policy())
+    if limits.off:
+        return []
+    raised: list[IncidentSignal] = []
+    if limits.substation:
+        for substation_id, calls in busy_substations(
+            now=now, window=limits.window, threshold=limits.substation
+        ):
+            signal = _raise(
+                SignalPlace.SUBSTATION, substation_id, calls, limits, actor=None, now=now
+            )
+            if signal is not None:
+                raised.append(signal)
+    if limits.building:
+        for building_id, building_substation, calls in busy_buildings(
+            now=now, window=limits.window, threshold=limits.building
+        ):
+            signal = _raise(
+                SignalPlace.BUILDING,
+                building_id,
+                calls,
+                limits,
+                actor=None,
+                now=now,
+                substation_id=building_substation,
+            )
+            if signal is not None:
+                raised.append(signal)
+    return raised
 
 
 def detect(
     *, building_id: int, substation_id: int | None, actor: Actor | None, now: datetime
 ) -> list[IncidentSignal]:
-    """Count the no-supply calls of the building and its substation in the window and raise
-    (or bring up to date) their signals. Returns the signals newly raised."""
+    """Count the no-supply calls of one building and its substation in the window and raise
+    (or bring up to date) their signals, as `detect_calls` does for every place. Returns
+    the signals newly raised."""
     limits = thresholds(current_policy())
     if limits.off:
         return []
@@ -127,10 +143,12 @@ def detect(
 
 def _bring_up_to_date(signal: IncidentSignal, calls: PlaceCalls) -> None:
     """An open signal (locked) counts the later calls; no new message."""
+    before = (signal.calls, signal.last_call_at)
     signal.calls = max(signal.calls, calls.calls)
     if calls.last_at is not None and calls.last_at > signal.last_call_at:
         signal.last_call_at = calls.last_at
-    signal.save(update_fields=["calls", "last_call_at"])
+    if (signal.calls, signal.last_call_at) != before:
+        signal.save(update_fields=["calls", "last_call_at"])
 
 
 def _raise(

@@ -4,6 +4,7 @@ may see."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 
@@ -129,6 +130,51 @@ def count_calls(
         last_at=found["b_last"],
     )
     return CallCounts(substation=substation, building=building)
+
+
+def _calls_per_place(
+    calls: QuerySet[Case], threshold: int, place: str, *also: str
+) -> QuerySet[Case, dict[str, Any]]:
+    """``calls`` grouped by ``place`` (a column path; ``also``: columns it determines), only
+    the places with at least ``threshold`` calls (households) in the group."""
+    grouped: QuerySet[Case, dict[str, Any]] = (
+        calls.filter(**{f"{place}__isnull": False})
+        .values(place, *also)
+        .annotate(
+            counted=_households() + Count("pk", filter=Q(premises__isnull=True)),
+            first_at=Min("received_at"),
+            last_at=Max("received_at"),
+        )
+        .filter(counted__gte=threshold)
+        .order_by(place)
+    )
+    return grouped
+
+
+def busy_substations(
+    *, now: datetime, window: timedelta, threshold: int
+) -> list[tuple[int, PlaceCalls]]:
+    """One query: the substations whose calls within ``window`` before ``now`` (and those
+    committed at the same moment) reach ``threshold``, counted as `count_calls` does."""
+    calls = counted_calls(now - window, now + CONCURRENT)
+    return [
+        (row["building__substation_id"], _place_calls(row))
+        for row in _calls_per_place(calls, threshold, "building__substation_id")
+    ]
+
+
+def busy_buildings(
+    *, now: datetime, window: timedelta, threshold: int
+) -> list[tuple[int, int | None, PlaceCalls]]:
+    """One query: the buildings (with their substation) whose calls within ``window``
+    before ``now`` reach ``threshold``."""
+    calls = counted_calls(now - window, now + CONCURRENT)
+    rows = _calls_per_place(calls, threshold, "building_id", "building__substation_id")
+    return [(row["building_id"], row["building__substation_id"], _place_calls(row)) for row in rows]
+
+
+def _place_calls(row: dict[str, Any]) -> PlaceCalls:
+    return PlaceCalls(calls=row["counted"], first_at=row["first_at"], last_at=row["last_at"])
 
 
 def place_key(kind: str, place_id: int) -> str:

@@ -3,6 +3,7 @@ contact, numbering, the new case), ``lifecycle`` (the locking engine every actio
 through), ``fieldwork`` (the visit, sign-off, texts to the customer) and ``events`` (the
 one writer of timeline events). Callers use this package's names."""
 
+from ..numbering import allocate_number, case_number
 from ..routing import route, route_place
 from .events import append_event, creation_events, next_event
 from .fieldwork import (
@@ -28,8 +29,6 @@ from .intake import (
     ON_SPOT_KINDS,
     ContactInput,
     DuplicateWarning,
-    allocate_number,
-    case_number,
     create_contact,
     create_contact_idempotent,
     fingerprint_of,

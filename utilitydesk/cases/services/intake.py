@@ -8,15 +8,15 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilitydesk.accounts.typing import Actor
 from utilitydesk.area.models import Building
 from utilitydesk.customers import phones as phone_numbers
-from utilitydesk.customers.models import Customer, Premises
+from utilitydesk.customers.models import Customer, CustomerPhone, Premises
 from utilitydesk.customers.services import address_of
 from utilitydesk.knowledge.models import Entry
 from utilitydesk.knowledge.services import check_customer_text, record_use
@@ -29,13 +29,13 @@ from ..models import (
     BACKDATED_CHANNELS,
     Case,
     CaseEvent,
-    CaseNumberCounter,
     Channel,
     Contact,
     IdempotencyRecord,
     Kind,
     Status,
 )
+from ..numbering import number_for_insert
 from ..routing import route
 from ..selectors import (
     find_duplicates,
@@ -57,34 +57,6 @@ class DuplicateWarning(Exception):
     def __init__(self, cases: list[Case]):
         self.cases = cases
         super().__init__(_("This customer already has an open case of this kind."))
-
-
-def allocate_number(*, now: datetime) -> str:
-    """GD + local date + daily sequence (4 digits, more after 9,999 a day).
-
-    Runs in its own short transaction so the counter row is never held while a case is
-    being created; a failed creation leaves a gap in the numbers, never a duplicate."""
-    day = timezone.localtime(now).strftime("%Y%m%d")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO cases_casenumbercounter (day, last) VALUES (%s, 1) "
-                "ON CONFLICT (day) DO UPDATE SET last = cases_casenumbercounter.last + 1 "
-                "RETURNING last",
-                [day],
-            )
-            value = cursor.fetchone()[0]
-    else:
-        with transaction.atomic():
-            counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(day=day)
-            CaseNumberCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-            value = counter.last + 1
-    return case_number(day, value)
-
-
-def case_number(day: str, value: int) -> str:
-    """The number of a day's ``value``-th case: GD + YYYYMMDD (local) + 4 or more digits."""
-    return f"GD{day}{value:04d}"
 
 
 @dataclass
@@ -138,7 +110,14 @@ def _clean_contact(
     customer = premises = None
     phone = ""
     if data.customer_id:
-        customer = Customer.objects.filter(pk=data.customer_id).first()
+        first_phone = CustomerPhone.objects.filter(customer=OuterRef("pk")).order_by(
+            "position", "id"
+        )
+        customer = (
+            Customer.objects.filter(pk=data.customer_id)
+            .annotate(first_phone=Subquery(first_phone.values("number")[:1]))
+            .first()
+        )
         if customer is None:
             errors["customer_id"] = [_("Unknown customer.")]
     else:
@@ -157,7 +136,7 @@ def _clean_contact(
                 errors["premises_id"] = [_("These premises do not belong to the customer.")]
         elif not data.building_id:
             premises = premises_qs.first()
-        phone = phone or (customer.phones.values_list("number", flat=True).first() or "")
+        phone = phone or (customer.first_phone or "")
     building = _picked_building(data, premises, errors)
     if data.answer:
         if data.kind not in ON_SPOT_KINDS:
@@ -240,7 +219,6 @@ def _record_contact(data: ContactInput, *, actor: Actor, now: datetime) -> Conta
         duplicates = find_duplicates(customer, premises, data.kind, now)
         if duplicates:
             raise DuplicateWarning(duplicates)
-    number = allocate_number(now=now) if opens_case else ""
     contact = Contact(
         channel=data.channel,
         kind=data.kind,
@@ -284,7 +262,7 @@ def _record_contact(data: ContactInput, *, actor: Actor, now: datetime) -> Conta
         )
         unit, rule = (None, None) if hold else route(data.kind, premises, building)
         case = Case(
-            number=number,
+            number=number_for_insert(now=now),  # on PostgreSQL, from the INSERT
             kind=data.kind,
             channel=data.channel,
             content=contact.content,
