@@ -465,6 +465,8 @@ IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "3
 IMPORT_LEASE_SECONDS = int(os.environ.get("IMPORT_LEASE_SECONDS", "120"))
 IMPORT_DRY_RUN_LEASE_SECONDS = int(os.environ.get("IMPORT_DRY_RUN_LEASE_SECONDS", "3600"))
 IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", "5"))
+# Rows written (and checkpointed) per transaction.
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "2000"))
 # Texts to customers from a case: at most this many per case and per staff member a day.
 CUSTOMER_SMS_PER_CASE_PER_DAY = int(os.environ.get("CUSTOMER_SMS_PER_CASE_PER_DAY", "3"))
 CUSTOMER_SMS_PER_USER_PER_DAY = int(os.environ.get("CUSTOMER_SMS_PER_USER_PER_DAY", "50"))

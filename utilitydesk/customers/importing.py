@@ -1433,6 +1433,10 @@ def _import_rows(
         mark = report.progress_state()
         try:
             with transaction.atomic():
+                if resume.keep_alive:
+                    # First in the chunk's transaction: the job's row stays locked until
+                    # the chunk commits, so no other worker claims the job meanwhile.
+                    resume.keep_alive()
                 if connection.vendor == "postgresql" and not report.dry_run:
                     # The chunk and its checkpoint commit together: a server crash that
                     # loses the last commits loses both, and the job redoes them.

@@ -469,7 +469,7 @@ def _process_import(job_id: int, attempt: int) -> None:
             raise ImportInterrupted
 
     def checkpoint(state: dict[str, Any]) -> None:
-        # In the chunk's transaction: the row lock taken here orders it with a claim.
+        # In the chunk's transaction, which keep_alive began by locking the job's row.
         if not mine.update(
             checkpoint=state,
             processed_rows=state["processed"],
@@ -488,6 +488,7 @@ def _process_import(job_id: int, attempt: int) -> None:
             dry_run=job.dry_run,
             create_buildings=job.create_buildings,
             progress=progress,
+            chunk_size=settings.IMPORT_CHUNK_ROWS,
             resume=None if job.dry_run else job.checkpoint,
             checkpoint=checkpoint,
             keep_alive=keep_alive,
