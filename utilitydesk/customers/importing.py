@@ -883,8 +883,7 @@ class _Buildings:
     def _lookup(self, model, cache: dict, value: str):
         if value not in cache:
             cache[value] = (
-                model.objects.filter(code=value).first()
-                or model.objects.filter(name=value).first()
+                model.objects.filter(code=value).first() or model.objects.filter(name=value).first()
             )
         return cache[value]
 
@@ -919,7 +918,9 @@ class _Buildings:
             if row["grid"]:
                 grid = self._lookup(Grid, self.grids, row["grid"])
                 if grid is None:
-                    errors[row["row"]] = RowError(row["row"], "grid", row["grid"], _("Unknown grid."))
+                    errors[row["row"]] = RowError(
+                        row["row"], "grid", row["grid"], _("Unknown grid.")
+                    )
                     continue
             to_create[key] = (substation, grid)
         if to_create and outcome is not None:
@@ -927,7 +928,9 @@ class _Buildings:
             outcome.buildings_created += len(to_create)
         return errors
 
-    def _create(self, new: dict[tuple[str, str, str], tuple[Substation | None, Grid | None]]) -> None:
+    def _create(
+        self, new: dict[tuple[str, str, str], tuple[Substation | None, Grid | None]]
+    ) -> None:
         names = {k[0] for k in new}
         districts = {d.name: d for d in District.objects.filter(name__in=names)}
         if missing := sorted(names - districts.keys()):
@@ -1221,7 +1224,7 @@ def _insert_new_customers(
         names = ", ".join(name for name, _kind in _STAGING_COLUMNS)
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:  # nosec B608: constant names
             for _customer, row, building in new_customers:
-                premises = _new_premises(0, building, row)
+                derived = _new_premises(0, building, row)
                 copy.write_row(
                     (
                         row["row"],
@@ -1233,11 +1236,11 @@ def _insert_new_customers(
                         building.pk,
                         row["unit_no"],
                         row["room_no"],
-                        premises["station_id"],
-                        premises["address_text"],
+                        derived["station_id"],
+                        derived["address_text"],
                         row["heated_area"],
                         row["status"],
-                        premises["metered"],
+                        derived["metered"],
                         row["meter_no"],
                         row["phones"],
                     )
