@@ -977,12 +977,26 @@ def _write_chunk(
     seen_premises: dict[tuple, int],
 ) -> None:
     now = timezone.now()
-    existing = {
-        c.account_no: c
-        for c in Customer.objects.filter(
-            account_no__in=[r["account_no"] for r in rows]
-        ).prefetch_related("phones", "premises")
-    }
+    accounts = [r["account_no"] for r in rows]
+    if connection.vendor == "postgresql" and accounts:
+        # Which accounts exist, asked with one array parameter (a first import finds
+        # none); only those are loaded with their phones and premises.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT account_no FROM {Customer._meta.db_table} WHERE account_no = ANY(%s)",  # nosec B608: table from model metadata
+                [accounts],
+            )
+            accounts = [account for (account,) in cursor.fetchall()]
+    existing = (
+        {
+            c.account_no: c
+            for c in Customer.objects.filter(account_no__in=accounts).prefetch_related(
+                "phones", "premises"
+            )
+        }
+        if accounts
+        else {}
+    )
     resolved: list[tuple[dict[str, Any], Building]] = []
     building_errors = buildings.prepare(rows, outcome)
     for row in rows:
@@ -1026,7 +1040,7 @@ def _write_chunk(
         for p in Premises.objects.filter(building_id__in=building_ids).prefetch_related("customer"):
             occupied[(p.building_id, p.unit_no, p.room_no)] = p
 
-    new_customers: list[tuple[Customer, dict[str, Any], Building]] = []
+    new_customers: list[tuple[dict[str, Any], Building]] = []
     change_records: list[ChangeRecord] = []
     customers_to_update: list[Customer] = []
     premises_to_update: list[Premises] = []
@@ -1057,18 +1071,7 @@ def _write_chunk(
         }
         customer = existing.get(row["account_no"])
         if customer is None:
-            customer = Customer(
-                account_no=row["account_no"],
-                name=row["name"],
-                customer_type=row["customer_type"],
-                special_care=row["special_care"],
-                long_term_since=row.get("long_term_since"),
-                created_by=actor,
-                created_at=now,
-                updated_by=actor,
-                updated_at=now,
-            )
-            new_customers.append((customer, row, building))
+            new_customers.append((row, building))
             continue
         before: dict[str, Any] = {
             "name": customer.name,
@@ -1127,13 +1130,29 @@ def _write_chunk(
     if new_customers and connection.vendor == "postgresql":
         _insert_new_customers(new_customers, actor, now)
     elif new_customers:
-        insert_instances(Customer, [c for c, _r, _b in new_customers])
-        new_premises += [_new_premises(c.pk, b, r) for c, r, b in new_customers]
+        customers = [
+            Customer(
+                account_no=row["account_no"],
+                name=row["name"],
+                customer_type=row["customer_type"],
+                special_care=row["special_care"],
+                long_term_since=row.get("long_term_since"),
+                created_by=actor,
+                created_at=now,
+                updated_by=actor,
+                updated_at=now,
+            )
+            for row, _building in new_customers
+        ]
+        insert_instances(Customer, customers)
+        new_premises += [
+            _new_premises(c.pk, b, r) for c, (r, b) in zip(customers, new_customers, strict=True)
+        ]
         insert_rows(
             CustomerPhone,
             [
                 {"customer_id": c.pk, "number": n, "position": i}
-                for c, r, _b in new_customers
+                for c, (r, _b) in zip(customers, new_customers, strict=True)
                 for i, n in enumerate(r["phones"])
             ],
         )
@@ -1209,7 +1228,7 @@ _STAGING_COLUMNS = (
 
 
 def _insert_new_customers(
-    new_customers: list[tuple[Customer, dict[str, Any], Building]], actor, now: datetime
+    new_customers: list[tuple[dict[str, Any], Building]], actor, now: datetime
 ) -> None:
     """Insert a chunk's new accounts, their premises and phones set-wise: the cleaned rows
     go to the staging table by COPY, and one statement inserts the three tables from it
@@ -1223,7 +1242,7 @@ def _insert_new_customers(
         cursor.execute(f"TRUNCATE {_STAGING}")
         names = ", ".join(name for name, _kind in _STAGING_COLUMNS)
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:  # nosec B608: constant names
-            for _customer, row, building in new_customers:
+            for row, building in new_customers:
                 derived = _new_premises(0, building, row)
                 copy.write_row(
                     (
