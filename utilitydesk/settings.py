@@ -353,6 +353,8 @@ PERIODIC_JOBS = {
     "sla.sweep": SWEEP_INTERVAL_SECONDS,
     "callbacks.schedule_account_callbacks": 3600.0,
     "customers.purge_import_files": 3600.0,
+    # Import jobs whose worker died: continued from their last chunk (docs/import.md).
+    "customers.resume_imports": float(os.environ.get("IMPORT_RESUME_SCAN_SECONDS", "60")),
     "privacy.purge_access_log": 86400.0,
     # Unplanned interruptions whose notices are overdue (outages/tasks.py).
     "outages.sweep_notice_deadlines": 60.0,
@@ -468,6 +470,14 @@ IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = int(
 )
 IMPORT_REPORT_REASONS_PER_COLUMN = int(os.environ.get("IMPORT_REPORT_REASONS_PER_COLUMN", "100"))
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
+# A running import job renews its lease with every chunk; one whose lease ran out (its
+# worker died) is taken again and continues from its last chunk, up to IMPORT_MAX_ATTEMPTS
+# starts. A dry run (one transaction) cannot renew it: its lease is long.
+IMPORT_LEASE_SECONDS = int(os.environ.get("IMPORT_LEASE_SECONDS", "120"))
+IMPORT_DRY_RUN_LEASE_SECONDS = int(os.environ.get("IMPORT_DRY_RUN_LEASE_SECONDS", "3600"))
+IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", "5"))
+# Rows written (and checkpointed) per transaction.
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "2000"))
 # Texts to customers from a case: at most this many per case and per staff member a day.
 CUSTOMER_SMS_PER_CASE_PER_DAY = int(os.environ.get("CUSTOMER_SMS_PER_CASE_PER_DAY", "3"))
 CUSTOMER_SMS_PER_USER_PER_DAY = int(os.environ.get("CUSTOMER_SMS_PER_USER_PER_DAY", "50"))

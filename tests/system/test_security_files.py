@@ -356,19 +356,6 @@ def test_the_companion_process_runs_the_periodic_jobs(settings, monkeypatch):
     assert started == ["jobs"]
 
 
-def test_a_job_interrupted_by_a_server_stop_is_marked_failed(people):
-    job = ImportJob.objects.create(
-        file=ContentFile(b"x", name="c.csv"),
-        original_name="c.csv",
-        created_by=people["office"],
-        status=ImportJob.Status.RUNNING,
-        processed_rows=4000,
-    )
-    assert services.fail_interrupted_imports() == 1
-    job.refresh_from_db()
-    assert job.status == "failed" and "4000" in job.report["file_errors"][0]
-
-
 # --- 9. a failed import: every row's fate, the report kept, the access log written -----
 
 

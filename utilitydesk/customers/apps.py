@@ -55,10 +55,10 @@ class CustomersConfig(AppConfig):
 
         from utilitydesk.kernel import background
 
-        from .services import fail_interrupted_imports, run_next_import
+        from .services import release_interrupted_imports, run_next_import
 
         background.register_queue(
             background.WorkQueue(
-                "customers.run_import_job", run_next_import, recover=fail_interrupted_imports
+                "customers.run_import_job", run_next_import, recover=release_interrupted_imports
             )
         )

@@ -25,7 +25,7 @@ from openpyxl.utils.cell import range_boundaries
 from utilitydesk.area.models import Building, Community, District, Grid, Substation
 from utilitydesk.audit.models import AccessLog, ChangeRecord
 from utilitydesk.audit.services import change_records_for, diff_values
-from utilitydesk.kernel.bulk import insert_instances, insert_rows
+from utilitydesk.kernel.bulk import insert_instances, insert_rows, insert_select_defaults
 from utilitydesk.kernel.spreadsheets import append_row
 from utilitydesk.kernel.text import clean_text
 from utilitydesk.privacy.access import record_access
@@ -197,9 +197,30 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    # What a checkpoint keeps: the counts and reasons of the rows processed so far (the
+    # header's facts are found again when the file is read again).
+    _PROGRESS_FIELDS = ("created", "updated", "unchanged", "buildings_created", "rejected_rows")
+
+    def progress_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {name: getattr(self, name) for name in self._PROGRESS_FIELDS}
+        state["rejected"] = [dict(error.__dict__) for error in self.rejected]
+        state["rejected_by_column"] = dict(self.rejected_by_column)
+        return state
+
+    def restore_progress(self, state: Mapping[str, Any]) -> None:
+        for name in self._PROGRESS_FIELDS:
+            setattr(self, name, int(state.get(name, 0)))
+        self.rejected = [RowError(**error) for error in state.get("rejected", [])]
+        self.rejected_by_column = dict(state.get("rejected_by_column", {}))
+
 
 class ImportFileError(Exception):
     pass
+
+
+class ImportInterrupted(Exception):
+    """The import was taken away from this run (its job's lease passed to another worker):
+    it stops at once, its current chunk rolled back, and reports nothing."""
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -831,57 +852,120 @@ class _ChunkOutcome:
 
 
 class _Buildings:
-    """Resolves (district, community, building) to a Building, creating it when allowed."""
+    """Resolves (district, community, building) to a Building, creating it when allowed.
+    A chunk's buildings are looked up and created together (a few queries per chunk, not
+    several per building)."""
 
     def __init__(self, create: bool):
         self.create = create
         self.cache: dict[tuple[str, str, str], Building] = {}
+        self.substations: dict[str, Substation | None] = {}
+        self.grids: dict[str, Grid | None] = {}
 
-    def get(
-        self, row: dict[str, Any], outcome: _ChunkOutcome
-    ) -> tuple[Building | None, RowError | None]:
-        key = row["building_key"]
-        if key in self.cache:
-            return self.cache[key], None
-        building = (
-            Building.objects.select_related("community__district", "substation", "grid")
-            .filter(community__district__name=key[0], community__name=key[1], name=key[2])
-            .first()
+    def _fetch(self, keys: set[tuple[str, str, str]]) -> None:
+        """Put the existing buildings of ``keys`` in the cache: one query for a superset
+        (the keys' names), matched exactly here."""
+        keys = keys - self.cache.keys()
+        if not keys:
+            return
+        found = Building.objects.select_related(
+            "community__district", "substation__station", "grid__station"
+        ).filter(
+            community__district__name__in={k[0] for k in keys},
+            community__name__in={k[1] for k in keys},
+            name__in={k[2] for k in keys},
         )
-        if building is None:
-            if not self.create:
+        for building in found:
+            key = (building.community.district.name, building.community.name, building.name)
+            if key in keys:
+                self.cache[key] = building
+
+    def _lookup(self, model, cache: dict, value: str):
+        if value not in cache:
+            cache[value] = (
+                model.objects.filter(code=value).first() or model.objects.filter(name=value).first()
+            )
+        return cache[value]
+
+    def prepare(
+        self, rows: list[dict[str, Any]], outcome: _ChunkOutcome | None
+    ) -> dict[int, RowError]:
+        """Find (and, when allowed and ``outcome`` is given, create) the buildings of
+        ``rows``; returns the errors of rows whose building cannot be had, by row number.
+        Without ``outcome`` nothing is created: a resumed import finding what its earlier
+        chunks resolved."""
+        self._fetch({row["building_key"] for row in rows})
+        errors: dict[int, RowError] = {}
+        to_create: dict[tuple[str, str, str], tuple[Substation | None, Grid | None]] = {}
+        for row in rows:
+            key = row["building_key"]
+            if key in self.cache or key in to_create:
+                continue
+            if not self.create or outcome is None:
                 reason = _("Building %(building)s does not exist (use “create missing buildings”).")
-                return None, RowError(
+                errors[row["row"]] = RowError(
                     row["row"], "building", "".join(key), reason % {"building": "".join(key)}
                 )
+                continue
             substation = grid = None
             if row["substation"]:
-                substation = (
-                    Substation.objects.filter(code=row["substation"]).first()
-                    or Substation.objects.filter(name=row["substation"]).first()
-                )
+                substation = self._lookup(Substation, self.substations, row["substation"])
                 if substation is None:
-                    return None, RowError(
+                    errors[row["row"]] = RowError(
                         row["row"], "substation", row["substation"], _("Unknown substation.")
                     )
+                    continue
             if row["grid"]:
-                grid = (
-                    Grid.objects.filter(code=row["grid"]).first()
-                    or Grid.objects.filter(name=row["grid"]).first()
-                )
+                grid = self._lookup(Grid, self.grids, row["grid"])
                 if grid is None:
-                    return None, RowError(row["row"], "grid", row["grid"], _("Unknown grid."))
-            district, _created = District.objects.get_or_create(name=key[0])
-            community, _created = Community.objects.get_or_create(district=district, name=key[1])
-            building = Building.objects.create(
-                community=community, name=key[2], substation=substation, grid=grid
+                    errors[row["row"]] = RowError(
+                        row["row"], "grid", row["grid"], _("Unknown grid.")
+                    )
+                    continue
+            to_create[key] = (substation, grid)
+        if to_create and outcome is not None:
+            self._create(to_create)
+            outcome.buildings_created += len(to_create)
+        return errors
+
+    def _create(
+        self, new: dict[tuple[str, str, str], tuple[Substation | None, Grid | None]]
+    ) -> None:
+        names = {k[0] for k in new}
+        districts = {d.name: d for d in District.objects.filter(name__in=names)}
+        if missing := sorted(names - districts.keys()):
+            District.objects.bulk_create([District(name=n) for n in missing])
+            districts = {d.name: d for d in District.objects.filter(name__in=names)}
+        pairs = {(k[0], k[1]) for k in new}
+        communities = {
+            (c.district.name, c.name): c
+            for c in Community.objects.select_related("district").filter(
+                district__name__in=names, name__in={p[1] for p in pairs}
             )
-            building = Building.objects.select_related(
-                "community__district", "substation__station", "grid__station"
-            ).get(pk=building.pk)
-            outcome.buildings_created += 1
-        self.cache[key] = building
-        return building, None
+        }
+        absent = sorted(pairs - communities.keys())
+        if absent:
+            Community.objects.bulk_create(
+                [Community(district=districts[d], name=c) for d, c in absent]
+            )
+            communities = {
+                (c.district.name, c.name): c
+                for c in Community.objects.select_related("district").filter(
+                    district__name__in=names, name__in={p[1] for p in pairs}
+                )
+            }
+        Building.objects.bulk_create(
+            [
+                Building(
+                    community=communities[(k[0], k[1])],
+                    name=k[2],
+                    substation=substation,
+                    grid=grid,
+                )
+                for k, (substation, grid) in new.items()
+            ]
+        )
+        self._fetch(set(new))
 
 
 def _write_chunk(
@@ -893,13 +977,28 @@ def _write_chunk(
     seen_premises: dict[tuple, int],
 ) -> None:
     now = timezone.now()
-    existing = {
-        c.account_no: c
-        for c in Customer.objects.filter(
-            account_no__in=[r["account_no"] for r in rows]
-        ).prefetch_related("phones", "premises")
-    }
+    accounts = [r["account_no"] for r in rows]
+    if connection.vendor == "postgresql" and accounts:
+        # Which accounts exist, asked with one array parameter (a first import finds
+        # none); only those are loaded with their phones and premises.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT account_no FROM {Customer._meta.db_table} WHERE account_no = ANY(%s)",  # nosec B608: table from model metadata
+                [accounts],
+            )
+            accounts = [account for (account,) in cursor.fetchall()]
+    existing = (
+        {
+            c.account_no: c
+            for c in Customer.objects.filter(account_no__in=accounts).prefetch_related(
+                "phones", "premises"
+            )
+        }
+        if accounts
+        else {}
+    )
     resolved: list[tuple[dict[str, Any], Building]] = []
+    building_errors = buildings.prepare(rows, outcome)
     for row in rows:
         first_row = seen_accounts.get(row["account_no"])
         if first_row is not None:
@@ -912,11 +1011,11 @@ def _write_chunk(
                 )
             )
             continue
-        building, error = buildings.get(row, outcome)
+        error = building_errors.get(row["row"])
         if error:
             outcome.rejected.append(error)
             continue
-        building = cast(Building, building)  # get() gives a building or an error
+        building = buildings.cache[row["building_key"]]
         premises_key = (building.pk, row["unit_no"], row["room_no"])
         first_row = seen_premises.get(premises_key)
         if first_row is not None:
@@ -941,7 +1040,7 @@ def _write_chunk(
         for p in Premises.objects.filter(building_id__in=building_ids).prefetch_related("customer"):
             occupied[(p.building_id, p.unit_no, p.room_no)] = p
 
-    new_customers: list[tuple[Customer, dict[str, Any], Building]] = []
+    new_customers: list[tuple[dict[str, Any], Building]] = []
     change_records: list[ChangeRecord] = []
     customers_to_update: list[Customer] = []
     premises_to_update: list[Premises] = []
@@ -972,18 +1071,7 @@ def _write_chunk(
         }
         customer = existing.get(row["account_no"])
         if customer is None:
-            customer = Customer(
-                account_no=row["account_no"],
-                name=row["name"],
-                customer_type=row["customer_type"],
-                special_care=row["special_care"],
-                long_term_since=row.get("long_term_since"),
-                created_by=actor,
-                created_at=now,
-                updated_by=actor,
-                updated_at=now,
-            )
-            new_customers.append((customer, row, building))
+            new_customers.append((row, building))
             continue
         before: dict[str, Any] = {
             "name": customer.name,
@@ -1039,18 +1127,36 @@ def _write_chunk(
         else:
             outcome.unchanged += 1
 
-    if new_customers:
-        insert_instances(Customer, [c for c, _r, _b in new_customers])
-        new_premises += [_new_premises(c.pk, b, r) for c, r, b in new_customers]
+    if new_customers and connection.vendor == "postgresql":
+        _insert_new_customers(new_customers, actor, now)
+    elif new_customers:
+        customers = [
+            Customer(
+                account_no=row["account_no"],
+                name=row["name"],
+                customer_type=row["customer_type"],
+                special_care=row["special_care"],
+                long_term_since=row.get("long_term_since"),
+                created_by=actor,
+                created_at=now,
+                updated_by=actor,
+                updated_at=now,
+            )
+            for row, _building in new_customers
+        ]
+        insert_instances(Customer, customers)
+        new_premises += [
+            _new_premises(c.pk, b, r) for c, (r, b) in zip(customers, new_customers, strict=True)
+        ]
         insert_rows(
             CustomerPhone,
             [
                 {"customer_id": c.pk, "number": n, "position": i}
-                for c, r, _b in new_customers
+                for c, (r, _b) in zip(customers, new_customers, strict=True)
                 for i, n in enumerate(r["phones"])
             ],
         )
-        outcome.created += len(new_customers)
+    outcome.created += len(new_customers)
     insert_rows(Premises, new_premises)
     if customers_to_update:
         Customer.objects.bulk_update(
@@ -1098,6 +1204,109 @@ def _new_premises(customer_id: int, building: Building, row: dict[str, Any]) -> 
     }
 
 
+# The new accounts of a chunk, staged by one COPY (PostgreSQL): a temporary table of the
+# session, emptied at each commit and before each chunk (a dry run is one transaction).
+_STAGING = "customers_import_staging"
+_STAGING_COLUMNS = (
+    ("row", "integer"),
+    ("account_no", "varchar(32)"),
+    ("name", "varchar(100)"),
+    ("customer_type", "varchar(16)"),
+    ("special_care", "varchar(16)"),
+    ("long_term_since", "date"),
+    ("building_id", "bigint"),
+    ("unit_no", "varchar(16)"),
+    ("room_no", "varchar(16)"),
+    ("station_id", "bigint"),
+    ("address_text", "varchar(300)"),
+    ("heated_area", "numeric(10, 2)"),
+    ("status", "varchar(16)"),
+    ("metered", "boolean"),
+    ("meter_no", "varchar(32)"),
+    ("phones", "text[]"),
+)
+
+
+def _insert_new_customers(
+    new_customers: list[tuple[dict[str, Any], Building]], actor, now: datetime
+) -> None:
+    """Insert a chunk's new accounts, their premises and phones set-wise: the cleaned rows
+    go to the staging table by COPY, and one statement inserts the three tables from it
+    (customers first, their ids joined back by account number)."""
+    actor_id = actor.pk if actor is not None else None
+    with connection.cursor() as cursor:
+        columns = ", ".join(f"{name} {kind}" for name, kind in _STAGING_COLUMNS)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ({columns}) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(f"TRUNCATE {_STAGING}")
+        names = ", ".join(name for name, _kind in _STAGING_COLUMNS)
+        with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:  # nosec B608: constant names
+            for row, building in new_customers:
+                derived = _new_premises(0, building, row)
+                copy.write_row(
+                    (
+                        row["row"],
+                        row["account_no"],
+                        row["name"],
+                        row["customer_type"],
+                        row["special_care"],
+                        row.get("long_term_since"),
+                        building.pk,
+                        row["unit_no"],
+                        row["room_no"],
+                        derived["station_id"],
+                        derived["address_text"],
+                        row["heated_area"],
+                        row["status"],
+                        derived["metered"],
+                        row["meter_no"],
+                        row["phones"],
+                    )
+                )
+        customer = insert_select_defaults(
+            Customer,
+            {
+                "account_no": "s.account_no",
+                "name": "s.name",
+                "customer_type": "s.customer_type",
+                "special_care": "s.special_care",
+                "long_term_since": "s.long_term_since",
+                "created_by_id": "%(actor)s",
+                "created_at": "%(now)s::timestamptz",
+                "updated_by_id": "%(actor)s",
+                "updated_at": "%(now)s::timestamptz",
+            },
+        )
+        premises = insert_select_defaults(
+            Premises,
+            {
+                "customer_id": "n.id",
+                "building_id": "s.building_id",
+                "unit_no": "s.unit_no",
+                "room_no": "s.room_no",
+                "station_id": "s.station_id",
+                "address_text": "s.address_text",
+                "heated_area": "s.heated_area",
+                "status": "s.status",
+                "metered": "s.metered",
+                "meter_no": "s.meter_no",
+            },
+        )
+        phones = insert_select_defaults(
+            CustomerPhone,
+            {"customer_id": "n.id", "number": "p.number", "position": "p.ord - 1"},
+        )
+        cursor.execute(
+            f"WITH n AS ({customer.sql} FROM {_STAGING} s ORDER BY s.row "  # nosec B608: names from model metadata and constants
+            "RETURNING id, account_no), "
+            f"p1 AS ({premises.sql} FROM {_STAGING} s JOIN n USING (account_no) ORDER BY s.row) "
+            f"{phones.sql} FROM {_STAGING} s JOIN n USING (account_no), "
+            "unnest(s.phones) WITH ORDINALITY AS p(number, ord) ORDER BY s.row, p.ord",
+            {**customer.params, **premises.params, **phones.params, "actor": actor_id, "now": now},
+        )
+
+
 def _refresh_statistics() -> None:
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
@@ -1118,6 +1327,9 @@ def import_customers(
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = 2000,
     limits: ImportLimits | None = None,
+    resume: Mapping[str, Any] | None = None,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    keep_alive: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Import a customer file. Good rows are written, bad rows reported with row and reason.
 
@@ -1127,6 +1339,13 @@ def import_customers(
     and the report says which rows were processed and which were not; importing the file
     again is safe. A dry run does the same work inside one transaction that is rolled
     back, so its report is exact. The access log records the import whatever happens.
+
+    ``checkpoint`` is called inside each chunk's transaction with the state a later run
+    resumes from (``resume``): the last row processed and the report so far, so the rows
+    of a committed chunk are never written or counted twice. A resumed run reads the rows
+    before it again without writing them (an account or premises met again later in the
+    file is still reported as "also on row N"). ``keep_alive`` is called while the file
+    is read without writing. Either may raise ``ImportInterrupted`` to stop the run.
     """
     path = Path(path)
     limits = limits or ImportLimits.from_settings()
@@ -1138,7 +1357,15 @@ def import_customers(
     else:
         report.total_rows = total
         try:
-            _import_rows(rows, report, actor, create_buildings, progress, chunk_size)
+            _import_rows(
+                rows,
+                report,
+                actor,
+                create_buildings,
+                progress,
+                chunk_size,
+                _Resume(resume, checkpoint, keep_alive),
+            )
         finally:
             rows.close()  # the file, when the import stopped before its end
     report.rejected.sort(key=lambda e: e.row)
@@ -1161,6 +1388,40 @@ def import_customers(
     return report
 
 
+@dataclass
+class _Resume:
+    state: Mapping[str, Any] | None
+    checkpoint: Callable[[dict[str, Any]], None] | None
+    keep_alive: Callable[[], None] | None
+
+    @property
+    def row(self) -> int:
+        """The last row a previous run processed (0: none)."""
+        return int(self.state.get("row", 0)) if self.state else 0
+
+
+def _replay(
+    rows: list[dict[str, Any]],
+    buildings: "_Buildings",
+    seen_accounts: dict[str, int],
+    seen_premises: dict[tuple, int],
+) -> None:
+    """What ``_write_chunk`` remembers of rows an earlier run wrote: the accounts and
+    premises they took, found as it found them, without writing."""
+    errors = buildings.prepare(rows, None)
+    for row in rows:
+        if row["account_no"] in seen_accounts or row["row"] in errors:
+            continue
+        building = buildings.cache.get(row["building_key"])
+        if building is None:
+            continue
+        premises_key = (building.pk, row["unit_no"], row["room_no"])
+        if premises_key in seen_premises:
+            continue
+        seen_accounts[row["account_no"]] = row["row"]
+        seen_premises[premises_key] = row["row"]
+
+
 def _import_rows(
     rows: Iterator[tuple[int, dict[str, str]]],
     report: ImportReport,
@@ -1168,6 +1429,7 @@ def _import_rows(
     create_buildings: bool,
     progress: Callable[[int, int], None] | None,
     chunk_size: int,
+    resume: _Resume,
 ) -> None:
     buildings = _Buildings(create_buildings)
     seen_accounts: dict[str, int] = {}
@@ -1179,15 +1441,45 @@ def _import_rows(
     chunk_first_row: int | None = None
     last_row = done_through = 1  # the header
     rows_in_chunk = 0
+    if resume.state:
+        report.restore_progress(resume.state.get("report", {}))
+        processed = int(resume.state.get("processed", 0))
+        done_through = last_row = resume.row
+    resume_row = resume.row
+    if resume.keep_alive:
+        resume.keep_alive()
 
     def flush() -> None:
         nonlocal processed, rows_in_chunk, next_analyze, chunk_first_row, done_through
         outcome = _ChunkOutcome()
-        with transaction.atomic():
-            _write_chunk(chunk, actor, buildings, outcome, seen_accounts, seen_premises)
-        for errors in chunk_rejected:
-            report.reject(errors)
-        outcome.add_to(report)
+        mark = report.progress_state()
+        try:
+            with transaction.atomic():
+                if resume.keep_alive:
+                    # First in the chunk's transaction: the job's row stays locked until
+                    # the chunk commits, so no other worker claims the job meanwhile.
+                    resume.keep_alive()
+                if connection.vendor == "postgresql" and not report.dry_run:
+                    # The chunk and its checkpoint commit together: a server crash that
+                    # loses the last commits loses both, and the job redoes them.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                _write_chunk(chunk, actor, buildings, outcome, seen_accounts, seen_premises)
+                for errors in chunk_rejected:
+                    report.reject(errors)
+                outcome.add_to(report)
+                if resume.checkpoint and not report.dry_run:
+                    resume.checkpoint(
+                        {
+                            "row": last_row,
+                            "processed": processed + rows_in_chunk,
+                            "total": max(report.total_rows, processed + rows_in_chunk),
+                            "report": report.progress_state(),
+                        }
+                    )
+        except BaseException:
+            report.restore_progress(mark)
+            raise
         processed += rows_in_chunk
         done_through = last_row
         rows_in_chunk = 0
@@ -1204,7 +1496,21 @@ def _import_rows(
 
     def run() -> None:
         nonlocal rows_in_chunk, chunk_first_row, last_row
+        replayed: list[dict[str, Any]] = []
         for number, values in rows:
+            if number <= resume_row:
+                cleaned, errors = clean_row(number, values)
+                if not errors:
+                    replayed.append(cast(dict[str, Any], cleaned))
+                if len(replayed) >= chunk_size:
+                    _replay(replayed, buildings, seen_accounts, seen_premises)
+                    replayed.clear()
+                    if resume.keep_alive:
+                        resume.keep_alive()
+                continue
+            if replayed:
+                _replay(replayed, buildings, seen_accounts, seen_premises)
+                replayed.clear()
             last_row = number
             if chunk_first_row is None:
                 chunk_first_row = number
@@ -1227,6 +1533,8 @@ def _import_rows(
             run()
     except _DryRunRollback:
         pass
+    except ImportInterrupted:
+        raise
     except Exception as exc:
         if isinstance(exc, ImportFileError):
             error = str(exc)

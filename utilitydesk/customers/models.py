@@ -304,6 +304,13 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
+    # A running job belongs to the worker whose claim (attempt) holds an unexpired lease;
+    # the worker renews it with every chunk. A job whose lease ran out (its worker died)
+    # is claimed again and continues from its checkpoint: the last committed chunk's row
+    # and the report so far, written in that chunk's transaction.
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    checkpoint = models.JSONField(_("checkpoint"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("customer import")

@@ -11,7 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from utilitydesk.kernel.background import enqueue
 from utilitydesk.privacy.access import record_access, record_export
 
 from .cleaning import address_of, clean_area, clean_phone_list
-from .importing import file_too_large, import_customers, write_export
+from .importing import ImportInterrupted, file_too_large, import_customers, write_export
 from .models import (
     Customer,
     CustomerPhone,
@@ -384,48 +385,101 @@ def start_import(
     return job
 
 
-def _claim_import_job(job_id: int | None = None) -> int | None:
-    """Mark one queued job (the oldest, or ``job_id``) running and return its id; None when
-    there is none or another worker has it. Two workers never claim the same job."""
+def _lease(job_dry_run: bool, now: datetime) -> datetime:
+    # A dry run is one transaction until its end: it cannot renew a lease others see.
+    seconds = (
+        settings.IMPORT_DRY_RUN_LEASE_SECONDS if job_dry_run else settings.IMPORT_LEASE_SECONDS
+    )
+    return now + timedelta(seconds=seconds)
 
+
+def _claim_import_job(job_id: int | None = None) -> tuple[int, int] | None:
+    """Take one job (the oldest, or ``job_id``) that is queued, or running with its lease
+    run out (its worker died), and return (id, attempt); None when there is none or
+    another worker holds it. The claim is a new attempt with a fresh lease: two workers
+    never hold the same job, and a worker whose lease was taken over notices at its next
+    checkpoint."""
+
+    now = timezone.now()
+    claimable = Q(status=ImportJob.Status.QUEUED) | Q(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now), status=ImportJob.Status.RUNNING
+    )
     with transaction.atomic():
-        queued = ImportJob.objects.filter(status=ImportJob.Status.QUEUED)
+        jobs = ImportJob.objects.filter(claimable)
         if job_id is not None:
-            queued = queued.filter(pk=job_id)
+            jobs = jobs.filter(pk=job_id)
         if connection.features.has_select_for_update_skip_locked:
-            queued = queued.select_for_update(skip_locked=True)
-        job = queued.order_by("created_at", "pk").values("pk").first()
+            jobs = jobs.select_for_update(skip_locked=True)
+        job = jobs.order_by("created_at", "pk").values("pk", "attempt", "dry_run").first()
         if job is None:
             return None
-        claimed = ImportJob.objects.filter(pk=job["pk"], status=ImportJob.Status.QUEUED).update(
-            status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        attempt = job["attempt"] + 1
+        claimed = ImportJob.objects.filter(claimable, pk=job["pk"], attempt=job["attempt"]).update(
+            status=ImportJob.Status.RUNNING,
+            started_at=Coalesce("started_at", Value(now)),
+            attempt=attempt,
+            lease_until=_lease(job["dry_run"], now),
         )
-    return job["pk"] if claimed else None
+    return (job["pk"], attempt) if claimed else None
 
 
 def run_import(job_id: int) -> None:
-    """Process one import job (the Celery task). Safe to run twice: a job that is no
-    longer queued is left alone, and the import itself is idempotent."""
-    if _claim_import_job(job_id) is not None:
-        _process_import(job_id)
+    """Process one import job (the Celery task). Safe to run twice, or again after its
+    worker died: a job another worker holds is left alone, and one whose worker died
+    goes on from its last committed chunk."""
+    if claim := _claim_import_job(job_id):
+        _process_import(*claim)
 
 
 def run_next_import() -> bool:
-    """Claim and process the oldest queued import job: the embedded server's worker
-    process calls this (core.background.work). False when nothing was queued."""
-    job_id = _claim_import_job()
-    if job_id is None:
+    """Claim and process the oldest waiting (or abandoned) import job: the embedded
+    server's worker process calls this (core.background.work). False when there is none."""
+    claim = _claim_import_job()
+    if claim is None:
         return False
-    _process_import(job_id)
+    _process_import(*claim)
     return True
 
 
-def _process_import(job_id: int) -> None:
+def _process_import(job_id: int, attempt: int) -> None:
 
     job = ImportJob.objects.select_related("created_by").defer("report").get(pk=job_id)
+    mine = ImportJob.objects.filter(pk=job_id, attempt=attempt, status=ImportJob.Status.RUNNING)
+    if attempt > settings.IMPORT_MAX_ATTEMPTS:
+        message = _(
+            "The import was started %(attempts)d times and its worker stopped each time, "
+            "after %(rows)d rows. Importing the same file again is safe."
+        ) % {"attempts": attempt - 1, "rows": job.processed_rows}
+        state = job.checkpoint or {}
+        mine.update(
+            status=ImportJob.Status.FAILED,
+            report={
+                **state.get("report", {}),
+                "file_errors": [message],
+                "total_rows": job.total_rows,
+                "not_processed_from_row": int(state.get("row", 1)) + 1,
+            },
+            lease_until=None,
+            finished_at=timezone.now(),
+        )
+        return
+
+    def keep_alive() -> None:
+        if not mine.update(lease_until=_lease(job.dry_run, timezone.now())):
+            raise ImportInterrupted
+
+    def checkpoint(state: dict[str, Any]) -> None:
+        # In the chunk's transaction, which keep_alive began by locking the job's row.
+        if not mine.update(
+            checkpoint=state,
+            processed_rows=state["processed"],
+            total_rows=state["total"],
+            lease_until=_lease(job.dry_run, timezone.now()),
+        ):
+            raise ImportInterrupted
 
     def progress(done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
+        mine.update(processed_rows=done, total_rows=total)
 
     try:
         report = import_customers(
@@ -434,44 +488,55 @@ def _process_import(job_id: int) -> None:
             dry_run=job.dry_run,
             create_buildings=job.create_buildings,
             progress=progress,
+            chunk_size=settings.IMPORT_CHUNK_ROWS,
+            resume=None if job.dry_run else job.checkpoint,
+            checkpoint=checkpoint,
+            keep_alive=keep_alive,
         )
+    except ImportInterrupted:
+        return  # another worker holds the job now
     except Exception as exc:
         # import_customers reports its own failures; this is the last resort (the
         # database gone, say), so the job does not stay "running" for ever.
-        ImportJob.objects.filter(pk=job_id).update(
+        mine.update(
             status=ImportJob.Status.FAILED,
             report={"file_errors": [_("The import failed: %(error)s") % {"error": exc}]},
+            lease_until=None,
             finished_at=timezone.now(),
         )
         raise
-    ImportJob.objects.filter(pk=job_id).update(
+    mine.update(
         status=ImportJob.Status.FAILED if report.file_errors else ImportJob.Status.DONE,
         report=report.as_dict(),
         total_rows=report.total_rows,
         processed_rows=report.total_rows,
+        lease_until=None,
         finished_at=timezone.now(),
     )
 
 
-def fail_interrupted_imports() -> int:
-    """Jobs left "running" by an embedded worker process that stopped (the server was shut
-    down mid-import) are marked failed with what is known, so they can be started again.
-    Only the embedded worker calls this: it is the only one of its kind."""
+def resume_interrupted_imports(*, now: datetime | None = None) -> int:
+    """Hand every running job whose lease ran out (its worker died) to the background
+    runner again; it continues from its last committed chunk. The periodic job
+    ``customers.resume_imports`` calls this; a re-delivered Celery message does the same."""
 
-    count = 0
-    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING).only(
-        "pk", "processed_rows"
-    ):
-        message = _(
-            "The import was interrupted when the server stopped, after %(rows)d rows. "
-            "Importing the same file again is safe."
-        ) % {"rows": job.processed_rows}
-        count += ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
-            status=ImportJob.Status.FAILED,
-            report={"file_errors": [message], "total_rows": job.processed_rows},
-            finished_at=timezone.now(),
-        )
-    return count
+    now = now or timezone.now()
+    stale = list(
+        ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .values_list("pk", flat=True)
+    )
+    for job_id in stale:
+        enqueue(run_import_job, job_id)
+    return len(stale)
+
+
+def release_interrupted_imports() -> int:
+    """The embedded worker process, starting, takes back the jobs its previous run left
+    running (the server was stopped mid-import): it is the only worker of its kind, so
+    their leases are ended and it resumes them from their last committed chunk."""
+
+    return ImportJob.objects.filter(status=ImportJob.Status.RUNNING).update(lease_until=None)
 
 
 def purge_import_files(*, now: datetime | None = None) -> int:

@@ -13,3 +13,10 @@ def purge_import_files() -> int:
     from .services import purge_import_files as purge
 
     return purge()
+
+
+@shared_task(name="customers.resume_imports")
+def resume_imports() -> int:
+    from .services import resume_interrupted_imports
+
+    return resume_interrupted_imports()

@@ -52,6 +52,11 @@ def enqueue(celery_task: Any, *args: Any, **kwargs: Any) -> None:
     """Run ``celery_task`` (a Celery shared_task) according to BACKGROUND_MODE."""
     mode = settings.BACKGROUND_MODE
     if mode == "celery":
+        # The project's Celery app, imported late as kernel/scheduler.py does: only the
+        # worker and beat load it by themselves (-A utilitydesk); without it a web or
+        # command process would send to Celery's default app, not to REDIS_URL.
+        from utilitydesk.celery import app  # noqa: F401
+
         celery_task.delay(*args, **kwargs)
     elif mode == "thread":
         if celery_task.name in _QUEUES:

@@ -8,6 +8,7 @@ writers: imports); ``IdBlock`` counts on from max(id) for generators that run al
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connection, models
@@ -48,6 +49,41 @@ def insert_instances(model: type[models.Model], objs: Sequence[models.Model]) ->
     ids = insert_rows(model, [{name: getattr(obj, name) for name in names} for obj in objs])
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
+
+
+@dataclass(frozen=True)
+class InsertSelect:
+    sql: str  # INSERT INTO table (columns) SELECT expressions — the caller adds FROM …
+    params: dict[str, Any]  # the defaults, as named parameters
+
+
+def insert_select_defaults(model: type[models.Model], given: dict[str, str]) -> InsertSelect:
+    """The head of ``INSERT INTO <model's table> … SELECT …`` (PostgreSQL) for an
+    insert-from-select: ``given`` maps attnames to SQL expressions of the select, every
+    other concrete field but the primary key takes its model default as a parameter
+    (named after the table, so several heads can share one statement)."""
+    table = model._meta.db_table
+    columns: list[str] = []
+    expressions: list[str] = []
+    params: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(cast(str, field.column)))
+        if field.attname in given:
+            expressions.append(given[field.attname])
+            continue
+        name = f"{table}_{field.attname}"
+        value = field.get_db_prep_save(_default_of(field), connection)
+        if isinstance(field, models.JSONField) and value is not None:
+            value = json.dumps(value, ensure_ascii=False)
+        params[name] = value
+        expressions.append(f"%({name})s")
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(table)} ({', '.join(columns)}) "  # nosec B608: names from model metadata
+        f"SELECT {', '.join(expressions)}"
+    )
+    return InsertSelect(sql, params)
 
 
 class IdBlock:
