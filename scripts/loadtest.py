@@ -300,6 +300,9 @@ def main() -> None:
     try:
         stack.start_redis()
         stack.manage("collectstatic", "--noinput", "-v", "0")
+        # The city may have waited since it was made or last loaded: what came due meanwhile
+        # is swept first, as the sweeper of a running system would have done.
+        stack.manage("sweep")
         stack.start_all()
         wait_for(lambda: stack.request("GET", "/readyz")[0].status == 200, timeout=120, every=2)
         watch = Watch(stack)
