@@ -4,9 +4,7 @@ idempotent upserts keyed by account number, chunked bulk writes. Columns: docs/i
 import csv
 import io
 import logging
-import queue
 import re
-import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -19,7 +17,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
@@ -1063,10 +1061,6 @@ def _write_chunk(
                 )
             )
             continue
-        customer = existing.get(row["account_no"])
-        if customer is None:
-            new_customers.append((row, building))
-            continue
         premises_values = {
             "unit_no": row["unit_no"],
             "room_no": row["room_no"],
@@ -1075,6 +1069,10 @@ def _write_chunk(
             "metered": bool(row["meter_no"]),
             "meter_no": row["meter_no"],
         }
+        customer = existing.get(row["account_no"])
+        if customer is None:
+            new_customers.append((row, building))
+            continue
         before: dict[str, Any] = {
             "name": customer.name,
             "customer_type": customer.customer_type,
@@ -1241,7 +1239,7 @@ def _insert_new_customers(
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ({columns}) ON COMMIT DELETE ROWS"
         )
-        cursor.execute(f"DELETE FROM {_STAGING}")  # nosec B608: a constant name
+        cursor.execute(f"TRUNCATE {_STAGING}")
         names = ", ".join(name for name, _kind in _STAGING_COLUMNS)
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:  # nosec B608: constant names
             for row, building in new_customers:
@@ -1425,7 +1423,7 @@ def _replay(
 
 
 def _import_rows(
-    rows: Generator[tuple[int, dict[str, str]], None, None],
+    rows: Iterator[tuple[int, dict[str, str]]],
     report: ImportReport,
     actor,
     create_buildings: bool,
@@ -1499,8 +1497,9 @@ def _import_rows(
     def run() -> None:
         nonlocal rows_in_chunk, chunk_first_row, last_row
         replayed: list[dict[str, Any]] = []
-        for number, cleaned, errors in checked:
+        for number, values in rows:
             if number <= resume_row:
+                cleaned, errors = clean_row(number, values)
                 if not errors:
                     replayed.append(cast(dict[str, Any], cleaned))
                 if len(replayed) >= chunk_size:
@@ -1516,6 +1515,7 @@ def _import_rows(
             if chunk_first_row is None:
                 chunk_first_row = number
             rows_in_chunk += 1
+            cleaned, errors = clean_row(number, values)
             if errors:
                 chunk_rejected.append(errors)
             else:
@@ -1524,7 +1524,6 @@ def _import_rows(
                 flush()
         flush()
 
-    checked = _CheckedRows(rows)
     try:
         if report.dry_run:
             with transaction.atomic():
@@ -1552,69 +1551,7 @@ def _import_rows(
             )
             % {"row": first, "error": error}
         )
-    finally:
-        checked.close()
     report.total_rows = max(report.total_rows, processed)
-
-
-class _CheckedRows:
-    """The file's rows, read and checked (``clean_row``) by a thread of their own a few
-    thousand rows ahead of the writer: the thread runs while the writer waits for the
-    database, so reading and writing overlap. Rows come in the file's order; an error
-    while reading comes after the rows before it, as it would without the thread."""
-
-    _END = object()
-    BATCH = 500
-
-    def __init__(self, rows: Generator[tuple[int, dict[str, str]], None, None]):
-        self.queue: queue.Queue = queue.Queue(maxsize=8)
-        self.stopped = threading.Event()
-        self.language = translation.get_language()
-        self.thread = threading.Thread(target=self._read, args=(rows,), daemon=True)
-        self.thread.start()
-
-    def _read(self, rows: Generator[tuple[int, dict[str, str]], None, None]) -> None:
-        # The reasons are written in the language of the import that started the thread.
-        if self.language:
-            translation.activate(self.language)
-        else:
-            translation.deactivate_all()
-        try:
-            batch = []
-            for number, values in rows:
-                batch.append((number, *clean_row(number, values)))
-                if len(batch) >= self.BATCH:
-                    if not self._put(batch):
-                        return
-                    batch = []
-            if self._put(batch):
-                self._put(self._END)
-        except BaseException as exc:  # handed to the writer, which raises it in its place
-            self._put(exc)
-        finally:
-            rows.close()
-
-    def _put(self, item: Any) -> bool:
-        while not self.stopped.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def __iter__(self) -> Iterator[tuple[int, dict[str, Any] | None, list[RowError]]]:
-        while True:
-            item = self.queue.get()
-            if item is self._END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield from item
-
-    def close(self) -> None:
-        self.stopped.set()
-        self.thread.join()
 
 
 # --- export ----------------------------------------------------------------------------
