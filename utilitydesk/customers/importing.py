@@ -1239,7 +1239,7 @@ def _insert_new_customers(
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ({columns}) ON COMMIT DELETE ROWS"
         )
-        cursor.execute(f"TRUNCATE {_STAGING}")
+        cursor.execute(f"DELETE FROM {_STAGING}")  # nosec B608: a constant name
         names = ", ".join(name for name, _kind in _STAGING_COLUMNS)
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:  # nosec B608: constant names
             for row, building in new_customers:
