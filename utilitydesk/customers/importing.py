@@ -1325,7 +1325,7 @@ def import_customers(
     dry_run: bool = False,
     create_buildings: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    chunk_size: int = 2000,
+    chunk_size: int | None = None,
     limits: ImportLimits | None = None,
     resume: Mapping[str, Any] | None = None,
     checkpoint: Callable[[dict[str, Any]], None] | None = None,
@@ -1349,6 +1349,7 @@ def import_customers(
     """
     path = Path(path)
     limits = limits or ImportLimits.from_settings()
+    chunk_size = chunk_size or settings.IMPORT_CHUNK_ROWS
     report = ImportReport(dry_run=dry_run, reasons_per_column=limits.reasons_per_column)
     try:
         rows, total = read_rows(path, report, limits)
