@@ -1239,7 +1239,7 @@ def _insert_new_customers(
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ({columns}) ON COMMIT DELETE ROWS"
         )
-        cursor.execute(f"TRUNCATE {_STAGING}")
+        cursor.execute(f"DELETE FROM {_STAGING}")  # nosec B608: a constant name
         names = ", ".join(name for name, _kind in _STAGING_COLUMNS)
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:  # nosec B608: constant names
             for row, building in new_customers:
@@ -1325,7 +1325,7 @@ def import_customers(
     dry_run: bool = False,
     create_buildings: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    chunk_size: int = 2000,
+    chunk_size: int | None = None,
     limits: ImportLimits | None = None,
     resume: Mapping[str, Any] | None = None,
     checkpoint: Callable[[dict[str, Any]], None] | None = None,
@@ -1349,6 +1349,7 @@ def import_customers(
     """
     path = Path(path)
     limits = limits or ImportLimits.from_settings()
+    chunk_size = chunk_size or settings.IMPORT_CHUNK_ROWS
     report = ImportReport(dry_run=dry_run, reasons_per_column=limits.reasons_per_column)
     try:
         rows, total = read_rows(path, report, limits)
