@@ -289,7 +289,7 @@ def main() -> None:
     )
     people = {role: max(1, round(n * args.scale)) for role, n in PEOPLE.items()}
     started_at = timezone.now()
-    data = prepare_people(people["households"], 5_000, started_at)
+    data = prepare_people(people["households"], 50_000, started_at)
     city = f"{Customer.objects.count():,} customers, {Case.objects.count():,} cases"
     connection.close()
     folder = Path(tempfile.mkdtemp(prefix="loadtest-"))

@@ -1,12 +1,12 @@
 """Two people acting on one account at once (PostgreSQL): the record's lock lets one step
 through; a payment and the stop's work order at once never leave a paid home stopped."""
 
-import threading
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
+from tests import concurrency
 from tests.factories import is_postgres, staff
 from utilitydesk.arrears import services
 from utilitydesk.arrears.models import ArrearsAction, ArrearsRecord, StepKind
@@ -23,27 +23,8 @@ pytestmark = [
 ]
 
 
-def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = ("ok", function())
-        except ValidationError as exc:
-            results[index] = ("refused", exc)
-        except Exception as exc:  # anything else is a bug the test must show
-            results[index] = ("crash", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+# What a person is told when someone else acted first; anything else is a bug.
+run_together = partial(concurrency.run_together, refused=(ValidationError,))
 
 
 def test_two_clerks_giving_the_notice_at_once_log_it_once(billed, staffers, org):

@@ -1,15 +1,15 @@
 """Two (or twenty) people acting on one case at once; retried creates. PostgreSQL only:
 row locks are what is being proved, and SQLite serialises every writer anyway."""
 
-import threading
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils import timezone
 
+from tests import concurrency
 from tests.factories import is_postgres, make_customer, staff
 from utilitydesk.cases import services
 from utilitydesk.cases.models import Case, CaseEvent, Contact
@@ -22,28 +22,10 @@ pytestmark = [
 ]
 
 
-def run_together(functions):
-    """Start every function at the same moment, each on its own connection."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = ("ok", function())
-        except (ValidationError, PermissionDenied, services.ConflictError) as exc:
-            results[index] = ("refused", exc)
-        except Exception as exc:  # anything else is a bug the test must show
-            results[index] = ("crash", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+# What a person is told when someone else acted first; anything else is a bug.
+run_together = partial(
+    concurrency.run_together, refused=(ValidationError, PermissionDenied, services.ConflictError)
+)
 
 
 def test_twenty_people_act_on_one_case(people, customers, org):

@@ -4,13 +4,13 @@ and never a duplicate, the count continues after what the counter recorded, more
 a day get more digits, and a week-old day's sequence is retired into the counter."""
 
 import re
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tests.concurrency import run_together
 from tests.factories import is_postgres, make_customer
 from utilitydesk.cases import numbering, services
 from utilitydesk.cases.models import CaseNumberCounter
@@ -47,27 +47,6 @@ def create(agent, customer, now, key=None):
 
 def serial(number: str) -> int:
     return int(number[10:])
-
-
-def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = ("ok", function())
-        except Exception as exc:  # a failure is what the test must show
-            results[index] = ("crash", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_the_days_first_creations_at_once_get_unique_numbers(people, area):

@@ -2,7 +2,6 @@
 calls from one substation or building raises one suspected incident, the station's
 dispatchers and head are alerted, and it is confirmed into an interruption or dismissed."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.concurrency import run_together
 from tests.factories import BuildingFactory, is_postgres, make_customer, open_case, staff
 from utilitydesk.cases.models import Case
 from utilitydesk.notifications.models import Channel, Message
@@ -409,27 +409,6 @@ def test_dispatchers_at_the_station_are_told_instead_of_the_whole_company(net, p
 
 
 # --- two calls at once (PostgreSQL: the unique open signal and the row lock) ------------------
-
-
-def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = ("ok", function())
-        except Exception as exc:  # a failure is what the test must show
-            results[index] = ("crash", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.postgres_only

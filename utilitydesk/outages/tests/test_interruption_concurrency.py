@@ -1,14 +1,14 @@
 """Two dispatchers restoring one interruption at once: one restoration, one set of
 notices. PostgreSQL only: row locks are what is being proved."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
+from tests import concurrency
 from tests.factories import is_postgres, open_case, staff
 from utilitydesk.notifications.models import Message
 from utilitydesk.org.models import Position
@@ -24,27 +24,8 @@ pytestmark = [
 ]
 
 
-def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = ("ok", function())
-        except ValidationError as exc:
-            results[index] = ("refused", exc)
-        except Exception as exc:  # anything else is a bug the test must show
-            results[index] = ("crash", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+# What a person is told when someone else acted first; anything else is a bug.
+run_together = partial(concurrency.run_together, refused=(ValidationError,))
 
 
 def test_two_dispatchers_restoring_at_once_restore_once(net, org):
@@ -80,7 +61,7 @@ def test_calls_linked_while_announcing_are_each_counted(net, people, customers):
                 people["agent"], c, reaction_data={"interruption": interruption.pk}
             )
             for c in callers
-        ]
+        ],
     )
     assert [r[0] for r in results] == ["ok"] * len(callers), results
     assert Interruption.objects.get(pk=draft.pk).linked_calls == len(callers)
