@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
@@ -136,9 +137,28 @@ def prepare_people(households: int, callers: int, now) -> dict:
     return data
 
 
+def process_group(info: dict) -> str | None:
+    """Which part of the stack a process is, for the CPU table."""
+    words = " ".join(info.get("cmdline") or [])
+    name = info.get("name") or ""
+    if name == "postgres" or name.startswith("postgres"):
+        return "PostgreSQL"
+    for part, label in (
+        ("gunicorn", "gunicorn"),
+        ("celery", "Celery worker and beat"),
+        ("locust", "load generator (locust)"),
+        ("nginx", "nginx"),
+        ("redis-server", "Redis"),
+    ):
+        if part in words or name.startswith(part):
+            return label
+    return None
+
+
 class Watch(threading.Thread):
-    """Reads the sweeper's lag and the notification queue from /metrics every 15 s and the
-    web workers' resident memory every 5 s while the load runs."""
+    """Reads the sweeper's lag and the notification queue from /metrics every 15 s, and
+    the web workers' resident memory and every part's CPU time every 5 s while the load
+    runs."""
 
     def __init__(self, stack):
         super().__init__(daemon=True)
@@ -147,6 +167,29 @@ class Watch(threading.Thread):
         self.lag: list[float] = []
         self.queued: list[float] = []
         self.worker_mb: dict[int, float] = {}
+        self.cpu_first: dict[int, float] = {}
+        self.cpu_last: dict[int, tuple[str, float]] = {}
+        self.started = time.monotonic()
+
+    def sample_cpu(self) -> None:
+        import psutil
+
+        for process in psutil.process_iter(["pid", "name", "cmdline", "cpu_times"]):
+            group = process_group(process.info)
+            times = process.info.get("cpu_times")
+            if group is None or times is None:
+                continue
+            used = times.user + times.system
+            self.cpu_first.setdefault(process.pid, used)
+            self.cpu_last[process.pid] = (group, used)
+
+    def cpu_shares(self) -> dict[str, float]:
+        """Per part, the share of the machine's cores it used over the run (%)."""
+        elapsed = (time.monotonic() - self.started) * (os.cpu_count() or 1)
+        shares: dict[str, float] = {}
+        for pid, (group, used) in self.cpu_last.items():
+            shares[group] = shares.get(group, 0.0) + used - self.cpu_first[pid]
+        return {g: round(100 * v / elapsed, 1) for g, v in sorted(shares.items())}
 
     def gauges(self) -> dict[str, float]:
         _response, body = self.stack.request("GET", "/metrics")
@@ -161,7 +204,9 @@ class Watch(threading.Thread):
         import psutil
 
         tick = 0
+        self.sample_cpu()
         while not self.done.wait(5):
+            self.sample_cpu()
             master = psutil.Process(self.stack.processes["web"].pid)
             for child in master.children():
                 try:
@@ -243,6 +288,13 @@ def loadtest_lines(result: dict) -> list[str]:
             f"| {row['p95_ms']:g} | {row['p99_ms']:g} | {row['per_second']:g} |"
         )
     lines.append("")
+    if result.get("cpu_percent"):
+        lines += [
+            "CPU over the run, as a share of the machine's cores: "
+            + ", ".join(f"{part} {share} %" for part, share in result["cpu_percent"].items())
+            + ".",
+            "",
+        ]
     if result.get("failures"):
         lines += ["Errors:", ""]
         lines += [f"- {f['operation']}: {f['error']} ({f['count']})" for f in result["failures"]]
@@ -365,6 +417,7 @@ def main() -> None:
         "lag_readings": len(watch.lag),
         "notifications_queued_max": max(watch.queued, default=0),
         "worker_mb_max": worker_mb,
+        "cpu_percent": watch.cpu_shares(),
         "operations": pages + [total],
         "failures": read_failures(folder / "run_failures.csv"),
         "notes": args.notes,
