@@ -396,11 +396,19 @@ def slip_pdf(request, number: str):
     return response
 
 
+FIELD_PAGE_SIZE = 30
+
+
 @login_required
 @permission_required("cases.handle_case", raise_exception=True)
 @personal_data_view
 def field_list(request):
-    orders = list(selectors.my_work_orders(request.user))
+    # A phone shows a page of the day's work, emergencies and the next bookings first; a
+    # technician with hundreds of open orders pages on (and only what is shown is logged).
+    page = Paginator(selectors.my_work_orders(request.user), FIELD_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    orders = list(page.object_list)
     waiting = list(
         selectors.unit_queue(request.user).filter(
             assignee__isnull=True, status__in=[Status.DISPATCHED, Status.REOPENED]
@@ -414,6 +422,7 @@ def field_list(request):
         "cases/field_list.html",
         {
             "orders": orders,
+            "page": page,
             "waiting": waiting,
             "field_sections": section_templates,
             **section_context,

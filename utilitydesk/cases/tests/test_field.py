@@ -374,3 +374,24 @@ def test_inbox_groups_notices_by_case_with_counts(people, customers, client):
     assert withdrawn.filter(reference=f"case:{other.number}").exists()
     assert not withdrawn.filter(reference=f"case:{case.number}").exists()
     assert badge(page) == unread() < per_case and "已撤回" in page
+
+
+def test_the_work_list_pages_a_technicians_many_orders(people, customers, client):
+    from utilitydesk.audit.models import AccessLog
+    from utilitydesk.cases.views import FIELD_PAGE_SIZE
+
+    numbers = []
+    for _ in range(FIELD_PAGE_SIZE + 2):
+        case = open_case(people["agent"], customers["east"])
+        services.accept(case.number, actor=people["tech"])
+        numbers.append(case.number)
+    client.force_login(people["tech"])
+    before = AccessLog.objects.count()
+    first = client.get("/field/").content.decode()
+    shown = [n for n in numbers if f"/field/{n}/" in first]
+    assert len(shown) == FIELD_PAGE_SIZE and "page=2" in first
+    # Only what the phone showed is written down as seen.
+    assert AccessLog.objects.count() - before <= FIELD_PAGE_SIZE + 1
+    second = client.get("/field/?page=2").content.decode()
+    rest = [n for n in numbers if f"/field/{n}/" in second]
+    assert sorted(shown + rest) == sorted(numbers)
