@@ -24,7 +24,7 @@ from utilitydesk.customers.models import Customer
 from utilitydesk.notifications.delivery import backoff
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import Position
-from utilitydesk.org.selectors import holders_of
+from utilitydesk.org.selectors import everyone_holding, holders_of
 from utilitydesk.policy import deadlines as arithmetic
 from utilitydesk.policy import services as policy
 
@@ -492,15 +492,7 @@ def _alert(link: Link, now: datetime, why: str) -> int:
         return 0
     link.alerted_at = now
     link.save(update_fields=["alerted_at"])
-    office = (
-        get_user_model()
-        .objects.filter(
-            assignments__position=Position.SERVICE_OFFICE,
-            assignments__is_active=True,
-            is_active=True,
-        )
-        .distinct()
-    )
+    office = everyone_holding(Position.SERVICE_OFFICE)
     return notify_staff(
         office,
         _("The 12345 exchange is down"),

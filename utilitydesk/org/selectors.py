@@ -1,5 +1,5 @@
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -62,6 +62,14 @@ def station_scope(user: AnyUser) -> set[int] | None:
             stations.add(station.pk)
     setattr(user, "_station_scope_cache", scope)  # noqa: B010 - a per-request memo, not a field
     return scope
+
+
+def everyone_holding(position: str) -> QuerySet[Any]:
+    """Every active person holding ``position`` anywhere (the service office that watches
+    the alerts, say), once each."""
+    return User.objects.filter(
+        assignments__position=position, assignments__is_active=True, is_active=True
+    ).distinct()
 
 
 def holders_of(position: str, unit: OrgUnit) -> list[Actor]:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
@@ -31,7 +30,7 @@ from utilitydesk.notifications.defaults import (
 )
 from utilitydesk.notifications.services import notify_staff, queue_customer_notices
 from utilitydesk.org.models import OrgUnit, Position
-from utilitydesk.org.selectors import holders_of
+from utilitydesk.org.selectors import everyone_holding, holders_of
 from utilitydesk.policy.services import current_policy
 
 from . import interruption_scope as scopes
@@ -892,15 +891,7 @@ def _escalation_recipients(interruption: Interruption) -> list[Any]:
     if interruption.station is not None:
         for person in holders_of(Position.STATION_HEAD, interruption.station):
             people[person.pk] = person
-    for person in (
-        get_user_model()
-        .objects.filter(
-            assignments__position=Position.SERVICE_OFFICE,
-            assignments__is_active=True,
-            is_active=True,
-        )
-        .distinct()
-    ):
+    for person in everyone_holding(Position.SERVICE_OFFICE):
         people[person.pk] = person
     return list(people.values())
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Model
 from django.http import HttpRequest
@@ -20,6 +19,7 @@ from utilitydesk.accounts.typing import Actor, AnyUser
 from utilitydesk.audit.models import AccessLog
 from utilitydesk.notifications.services import notify_staff
 from utilitydesk.org.models import Position
+from utilitydesk.org.selectors import everyone_holding
 
 log = logging.getLogger("utilitydesk.privacy")
 
@@ -97,15 +97,7 @@ def _count_towards_harvest_alert(user: Actor, shown: int, now: datetime) -> None
 
 
 def raise_harvest_alert(user: Actor, customers_shown: int, now: datetime) -> int:
-    office = (
-        get_user_model()
-        .objects.filter(
-            assignments__position=Position.SERVICE_OFFICE,
-            assignments__is_active=True,
-            is_active=True,
-        )
-        .distinct()
-    )
+    office = everyone_holding(Position.SERVICE_OFFICE)
     local = timezone.localtime(now)
     log.warning(
         "personal-data harvest alert: user %s saw %s customers in the hour from %s",
