@@ -41,8 +41,8 @@ from . import ratelimit
 from .backends import Outcome, backend_for
 from .checks import placeholders
 from .models import Message, NoticeTemplate
+from .transport import NO_ANSWER
 
-NO_ANSWER = "UtilityDesk.NoAnswer"
 NO_TEMPLATE = "UtilityDesk.NoProviderTemplate"
 BACKEND_ERROR = "UtilityDesk.BackendError"
 

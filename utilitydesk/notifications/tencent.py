@@ -19,10 +19,8 @@ SMS_TENCENT_RATE_PER_SECOND, SMS_TENCENT_TIMEOUT_SECONDS, SMS_TENCENT_TEXT_TEMPL
 
 import hashlib
 import hmac
-import http.client
 import json
 import re
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -34,7 +32,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from . import transport
 from .backends import DeliveryError, Outcome
+from .transport import NO_ANSWER
 
 ALGORITHM = "TC3-HMAC-SHA256"
 SERVICE = "sms"
@@ -61,9 +61,6 @@ RETRYABLE_CODES = frozenset(
 )
 # Our own code for a number that is not a mainland mobile number (never sent).
 NOT_A_MOBILE = "InvalidParameterValue.IncorrectPhoneNumber"
-# The answer was lost: the provider may have sent it.
-NO_ANSWER = "UtilityDesk.NoAnswer"
-UNREACHABLE = "UtilityDesk.ProviderUnreachable"
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -237,25 +234,10 @@ class TencentSmsBackend:
             self.endpoint, data=payload, headers=headers, method="POST"
         )  # noqa: S310 - the configured https endpoint
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:  # nosec B310 - the configured endpoint
-                raw = reply.read()
-        except urllib.error.HTTPError as error:
-            # API errors come as 200 with an Error object; another status is the gateway's.
-            text = error.read()[:500].decode("utf-8", "replace")
-            raise ProviderError(f"HTTP{error.code}", text, retryable=True) from error
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, TimeoutError | socket.timeout):
-                raise ProviderError(
-                    NO_ANSWER,
-                    "timed out waiting for the provider",
-                    retryable=False,
-                    sent_unknown=True,
-                ) from error
-            # Refused, unknown host, no route: the request never reached the provider.
-            raise ProviderError(UNREACHABLE, str(error.reason), retryable=True) from error
-        except (TimeoutError, http.client.HTTPException, ConnectionError) as error:
+            raw = transport.exchange(request, self.timeout)
+        except transport.TransportError as error:
             raise ProviderError(
-                NO_ANSWER, str(error) or type(error).__name__, retryable=False, sent_unknown=True
+                error.code, error.message, retryable=error.retryable, sent_unknown=error.unknown
             ) from error
         try:
             return json.loads(raw)

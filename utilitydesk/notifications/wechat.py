@@ -20,7 +20,6 @@ Settings: WECHAT = {APP_ID, APP_SECRET, API_BASE, RATE_PER_SECOND, TIMEOUT_SECON
 (environment WECHAT_APP_ID …; WECHAT_BACKEND=utilitydesk.notifications.wechat.WeChatTemplateBackend)."""
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -30,12 +29,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 
+from . import transport
 from .backends import DeliveryError, Outcome
+from .transport import NO_ANSWER
 
 TOKEN_ERRORS = {40001, 40014, 42001}
 RETRYABLE = {-1, 45009, 40037, 45047} | TOKEN_ERRORS
-NO_ANSWER = "UtilityDesk.NoAnswer"
-UNREACHABLE = "UtilityDesk.ProviderUnreachable"
 
 
 class WeChatError(Exception):
@@ -70,16 +69,15 @@ class WeChatTemplateBackend:
             method="GET" if data is None else "POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:  # nosec B310 - the configured API
-                answer = json.loads(reply.read())
-        except urllib.error.HTTPError as error:
-            raise WeChatError(f"HTTP{error.code}", "gateway error", retryable=True) from error
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, TimeoutError | socket.timeout):
-                raise WeChatError(NO_ANSWER, "timed out", retryable=False, unknown=True) from error
-            raise WeChatError(UNREACHABLE, str(error.reason), retryable=True) from error
-        except (OSError, ValueError) as error:
-            raise WeChatError(NO_ANSWER, str(error), retryable=False, unknown=True) from error
+            answer = json.loads(transport.exchange(request, self.timeout))
+        except transport.TransportError as error:
+            raise WeChatError(
+                error.code, error.message, retryable=error.retryable, unknown=error.unknown
+            ) from error
+        except ValueError as error:
+            raise WeChatError(
+                NO_ANSWER, "the answer is not JSON", retryable=False, unknown=True
+            ) from error
         return answer if isinstance(answer, dict) else {}
 
     def access_token(self, *, fresh: bool = False) -> str:
