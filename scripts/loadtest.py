@@ -174,7 +174,11 @@ class Watch(threading.Thread):
     def sample_cpu(self) -> None:
         import psutil
 
-        for process in psutil.process_iter(["pid", "name", "cmdline", "cpu_times"]):
+        try:
+            processes = list(psutil.process_iter(["pid", "name", "cmdline", "cpu_times"]))
+        except psutil.Error:
+            return  # a reading missed, not the run
+        for process in processes:
             group = process_group(process.info)
             times = process.info.get("cpu_times")
             if group is None or times is None:
