@@ -472,19 +472,7 @@ def report(phone: str, data: FaultReport, *, now: datetime | None = None) -> Con
     with transaction.atomic():
         # Two taps on "send": the second waits here, then meets the first as a duplicate.
         Premises.objects.select_for_update().filter(pk=premises.pk).first()
-        contact = cases.create_contact(
-            cases.ContactInput(
-                channel=Channel.WEB,
-                kind=data.kind,
-                content=description,
-                customer_id=premises.customer_id,
-                premises_id=premises.pk,
-                caller_name=premises.customer.name,
-                caller_phone=phone,
-            ),
-            actor=actor(),
-            now=now,
-        )
+        contact = _web_contact(phone, premises, data.kind, description, now=now)
         _keep_photos(cast(Case, contact.case), photos, now)
     return contact
 
@@ -508,22 +496,37 @@ def add_to_case(
             raise ValidationError(
                 {"premises": [_("That case is no longer open for this address. Send it anew.")]}
             )
-        contact = cases.create_contact(
-            cases.ContactInput(
-                channel=Channel.WEB,
-                kind=case.kind,
-                content=description,
-                customer_id=premises.customer_id,
-                premises_id=premises.pk,
-                caller_name=premises.customer.name,
-                caller_phone=phone,
-                link_to_case=case.number,
-            ),
-            actor=actor(),
-            now=now,
+        contact = _web_contact(
+            phone, premises, case.kind, description, now=now, link_to_case=case.number
         )
         _keep_photos(case, photos, now)
     return contact
+
+
+def _web_contact(
+    phone: str,
+    premises: Premises,
+    kind: str,
+    description: str,
+    *,
+    now: datetime,
+    link_to_case: str = "",
+) -> Contact:
+    """The household's report as a web-channel contact through the cases intake."""
+    return cases.create_contact(
+        cases.ContactInput(
+            channel=Channel.WEB,
+            kind=kind,
+            content=description,
+            customer_id=premises.customer_id,
+            premises_id=premises.pk,
+            caller_name=premises.customer.name,
+            caller_phone=phone,
+            link_to_case=link_to_case,
+        ),
+        actor=actor(),
+        now=now,
+    )
 
 
 def _bound_premises(phone: str, premises_id: int | None) -> Premises:
