@@ -31,7 +31,6 @@ from .detection_selectors import (
     Thresholds,
     busy_buildings,
     busy_substations,
-    count_calls,
     may_decide,
     place_key,
     thresholds,
@@ -97,47 +96,6 @@ def detect_calls(*, now: datetime) -> list[IncidentSignal]:
             )
             if signal is not None:
                 raised.append(signal)
-    return raised
-
-
-def detect(
-    *, building_id: int, substation_id: int | None, actor: Actor | None, now: datetime
-) -> list[IncidentSignal]:
-    """Count the no-supply calls of one building and its substation in the window and raise
-    (or bring up to date) their signals, as `detect_calls` does for every place. Returns
-    the signals newly raised."""
-    limits = thresholds(current_policy())
-    if limits.off:
-        return []
-    counts = count_calls(
-        building_id=building_id,
-        substation_id=substation_id,
-        now=now,
-        window=limits.window,
-    )
-    raised: list[IncidentSignal] = []
-    if (
-        substation_id is not None
-        and limits.substation
-        and (counts.substation.calls >= limits.substation)
-    ):
-        signal = _raise(
-            SignalPlace.SUBSTATION, substation_id, counts.substation, limits, actor=actor, now=now
-        )
-        if signal is not None:
-            raised.append(signal)
-    if limits.building and counts.building.calls >= limits.building:
-        signal = _raise(
-            SignalPlace.BUILDING,
-            building_id,
-            counts.building,
-            limits,
-            actor=actor,
-            now=now,
-            substation_id=substation_id,
-        )
-        if signal is not None:
-            raised.append(signal)
     return raised
 
 
