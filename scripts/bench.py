@@ -111,26 +111,43 @@ def worker_peaks_kb(master_pid: int) -> list[int]:
     return peaks
 
 
-def session_login(username: str) -> dict:
-    """Request headers of a logged-in session for ``username``, as the login page makes it."""
+def staff_session_key(user) -> str:
+    """A signed-in session of ``user`` as the login page makes it (its key)."""
     from importlib import import_module
 
     from django.conf import settings
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    user = get_user_model().objects.get(username=username)
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["_language"] = "zh-hans"
     store.create()
-    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}"}
+    return store.session_key
+
+
+def household_session_key(phone: str) -> str:
+    """A self-service session signed in with ``phone`` (its key)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from utilitydesk.selfservice.views import SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = phone
+    store.create()
+    return store.session_key
+
+
+def session_login(username: str) -> dict:
+    """Request headers of a logged-in session for ``username``, as the login page makes it."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={staff_session_key(user)}"}
 
 
 def queries_of_page(username: str, path: str) -> int:
@@ -851,7 +868,6 @@ def bench_dashboards(args, env) -> dict:
 def bench_my_cases(args, env) -> dict:
     """Issue 17: a household's "my cases" page (/my/cases/) over HTTP: the customers with
     the most cases in the city, each bound to its own phone."""
-    from importlib import import_module
 
     from django.conf import settings
     from django.db.models import Count
@@ -860,7 +876,6 @@ def bench_my_cases(args, env) -> dict:
     from utilitydesk.org.models import DepartmentFunction, OrgUnit
     from utilitydesk.selfservice.models import Binding
     from utilitydesk.selfservice.services import create_account
-    from utilitydesk.selfservice.views import SESSION_KEY
 
     centre = OrgUnit.objects.filter(function=DepartmentFunction.SERVICE_CENTRE).first()
     create_account(centre)
@@ -876,10 +891,7 @@ def bench_my_cases(args, env) -> dict:
         Binding.objects.get_or_create(
             phone=phone, customer_id=row["customer"], defaults={"proof": "name"}
         )
-        store = import_module(settings.SESSION_ENGINE).SessionStore()
-        store[SESSION_KEY] = phone
-        store.create()
-        cookies.append({"Cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}"})
+        cookies.append({"Cookie": f"{settings.SESSION_COOKIE_NAME}={household_session_key(phone)}"})
     samples = []
     with Server(env, workers=args.workers):
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)

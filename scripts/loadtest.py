@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 from datetime import timedelta
-from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,18 +32,6 @@ TARGET_CASES_PER_HOUR = 20_000
 SECRET_KEY = "loadtest-" + "x" * 50
 
 
-def session_for(user) -> str:
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
-
-
 def prepare_people(households: int, callers: int, now) -> dict:
     """Sessions and API tokens of the city's real accounts, per role; households bound to
     a phone of their own with a self-service session; customers who call."""
@@ -53,13 +40,13 @@ def prepare_people(households: int, callers: int, now) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
+    from scripts.bench import household_session_key, staff_session_key
     from utilitydesk.accounts.services import issue_token
     from utilitydesk.cases.models import Case
     from utilitydesk.customers.models import CustomerPhone, Premises
     from utilitydesk.org.models import DepartmentFunction, OrgUnit, Position, UnitKind
     from utilitydesk.selfservice.models import Binding
     from utilitydesk.selfservice.services import create_account
-    from utilitydesk.selfservice.views import SESSION_KEY as HOUSEHOLD_KEY
 
     User = get_user_model()
     rng = random.Random(18)  # nosec B311: synthetic load
@@ -72,7 +59,7 @@ def prepare_people(households: int, callers: int, now) -> dict:
             .distinct()
             .order_by("pk")
         ):
-            person = {"session": session_for(user), "token": issue_token(user).key}
+            person = {"session": staff_session_key(user), "token": issue_token(user).key}
             found.append({**person, **{key: value(user) for key, value in extra.items()}})
         if not found:
             raise RuntimeError(f"the city has nobody as {', '.join(positions)}")
@@ -128,10 +115,7 @@ def prepare_people(households: int, callers: int, now) -> dict:
         Binding.objects.get_or_create(
             phone=phone, customer_id=row["customer_id"], defaults={"proof": "name"}
         )
-        store = import_module(settings.SESSION_ENGINE).SessionStore()
-        store[HOUSEHOLD_KEY] = phone
-        store.create()
-        data["households"].append({"session": store.session_key, "premises": row["pk"]})
+        data["households"].append({"session": household_session_key(phone), "premises": row["pk"]})
     numbers = list(Case.objects.order_by("-pk").values_list("number", flat=True)[:200])
     data["search_terms"] = numbers[:100] + [p["phone"][-4:] for p in data["customers_called"][:100]]
     return data
