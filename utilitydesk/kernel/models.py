@@ -19,9 +19,10 @@ class Heartbeat(models.Model):
 
 
 class DataVersion(models.Model):
-    """A counter raised whenever some cached reference data changes (permissions, routing
-    rules): a process keeps its copy while the number it read is the current one, so every
-    process — every gunicorn worker — sees a change on its next request (kernel/versions.py)."""
+    """A version number set anew (at random) whenever some cached reference data changes
+    (permissions, routing rules): a process keeps its copy while the number it read is the
+    current one, so every process — every gunicorn worker — sees a change on its next
+    request (kernel/versions.py)."""
 
     name = models.CharField(_("name"), max_length=40, primary_key=True)
     value = models.BigIntegerField(_("version"), default=0)
