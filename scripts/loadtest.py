@@ -17,7 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +31,7 @@ TARGET_CASES_PER_HOUR = 20_000
 SECRET_KEY = "loadtest-" + "x" * 50
 
 
-def prepare_people(households: int, callers: int, now) -> dict:
+def prepare_people(households: int, callers: int) -> dict:
     """Sessions and API tokens of the city's real accounts, per role; households bound to
     a phone of their own with a self-service session; customers who call."""
     import random
@@ -68,7 +67,6 @@ def prepare_people(households: int, callers: int, now) -> dict:
     create_account(OrgUnit.objects.get(function=DepartmentFunction.SERVICE_CENTRE))
     data = {
         "session_cookie": settings.SESSION_COOKIE_NAME,
-        "appointment_at": (now + timedelta(days=1)).isoformat(),
         "agents": people(Position.AGENT),
         "dispatchers": people(
             Position.STATION_HEAD,
@@ -329,7 +327,7 @@ def main() -> None:
     )
     people = {role: max(1, round(n * args.scale)) for role, n in PEOPLE.items()}
     started_at = timezone.now()
-    data = prepare_people(people["households"], 50_000, started_at)
+    data = prepare_people(people["households"], 50_000)
     city = f"{Customer.objects.count():,} customers, {Case.objects.count():,} cases"
     connection.close()
     folder = Path(tempfile.mkdtemp(prefix="loadtest-"))
