@@ -296,7 +296,7 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=1.0, help="fraction of the people (a quick trial: 0.1)"
     )
-    parser.add_argument("--web-workers", type=int, default=5)
+    parser.add_argument("--web-workers", type=int, default=12)
     parser.add_argument("--customers", type=int, default=1_000_000, help="the city, if built")
     parser.add_argument("--cases", type=int, default=3_000_000)
     parser.add_argument("--no-docs", action="store_true", help="print, do not write docs/")
