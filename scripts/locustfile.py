@@ -161,6 +161,10 @@ class Dispatcher(Person):
     weight = 20
     wait_time = between(5, 15)
 
+    def on_start(self) -> None:
+        super().on_start()
+        self.queue()  # the shift starts with the unit's queue open
+
     @task(4)
     def queue(self) -> None:
         self.page("/cases/?view=unit", "dispatcher: unit queue page")

@@ -57,11 +57,11 @@ def intake_section(request, customer) -> dict[str, Any] | None:
     top (a banner), and the others below, each offered as "this call is about it" (the
     radio ``major_fault``, read by the intake view into ``ContactInput.major_fault_id``)."""
     faults = list(open_faults(request.user).prefetch_related("substations")[:20])
+    if not faults:
+        return None  # none open that the user may see, so none covers the caller either
     buildings = [p.building for p in customer.premises.all()] if customer else []
     covering = faults_affecting(request.user, buildings)
     affecting = {f.pk: f for found in covering.values() for f in found}
-    if not (faults or affecting):
-        return None
     source = request.POST if request.method == "POST" else request.GET
     chosen = _fault_id(source.get("major_fault", source.get("fault", "")))
     others = [f for f in faults if f.pk not in affecting]
