@@ -868,7 +868,6 @@ def bench_dashboards(args, env) -> dict:
 def bench_my_cases(args, env) -> dict:
     """Issue 17: a household's "my cases" page (/my/cases/) over HTTP: the customers with
     the most cases in the city, each bound to its own phone."""
-
     from django.conf import settings
     from django.db.models import Count
 

@@ -59,9 +59,8 @@ def intake_section(request, customer) -> dict[str, Any] | None:
     faults = list(open_faults(request.user).prefetch_related("substations")[:20])
     if not faults:
         return None  # none open that the user may see, so none covers the caller either
-    buildings = [p.building for p in customer.premises.all()] if customer else []
-    covering = faults_affecting(request.user, buildings)
-    affecting = {f.pk: f for found in covering.values() for f in found}
+    covering = _faults_of(request.user, customer).values() if customer else ()
+    affecting = {f.pk: f for found in covering for f in found}
     source = request.POST if request.method == "POST" else request.GET
     chosen = _fault_id(source.get("major_fault", source.get("fault", "")))
     others = [f for f in faults if f.pk not in affecting]
